@@ -1,0 +1,58 @@
+// Package cli runs cmkguard's command line: it builds the command tree, runs
+// it and turns the outcome into an exit code. Only main exits.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/cli/root"
+)
+
+// Version is set at build time with -ldflags "-X github.com/cmkguard/cmkguard/internal/cli.Version=...".
+var Version = "dev"
+
+// Main runs the command line with args (without the program name) and
+// returns the exit code.
+func Main(ctx context.Context, f *factory.Factory, args []string) int {
+	cmd := root.NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		var findings *exit.FindingsError
+		if !errors.As(err, &findings) {
+			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", err)
+			if isUsage(err) {
+				fmt.Fprintln(f.IOStreams.ErrOut, "Run 'cmkguard --help' for usage.")
+			}
+		}
+		return codeOf(err)
+	}
+	return exit.OK
+}
+
+func isUsage(err error) bool {
+	return exit.Code(err) == exit.Usage || isCobraUsage(err)
+}
+
+// isCobraUsage recognises cobra's own argument errors, which it does not type.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func codeOf(err error) int {
+	if isCobraUsage(err) {
+		return exit.Usage
+	}
+	return exit.Code(err)
+}

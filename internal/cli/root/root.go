@@ -1,0 +1,34 @@
+// Package root assembles the cmkguard command tree.
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+)
+
+// NewCmdRoot returns the root command with every subcommand attached.
+func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cmkguard <command> [flags]",
+		Short: "Audit and fix the KMS keys behind AWS DMS resources",
+		Long: `cmkguard checks that every AWS DMS replication instance encrypts its data at rest
+with a KMS key the customer controls rather than the AWS-managed aws/dms key,
+and replaces the ones that do not.`,
+		Version:       f.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exit.UsageError{Err: err}
+	})
+	cmd.CompletionOptions.DisableDefaultCmd = true
+
+	// Subcommands: one line each, one folder each under internal/cli.
+	// cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
+
+	return cmd
+}

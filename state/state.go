@@ -1,0 +1,116 @@
+package state
+
+// State is everything one scan learned: the resources found and, for every
+// region it tried, how that region's scan went.
+type State struct {
+	// Regions records every region the scan considered, including regions
+	// skipped (opt-in, not enabled) and regions that could not be scanned.
+	Regions []RegionScan `json:"regions"`
+	// Instances are the DMS replication instances found.
+	Instances []ReplicationInstance `json:"instances"`
+	// ReplicationConfigs are the DMS Serverless replication configs found.
+	ReplicationConfigs []ReplicationConfig `json:"replicationConfigs,omitempty"`
+	// Endpoints are the DMS endpoints found.
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
+}
+
+// RegionStatus says how the scan of one region went.
+type RegionStatus string
+
+// Region statuses.
+const (
+	// RegionScanned means every resource of the region was listed.
+	RegionScanned RegionStatus = "scanned"
+	// RegionSkipped means the region was deliberately not scanned (an opt-in
+	// region that is not enabled for the account).
+	RegionSkipped RegionStatus = "skipped"
+	// RegionFailed means the region could not be listed (denied, unreachable,
+	// throttled after retries). Rules turn it into an UNKNOWN result: a region
+	// that could not be read is never silently dropped.
+	RegionFailed RegionStatus = "failed"
+)
+
+// RegionScan is the outcome of scanning one region of one account.
+type RegionScan struct {
+	Account string       `json:"account"`
+	Region  string       `json:"region"`
+	Status  RegionStatus `json:"status"`
+	// Reason explains a skipped or failed region, for a person.
+	Reason string `json:"reason,omitempty"`
+	// MissingPermission names the IAM action that was denied, if any.
+	MissingPermission string `json:"missingPermission,omitempty"`
+}
+
+// Source says where a resource came from: an ARN for live resources, a file
+// and line range for infrastructure as code.
+type Source struct {
+	ARN       string `json:"arn,omitempty"`
+	File      string `json:"file,omitempty"`
+	StartLine int    `json:"startLine,omitempty"`
+	EndLine   int    `json:"endLine,omitempty"`
+	// Address is the IaC address (aws_dms_replication_instance.main, or a
+	// CloudFormation logical id), when the source is a file.
+	Address string `json:"address,omitempty"`
+}
+
+// ReplicationInstance is one DMS replication instance with everything a
+// replacement would copy, and the resolved facts about its KMS key.
+type ReplicationInstance struct {
+	Source  Source `json:"source"`
+	ARN     string `json:"arn"`
+	ID      string `json:"id"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Status  string `json:"status"`
+
+	Class                      string            `json:"class,omitempty"`
+	AllocatedStorage           int32             `json:"allocatedStorage,omitempty"`
+	EngineVersion              string            `json:"engineVersion,omitempty"`
+	VPCSecurityGroupIDs        []string          `json:"vpcSecurityGroupIds,omitempty"`
+	SubnetGroupID              string            `json:"subnetGroupId,omitempty"`
+	AvailabilityZone           string            `json:"availabilityZone,omitempty"`
+	MultiAZ                    bool              `json:"multiAZ,omitempty"`
+	PubliclyAccessible         bool              `json:"publiclyAccessible,omitempty"`
+	AutoMinorVersionUpgrade    bool              `json:"autoMinorVersionUpgrade,omitempty"`
+	PreferredMaintenanceWindow string            `json:"preferredMaintenanceWindow,omitempty"`
+	NetworkType                string            `json:"networkType,omitempty"`
+	Tags                       map[string]string `json:"tags,omitempty"`
+
+	// KeyRef is the KMS key the resource reports, as reported (DMS reports a
+	// full key ARN, even for its default key). Empty when none was reported.
+	KeyRef string `json:"keyRef,omitempty"`
+	// Key is what is known about that key.
+	Key Key `json:"key"`
+}
+
+// ReplicationConfig is one DMS Serverless replication config.
+type ReplicationConfig struct {
+	Source  Source `json:"source"`
+	ARN     string `json:"arn"`
+	ID      string `json:"id"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Started is true once a replication has started under this config; the
+	// config can then no longer be modified.
+	Started bool   `json:"started,omitempty"`
+	KeyRef  string `json:"keyRef,omitempty"`
+	Key     Key    `json:"key"`
+}
+
+// Endpoint is one DMS endpoint: its connection details are encrypted with
+// KeyRef; an S3 or Redshift target may also encrypt the data it writes.
+type Endpoint struct {
+	Source       Source `json:"source"`
+	ARN          string `json:"arn"`
+	ID           string `json:"id"`
+	Account      string `json:"account"`
+	Region       string `json:"region"`
+	EndpointType string `json:"endpointType,omitempty"`
+	EngineName   string `json:"engineName,omitempty"`
+	KeyRef       string `json:"keyRef,omitempty"`
+	Key          Key    `json:"key"`
+	// TargetEncryptionMode is SSE_S3 or SSE_KMS for S3 and Redshift targets.
+	TargetEncryptionMode string `json:"targetEncryptionMode,omitempty"`
+	TargetKeyRef         string `json:"targetKeyRef,omitempty"`
+	TargetKey            Key    `json:"targetKey,omitempty"`
+}
