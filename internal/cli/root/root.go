@@ -6,6 +6,7 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -29,6 +30,7 @@ and replaces the ones that do not.`,
 
 	// Subcommands: one line each, one folder each under internal/cli.
 	// cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
+	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
 
 	return cmd
 }
