@@ -1,0 +1,255 @@
+package rule
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/state"
+)
+
+const instanceResourceType = "AWS::DMS::ReplicationInstance"
+
+// instanceFinding starts a finding for rule m on instance inst, with the
+// key facts every verdict shows.
+func instanceFinding(m finding.Rule, inst *state.ReplicationInstance) finding.Finding {
+	k := inst.Key
+	keyARN := k.ARN
+	if keyARN == "" {
+		keyARN = inst.KeyRef
+	}
+	evidence := k.Evidence
+	if evidence == "" {
+		evidence = state.EvidenceNone
+	}
+	return finding.Finding{
+		RuleID:          m.ID,
+		ShortCode:       m.ShortCode,
+		Title:           m.Title,
+		Severity:        m.Severity,
+		ResourceARN:     inst.ARN,
+		ResourceID:      inst.ID,
+		ResourceType:    instanceResourceType,
+		Region:          inst.Region,
+		Account:         inst.Account,
+		Source:          inst.Source,
+		KeyARN:          keyARN,
+		KeyAccount:      k.Account,
+		KeyManager:      k.Manager,
+		KeyState:        k.State,
+		ProtectionLevel: k.Protection(),
+		Evidence:        evidence,
+	}
+}
+
+// unknownKey fills f as UNKNOWN because the key behind inst could not be
+// resolved (or none was reported).
+func unknownKey(f finding.Finding, inst *state.ReplicationInstance) finding.Finding {
+	f.Status = finding.StatusUnknown
+	if inst.KeyRef == "" && inst.Key.ARN == "" {
+		f.Reason = "the instance reports no KMS key, so its encryption cannot be verified"
+		f.Remediation = "Check the instance in the DMS console; if it was created without a key recorded, treat it as using the default aws/dms key and replace it."
+		return f
+	}
+	reason := "the KMS key could not be read"
+	if inst.Key.UnknownReason != "" {
+		reason += ": " + inst.Key.UnknownReason
+	}
+	f.Reason = reason + "; its manager is unknown, so it is not counted as compliant"
+	f.MissingPermission = inst.Key.MissingPermission
+	f.Remediation = unknownRemediation(inst.Key.MissingPermission)
+	return f
+}
+
+// evidenceText says, for a person, what decided the verdict.
+func evidenceText(k state.Key) string {
+	switch k.Evidence {
+	case state.EvidenceDescribeKey:
+		return "kms:DescribeKey"
+	case state.EvidenceListAliases:
+		if len(k.Aliases) > 0 {
+			return fmt.Sprintf("kms:ListAliases (DescribeKey was not possible; alias %s targets the key)", strings.Join(k.Aliases, ", "))
+		}
+		return "kms:ListAliases (DescribeKey was not possible)"
+	case state.EvidenceDeclared:
+		return "the source's declaration"
+	}
+	return "no evidence"
+}
+
+// instanceCMK is CMKG-DMS-001: a replication instance's storage must be
+// encrypted with a customer-managed key.
+type instanceCMK struct{}
+
+func (instanceCMK) Metadata() finding.Rule {
+	return finding.Rule{
+		ID:        "CMKG-DMS-001",
+		ShortCode: "dms-instance-cmk",
+		Title:     "DMS replication instance encrypted with a customer-managed KMS key",
+		Severity:  finding.SeverityHigh,
+		Description: "A replication instance's storage should be encrypted with a KMS key the customer manages, " +
+			"so that the customer decides who may use, rotate, disable or audit it. DMS always reports a key ARN, " +
+			"even when it fell back to the account's AWS-managed aws/dms key, so the presence of a key proves nothing: " +
+			"the key's manager, as KMS reports it, decides.",
+		Remediation: "The key of a replication instance cannot be changed. Create a replacement instance with the same " +
+			"settings and a customer-managed key, move its replication tasks to it, then delete the old instance " +
+			"(`cmkguard remediate` plans and does this).",
+		References: []string{
+			"https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Security.html#CHAP_Security.EncryptionKey",
+			"https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html",
+		},
+	}
+}
+
+func (r instanceCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
+	m := r.Metadata()
+	out := regionFindings(s, m, "replication instance")
+	for i := range s.Instances {
+		out = append(out, r.evaluate(m, &s.Instances[i], opts))
+	}
+	return out
+}
+
+func (instanceCMK) evaluate(m finding.Rule, inst *state.ReplicationInstance, opts Options) finding.Finding {
+	f := instanceFinding(m, inst)
+	k := inst.Key
+	if !k.Resolved || k.Manager == state.KeyManagerUnknown {
+		return unknownKey(f, inst)
+	}
+	by := " (evidence: " + evidenceText(k) + ")"
+	if k.Manager == state.KeyManagerAWS {
+		f.Status = finding.StatusFail
+		f.Reason = "the instance is encrypted with an AWS-managed key (the default aws/dms key), which the customer cannot control, restrict or disable" + by
+		f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a customer-managed key in %s and move its tasks (`cmkguard remediate`); the key cannot be changed in place.", inst.ID, inst.Region)
+		return f
+	}
+	if k.Manager != state.KeyManagerCustomer {
+		f.Status = finding.StatusUnknown
+		f.Reason = fmt.Sprintf("KMS reported an unrecognised key manager %q", k.Manager)
+		f.Remediation = unknownRemediation("")
+		return f
+	}
+	owner := ""
+	if k.Account != "" && inst.Account != "" && k.Account != inst.Account {
+		owner = fmt.Sprintf(" owned by another account (%s)", k.Account)
+		if len(opts.TrustedKeyAccounts) > 0 && !slices.Contains(opts.TrustedKeyAccounts, k.Account) {
+			f.Status = finding.StatusFail
+			f.Reason = fmt.Sprintf("the instance is encrypted with a customer-managed key%s, which is not a trusted key account (trusted: %s)", owner, strings.Join(opts.TrustedKeyAccounts, ", ")) + by
+			f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a key in this account or a trusted one, or add %s to --trusted-key-account if that account is yours.", inst.ID, k.Account)
+			return f
+		}
+	}
+	if opts.MinProtection.Rank() > state.ProtectionCustomerManaged.Rank() {
+		level := k.Protection()
+		if level == state.ProtectionNone {
+			f.Status = finding.StatusUnknown
+			f.Reason = fmt.Sprintf("the key is customer-managed%s, but its origin is unknown, so its protection level cannot be compared with the required %s", owner, opts.MinProtection) + by
+			f.Remediation = unknownRemediation("kms:DescribeKey")
+			f.MissingPermission = k.MissingPermission
+			return f
+		}
+		if level.Rank() < opts.MinProtection.Rank() {
+			f.Status = finding.StatusFail
+			f.Reason = fmt.Sprintf("the key is customer-managed%s but its protection level is %s, below the required %s", owner, level, opts.MinProtection) + by
+			f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a key of protection level %s or higher (`cmkguard remediate --kms-key ...`).", inst.ID, opts.MinProtection)
+			return f
+		}
+	}
+	f.Status = finding.StatusPass
+	level := k.Protection()
+	if level == state.ProtectionNone {
+		f.Reason = "the instance is encrypted with a customer-managed key" + owner + by
+	} else {
+		f.Reason = fmt.Sprintf("the instance is encrypted with a customer-managed key%s (protection level %s)", owner, level) + by
+	}
+	return f
+}
+
+// unusableKeyStates are the key states in which DMS cannot use the key, so
+// the data it protects is inaccessible.
+var unusableKeyStates = map[string]string{
+	"Disabled":               "the key is disabled",
+	"PendingDeletion":        "the key is scheduled for deletion",
+	"PendingReplicaDeletion": "the multi-Region key is scheduled for deletion (waiting for its replicas)",
+	"PendingImport":          "the key has no key material (import pending)",
+	"Unavailable":            "the key's custom key store is disconnected",
+}
+
+// instanceKeyUsable is CMKG-DMS-002: the key behind a replication instance
+// must be usable, or the data it protects is inaccessible.
+type instanceKeyUsable struct{}
+
+func (instanceKeyUsable) Metadata() finding.Rule {
+	return finding.Rule{
+		ID:        "CMKG-DMS-002",
+		ShortCode: "dms-instance-key-usable",
+		Title:     "KMS key of a DMS replication instance is usable",
+		Severity:  finding.SeverityCritical,
+		Description: "A replication instance whose KMS key is disabled, pending deletion, waiting for imported key " +
+			"material or unavailable cannot read its own storage: its replication stops and its data is inaccessible. " +
+			"This is worse than using the default key.",
+		Remediation: "Restore the key: enable it (kms:EnableKey), cancel its deletion (kms:CancelKeyDeletion), import its " +
+			"key material again, or reconnect its custom key store. If the key is lost, the instance must be replaced.",
+		References: []string{
+			"https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
+		},
+	}
+}
+
+func (r instanceKeyUsable) Evaluate(s *state.State, _ Options) []finding.Finding {
+	m := r.Metadata()
+	out := regionFindings(s, m, "replication instance")
+	for i := range s.Instances {
+		out = append(out, r.evaluate(m, &s.Instances[i]))
+	}
+	return out
+}
+
+func (instanceKeyUsable) evaluate(m finding.Rule, inst *state.ReplicationInstance) finding.Finding {
+	f := instanceFinding(m, inst)
+	k := inst.Key
+	if k.State == "" {
+		if k.Resolved {
+			f.Status = finding.StatusUnknown
+			f.Reason = "the key's state is unknown: only " + evidenceText(k) + " could be read, which proves who manages the key but not whether it is enabled"
+			f.MissingPermission = k.MissingPermission
+			if f.MissingPermission == "" {
+				f.MissingPermission = "kms:DescribeKey"
+			}
+			f.Remediation = unknownRemediation(f.MissingPermission)
+			return f
+		}
+		return unknownKey(f, inst)
+	}
+	by := " (evidence: " + evidenceText(k) + ")"
+	if why, bad := unusableKeyStates[k.State]; bad {
+		f.Status = finding.StatusFail
+		f.Reason = fmt.Sprintf("%s (state %s): DMS cannot decrypt the instance's storage, so its data is inaccessible and its tasks cannot run", why, k.State) + by
+		f.Remediation = keyStateRemediation(k)
+		return f
+	}
+	if k.State == "Enabled" {
+		f.Status = finding.StatusPass
+		f.Reason = "the key is Enabled" + by
+		return f
+	}
+	f.Status = finding.StatusUnknown
+	f.Reason = fmt.Sprintf("the key is in the transitional state %s; run the audit again once it settles", k.State) + by
+	f.Remediation = "Run the audit again in a few minutes."
+	return f
+}
+
+func keyStateRemediation(k state.Key) string {
+	switch k.State {
+	case "Disabled":
+		return fmt.Sprintf("Enable the key now: aws kms enable-key --key-id %s", k.ARN)
+	case "PendingDeletion", "PendingReplicaDeletion":
+		return fmt.Sprintf("Cancel the deletion now, then enable the key: aws kms cancel-key-deletion --key-id %s", k.ARN)
+	case "PendingImport":
+		return "Import the key's material again (kms:GetParametersForImport, kms:ImportKeyMaterial)."
+	case "Unavailable":
+		return "Reconnect the key's custom key store (kms:ConnectCustomKeyStore) and check the CloudHSM cluster or external key manager."
+	}
+	return ""
+}

@@ -1,0 +1,374 @@
+package rule
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/state"
+)
+
+const (
+	acct    = "111122223333"
+	other   = "444455556666"
+	region  = "eu-west-1"
+	instARN = "arn:aws:dms:eu-west-1:111122223333:rep:ABCDEFGHIJ"
+)
+
+func keyARN(account, id string) string {
+	return "arn:aws:kms:eu-west-1:" + account + ":key/" + id
+}
+
+func instance(k state.Key) state.ReplicationInstance {
+	ref := k.ARN
+	return state.ReplicationInstance{
+		ARN: instARN, ID: "orders", Account: acct, Region: region, Status: "available",
+		Source: state.Source{ARN: instARN}, KeyRef: ref, Key: k,
+	}
+}
+
+func described(manager state.KeyManager, origin, keyState, account string) state.Key {
+	return state.Key{
+		ARN: keyARN(account, "k1"), Account: account, Region: region, Resolved: true,
+		Evidence: state.EvidenceDescribeKey, Manager: manager, Origin: origin, State: keyState,
+	}
+}
+
+// verdict is the part of a finding the rule tests compare.
+type verdict struct {
+	Status            finding.Status
+	ProtectionLevel   state.ProtectionLevel
+	MissingPermission string
+}
+
+func TestInstanceRules(t *testing.T) {
+	t.Parallel()
+	denied := state.Key{
+		ARN: keyARN(acct, "k1"), Account: acct, Region: region, Evidence: state.EvidenceNone,
+		UnknownReason: "kms:DescribeKey was denied", MissingPermission: "kms:DescribeKey",
+	}
+	awsByAlias := state.Key{
+		ARN: keyARN(acct, "k1"), Account: acct, Region: region, Resolved: true, Evidence: state.EvidenceListAliases,
+		Manager: state.KeyManagerAWS, Aliases: []string{"alias/aws/dms"}, MissingPermission: "kms:DescribeKey",
+	}
+	customerByAlias := state.Key{
+		ARN: keyARN(acct, "k1"), Account: acct, Region: region, Resolved: true, Evidence: state.EvidenceListAliases,
+		Manager: state.KeyManagerCustomer, Aliases: []string{"alias/dms-orders"}, MissingPermission: "kms:DescribeKey",
+	}
+	noKey := state.ReplicationInstance{ARN: instARN, ID: "orders", Account: acct, Region: region}
+
+	tests := []struct {
+		name     string
+		inst     state.ReplicationInstance
+		opts     Options
+		cmk      verdict
+		usable   verdict
+		inReason string // a phrase the CMK finding's reason must contain
+	}{
+		{
+			name:     "an AWS-managed key fails the CMK rule and passes the usability rule",
+			inst:     instance(described(state.KeyManagerAWS, "AWS_KMS", "Enabled", acct)),
+			cmk:      verdict{Status: finding.StatusFail},
+			usable:   verdict{Status: finding.StatusPass},
+			inReason: "AWS-managed",
+		},
+		{
+			name:     "an enabled customer key passes both rules at level customer-managed",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", acct)),
+			cmk:      verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "protection level customer-managed",
+		},
+		{
+			name:   "an imported key passes at level imported",
+			inst:   instance(described(state.KeyManagerCustomer, "EXTERNAL", "Enabled", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionImported},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionImported},
+		},
+		{
+			name:   "a CloudHSM key passes at level cloudhsm",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_CLOUDHSM", "Enabled", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCloudHSM},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCloudHSM},
+		},
+		{
+			name:   "an external key store key passes at level external-key-store",
+			inst:   instance(described(state.KeyManagerCustomer, "EXTERNAL_KEY_STORE", "Enabled", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionExternalKeyStore},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionExternalKeyStore},
+		},
+		{
+			name:     "a customer key below the minimum protection level fails",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", acct)),
+			opts:     Options{MinProtection: state.ProtectionCloudHSM},
+			cmk:      verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "below the required cloudhsm",
+		},
+		{
+			name:   "a customer key at the minimum protection level passes",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_CLOUDHSM", "Enabled", acct)),
+			opts:   Options{MinProtection: state.ProtectionCloudHSM},
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCloudHSM},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCloudHSM},
+		},
+		{
+			name:     "a disabled customer key passes the CMK rule and fails the usability rule",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Disabled", acct)),
+			cmk:      verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "customer-managed",
+		},
+		{
+			name:   "a key pending deletion fails the usability rule",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_KMS", "PendingDeletion", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable: verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionCustomerManaged},
+		},
+		{
+			name:   "a key pending import fails the usability rule",
+			inst:   instance(described(state.KeyManagerCustomer, "EXTERNAL", "PendingImport", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionImported},
+			usable: verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionImported},
+		},
+		{
+			name:   "an unavailable key store key fails the usability rule",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_CLOUDHSM", "Unavailable", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCloudHSM},
+			usable: verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionCloudHSM},
+		},
+		{
+			name:   "a key in a transitional state is unknown for the usability rule",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_KMS", "Creating", acct)),
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable: verdict{Status: finding.StatusUnknown, ProtectionLevel: state.ProtectionCustomerManaged},
+		},
+		{
+			name:     "a denied DescribeKey with no alias evidence is unknown for both rules and names the permission",
+			inst:     instance(denied),
+			cmk:      verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			usable:   verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			inReason: "kms:DescribeKey was denied",
+		},
+		{
+			name:     "the aws/dms alias proves an AWS-managed key when DescribeKey is denied",
+			inst:     instance(awsByAlias),
+			cmk:      verdict{Status: finding.StatusFail},
+			usable:   verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			inReason: "kms:ListAliases",
+		},
+		{
+			name:     "a customer alias proves a customer-managed key but not its state",
+			inst:     instance(customerByAlias),
+			cmk:      verdict{Status: finding.StatusPass},
+			usable:   verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			inReason: "alias/dms-orders",
+		},
+		{
+			name:     "a customer alias cannot prove a minimum protection level",
+			inst:     instance(customerByAlias),
+			opts:     Options{MinProtection: state.ProtectionImported},
+			cmk:      verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			usable:   verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			inReason: "origin is unknown",
+		},
+		{
+			name:     "an instance that reports no key is unknown, never compliant",
+			inst:     noKey,
+			cmk:      verdict{Status: finding.StatusUnknown},
+			usable:   verdict{Status: finding.StatusUnknown},
+			inReason: "reports no KMS key",
+		},
+		{
+			name:     "a key in another account passes and says who owns it",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", other)),
+			cmk:      verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "owned by another account (444455556666)",
+		},
+		{
+			name:     "a key in an account not trusted fails",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", other)),
+			opts:     Options{TrustedKeyAccounts: []string{"999999999999"}},
+			cmk:      verdict{Status: finding.StatusFail, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "not a trusted key account",
+		},
+		{
+			name:   "a key in a trusted account passes",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", other)),
+			opts:   Options{TrustedKeyAccounts: []string{other}},
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+		},
+		{
+			name:   "a key in the instance's own account passes whatever the trusted list",
+			inst:   instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", acct)),
+			opts:   Options{TrustedKeyAccounts: []string{other}},
+			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &state.State{
+				Regions:   []state.RegionScan{{Account: acct, Region: region, Status: state.RegionScanned}},
+				Instances: []state.ReplicationInstance{tt.inst},
+			}
+			got := byRule(t, Evaluate(s, tt.opts))
+			if diff := cmp.Diff(tt.cmk, verdictOf(got["CMKG-DMS-001"])); diff != "" {
+				t.Errorf("CMKG-DMS-001 verdict (-want +got):\n%s\nreason: %s", diff, got["CMKG-DMS-001"].Reason)
+			}
+			if diff := cmp.Diff(tt.usable, verdictOf(got["CMKG-DMS-002"])); diff != "" {
+				t.Errorf("CMKG-DMS-002 verdict (-want +got):\n%s\nreason: %s", diff, got["CMKG-DMS-002"].Reason)
+			}
+			if !strings.Contains(got["CMKG-DMS-001"].Reason, tt.inReason) {
+				t.Errorf("CMKG-DMS-001 reason %q does not contain %q", got["CMKG-DMS-001"].Reason, tt.inReason)
+			}
+			for id, f := range got {
+				if f.Reason == "" {
+					t.Errorf("%s has no reason", id)
+				}
+				if f.Status != finding.StatusPass && f.Remediation == "" {
+					t.Errorf("%s is %s without a remediation", id, f.Status)
+				}
+				if f.ResourceARN != instARN || f.Account != acct || f.Region != region {
+					t.Errorf("%s names the wrong resource: %s %s %s", id, f.ResourceARN, f.Account, f.Region)
+				}
+			}
+		})
+	}
+}
+
+func byRule(t *testing.T, fs []finding.Finding) map[string]finding.Finding {
+	t.Helper()
+	out := map[string]finding.Finding{}
+	for _, f := range fs {
+		if _, dup := out[f.RuleID]; dup {
+			t.Fatalf("two findings for rule %s", f.RuleID)
+		}
+		out[f.RuleID] = f
+	}
+	if len(out) != len(All()) {
+		t.Fatalf("got findings for %d rules, want %d", len(out), len(All()))
+	}
+	return out
+}
+
+func verdictOf(f finding.Finding) verdict {
+	return verdict{Status: f.Status, ProtectionLevel: f.ProtectionLevel, MissingPermission: f.MissingPermission}
+}
+
+func TestFailedRegionsBecomeUnknownFindings(t *testing.T) {
+	t.Parallel()
+	s := &state.State{Regions: []state.RegionScan{
+		{Account: acct, Region: "us-east-1", Status: state.RegionScanned},
+		{Account: acct, Region: "ap-east-1", Status: state.RegionSkipped, Reason: "opt-in region not enabled"},
+		{Account: acct, Region: "eu-west-1", Status: state.RegionFailed, Reason: "dms:DescribeReplicationInstances was denied", MissingPermission: "dms:DescribeReplicationInstances"},
+	}}
+	got := Evaluate(s, Options{})
+	type row struct {
+		Rule, Region, ARN, Type string
+		Status                  finding.Status
+		Perm                    string
+	}
+	var rows []row
+	for _, f := range got {
+		rows = append(rows, row{f.RuleID, f.Region, f.ResourceARN, f.ResourceType, f.Status, f.MissingPermission})
+	}
+	want := []row{
+		{"CMKG-DMS-001", "eu-west-1", "arn:aws:dms:eu-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, "dms:DescribeReplicationInstances"},
+		{"CMKG-DMS-002", "eu-west-1", "arn:aws:dms:eu-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, "dms:DescribeReplicationInstances"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+func TestEvaluateOrdersFindingsDeterministically(t *testing.T) {
+	t.Parallel()
+	k := described(state.KeyManagerAWS, "AWS_KMS", "Enabled", acct)
+	mk := func(region, arn string) state.ReplicationInstance {
+		i := instance(k)
+		i.Region, i.ARN = region, arn
+		return i
+	}
+	s := &state.State{Instances: []state.ReplicationInstance{
+		mk("us-east-1", "arn:aws:dms:us-east-1:111122223333:rep:B"),
+		mk("eu-west-1", "arn:aws:dms:eu-west-1:111122223333:rep:Z"),
+		mk("us-east-1", "arn:aws:dms:us-east-1:111122223333:rep:A"),
+	}}
+	var got []string
+	for _, f := range Evaluate(s, Options{}) {
+		got = append(got, f.ResourceARN[len(f.ResourceARN)-1:]+" "+f.RuleID)
+	}
+	want := []string{"Z CMKG-DMS-001", "Z CMKG-DMS-002", "A CMKG-DMS-001", "A CMKG-DMS-002", "B CMKG-DMS-001", "B CMKG-DMS-002"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+func TestRulesHaveStableIDsAndCompleteMetadata(t *testing.T) {
+	t.Parallel()
+	var got []string
+	for _, m := range Metadata() {
+		got = append(got, m.ID+" "+m.ShortCode+" "+string(m.Severity))
+		if m.Title == "" || m.Description == "" || m.Remediation == "" {
+			t.Errorf("%s has incomplete metadata: %+v", m.ID, m)
+		}
+	}
+	want := []string{"CMKG-DMS-001 dms-instance-cmk high", "CMKG-DMS-002 dms-instance-key-usable critical"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+}
+
+func TestLookupFindsRulesByIDOrShortCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in     string
+		wantID string
+	}{
+		{"CMKG-DMS-001", "CMKG-DMS-001"},
+		{"cmkg-dms-002", "CMKG-DMS-002"},
+		{"dms-instance-cmk", "CMKG-DMS-001"},
+		{"no-such-rule", ""},
+	}
+	for _, tt := range tests {
+		r, ok := Lookup(tt.in)
+		got := ""
+		if ok {
+			got = r.Metadata().ID
+		}
+		if got != tt.wantID {
+			t.Errorf("Lookup(%q) = %q, want %q", tt.in, got, tt.wantID)
+		}
+	}
+}
+
+func TestValidateOptionsRejectsBadValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr bool
+	}{
+		{"the default policy is valid", Options{}, false},
+		{"a known protection level is valid", Options{MinProtection: state.ProtectionCloudHSM}, false},
+		{"an unknown protection level is refused", Options{MinProtection: "vault"}, true},
+		{"a 12-digit account is valid", Options{TrustedKeyAccounts: []string{other}}, false},
+		{"a short account id is refused", Options{TrustedKeyAccounts: []string{"1234"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := ValidateOptions(tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("ValidateOptions(%+v) = %v, want error %v", tt.opts, err, tt.wantErr)
+			}
+		})
+	}
+}
