@@ -21,6 +21,11 @@ type Constructor func(Options) Reporter
 var formats = map[string]Constructor{
 	"table": func(o Options) Reporter { return &Table{Color: o.Color} },
 	"json":  func(Options) Reporter { return &JSON{} },
+	"sarif": func(Options) Reporter { return &SARIF{} },
+	"junit": func(Options) Reporter { return &JUnit{} },
+	"csv":   func(Options) Reporter { return &CSV{} },
+	"asff":  func(Options) Reporter { return &ASFF{} },
+	"ocsf":  func(Options) Reporter { return &OCSF{} },
 }
 
 // Names returns the format names, sorted.
