@@ -1,0 +1,86 @@
+package awslive
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// CallerIdentityAPI identifies the account being scanned.
+type CallerIdentityAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// DescribeRegionsAPI lists the account's regions and their opt-in status.
+type DescribeRegionsAPI interface {
+	DescribeRegions(ctx context.Context, in *ec2.DescribeRegionsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
+}
+
+// DescribeReplicationInstancesAPI lists a region's replication instances;
+// it is the SDK's paginator client interface.
+type DescribeReplicationInstancesAPI = dms.DescribeReplicationInstancesAPIClient
+
+// DescribeKeyAPI reads a KMS key's metadata.
+type DescribeKeyAPI interface {
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+}
+
+// ListAliasesAPI lists a region's KMS aliases; it is the SDK's paginator
+// client interface.
+type ListAliasesAPI = kms.ListAliasesAPIClient
+
+// Clients gives Scan the clients it needs, per region where the API is
+// regional. Tests fill it with fakes; NewClients fills it with SDK clients.
+type Clients struct {
+	// Identity and Regions are account-wide (called in the configuration's
+	// region).
+	Identity CallerIdentityAPI
+	Regions  DescribeRegionsAPI
+	// DMS, DescribeKey and ListAliases return a client for a region.
+	DMS         func(region string) DescribeReplicationInstancesAPI
+	DescribeKey func(region string) DescribeKeyAPI
+	ListAliases func(region string) ListAliasesAPI
+}
+
+// NewClients returns SDK clients built from cfg. When stats is not nil,
+// every client counts its calls there.
+func NewClients(cfg aws.Config, stats *Stats) Clients {
+	cfg = cfg.Copy()
+	if stats != nil {
+		cfg.APIOptions = append(cfg.APIOptions, stats.AddMiddleware)
+	}
+	dmsClients := perRegion(func(region string) *dms.Client {
+		return dms.NewFromConfig(cfg, func(o *dms.Options) { o.Region = region })
+	})
+	kmsClients := perRegion(func(region string) *kms.Client {
+		return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
+	})
+	return Clients{
+		Identity:    sts.NewFromConfig(cfg),
+		Regions:     ec2.NewFromConfig(cfg),
+		DMS:         func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
+		DescribeKey: func(r string) DescribeKeyAPI { return kmsClients(r) },
+		ListAliases: func(r string) ListAliasesAPI { return kmsClients(r) },
+	}
+}
+
+// perRegion caches one client per region.
+func perRegion[C any](build func(region string) C) func(region string) C {
+	var mu sync.Mutex
+	cache := map[string]C{}
+	return func(region string) C {
+		mu.Lock()
+		defer mu.Unlock()
+		c, ok := cache[region]
+		if !ok {
+			c = build(region)
+			cache[region] = c
+		}
+		return c
+	}
+}

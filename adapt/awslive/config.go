@@ -1,0 +1,102 @@
+package awslive
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// DefaultRegion is used for the account-wide calls (STS, EC2
+// DescribeRegions) when the configuration names no region.
+const DefaultRegion = "us-east-1"
+
+// Retry tuning: throttling is normal when an audit fans out over many
+// regions and keys, so retry more than the SDK's default 3 attempts, back
+// off exponentially with full jitter, and do not use the SDK's client-side
+// retry quota (its token bucket runs dry after a burst of throttles and then
+// fails calls that would have succeeded).
+const (
+	MaxAttempts = 10
+	BackoffBase = 100 * time.Millisecond
+	MaxBackoff  = 20 * time.Second
+)
+
+// LoadConfig loads the standard AWS configuration (environment, shared
+// config and credentials files, SSO, AWS_PROFILE, AWS_REGION,
+// AWS_ENDPOINT_URL) and applies the command line's choices on top:
+// profile selects a shared-config profile, region the default region for
+// account-wide calls, endpointURL the endpoint of every client (the local
+// emulator, or a VPC endpoint). Empty values leave the standard lookup alone.
+func LoadConfig(ctx context.Context, profile, endpointURL, region string) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(NewRetryer),
+		config.WithHTTPClient(newHTTPClient()),
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if endpointURL != "" {
+		cfg.BaseEndpoint = aws.String(endpointURL)
+	}
+	return cfg, nil
+}
+
+// NewRetryer returns the retryer every client uses: standard retries with
+// MaxAttempts attempts, JitterBackoff, and no client-side rate limiter.
+func NewRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = MaxAttempts
+		o.MaxBackoff = MaxBackoff
+		o.Backoff = JitterBackoff{Base: BackoffBase, Max: MaxBackoff}
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// JitterBackoff waits a uniformly random time between 0 and
+// min(Max, Base·2^(attempt-1)) ("full jitter"), so that clients throttled
+// together do not retry together.
+type JitterBackoff struct {
+	Base, Max time.Duration
+}
+
+// BackoffDelay implements retry.BackoffDelayer.
+func (b JitterBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceiling := b.Base
+	for i := 1; i < attempt && ceiling < b.Max; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, b.Max)
+	if ceiling <= 0 {
+		return 0, nil
+	}
+	return rand.N(ceiling), nil
+}
+
+// newHTTPClient keeps enough idle connections for a scan's fan-out (every
+// region's keys at once) to reuse them.
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithTimeout(2 * time.Minute).
+		WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = 1024
+			t.MaxIdleConnsPerHost = 256
+		})
+}

@@ -1,0 +1,530 @@
+package awslive
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cmkguard/cmkguard/state"
+)
+
+// Default concurrency limits.
+const (
+	// DefaultRegionConcurrency regions are scanned at once (AWS has fewer
+	// than 40 regions, so every region of an account normally runs at once).
+	DefaultRegionConcurrency = 32
+	// DefaultKeyConcurrency DescribeKey calls run at once per region.
+	DefaultKeyConcurrency = 32
+)
+
+// Options choose what Scan covers and how.
+type Options struct {
+	// Regions to scan; empty means every region enabled for the account
+	// (ec2:DescribeRegions), with opt-in regions that are not enabled
+	// recorded as skipped.
+	Regions []string
+	// RegionConcurrency and KeyConcurrency bound the fan-out; zero means
+	// the defaults.
+	RegionConcurrency int
+	KeyConcurrency    int
+	// Progress, when set, is told as each region finishes. Calls are
+	// serialised; it must not block for long.
+	Progress func(Progress)
+}
+
+// Progress reports one region's outcome while a scan runs.
+type Progress struct {
+	Region    string
+	Status    state.RegionStatus
+	Instances int
+	Keys      int
+	Reason    string
+	// Done and Total count regions finished and regions to scan.
+	Done, Total int
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// ValidRegion reports whether name looks like an AWS region name
+// (us-east-1, us-gov-west-1, ap-southeast-5).
+func ValidRegion(name string) bool { return regionPattern.MatchString(name) }
+
+// Scan lists every DMS replication instance in the regions opts selects and
+// resolves each instance's KMS key. Regions run concurrently; within a
+// region, pages are read in sequence and then each distinct key is
+// described concurrently.
+//
+// It returns an error only when the scan as a whole cannot run: the caller
+// cannot be identified (sts:GetCallerIdentity), the regions cannot be
+// listed and none were given, or ctx ends. Everything else (a region that
+// cannot be listed, a key that cannot be read) is recorded in the state,
+// with its reason, for the rules to turn into UNKNOWN findings.
+func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
+	if opts.RegionConcurrency <= 0 {
+		opts.RegionConcurrency = DefaultRegionConcurrency
+	}
+	if opts.KeyConcurrency <= 0 {
+		opts.KeyConcurrency = DefaultKeyConcurrency
+	}
+	for _, r := range opts.Regions {
+		if !ValidRegion(r) {
+			return state.State{}, fmt.Errorf("%q is not an AWS region name", r)
+		}
+	}
+	account, toScan, skipped, err := discover(ctx, c, opts.Regions)
+	if err != nil {
+		return state.State{}, err
+	}
+	s := &scanner{
+		c: c, opts: opts, account: account, total: len(toScan),
+		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{},
+	}
+	st := state.State{Instances: []state.ReplicationInstance{}}
+	for _, r := range skipped {
+		st.Regions = append(st.Regions, state.RegionScan{Account: account, Region: r, Status: state.RegionSkipped,
+			Reason: "opt-in region not enabled for the account"})
+	}
+
+	results := make([]regionResult, len(toScan))
+	sem := make(chan struct{}, opts.RegionConcurrency)
+	var wg sync.WaitGroup
+	for i, region := range toScan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i].err = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = s.scanRegion(ctx, region)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return state.State{}, fmt.Errorf("scan interrupted: %w", err)
+	}
+	for _, r := range results {
+		if r.err != nil {
+			return state.State{}, r.err
+		}
+		st.Regions = append(st.Regions, r.scan)
+		st.Instances = append(st.Instances, r.instances...)
+	}
+	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
+	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	return st, nil
+}
+
+// ScanAccount is Scan with SDK clients built from cfg (see LoadConfig);
+// the returned Stats counts every API call the scan made.
+func ScanAccount(ctx context.Context, cfg aws.Config, opts Options) (state.State, *Stats, error) {
+	stats := NewStats()
+	st, err := Scan(ctx, NewClients(cfg, stats), opts)
+	return st, stats, err
+}
+
+// discover identifies the caller's account and, unless regions were given,
+// lists the account's regions; both calls run at once.
+func discover(ctx context.Context, c Clients, given []string) (account string, toScan, skipped []string, err error) {
+	var wg sync.WaitGroup
+	var idErr, regErr error
+	var id *sts.GetCallerIdentityOutput
+	var regions *ec2.DescribeRegionsOutput
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		id, idErr = c.Identity.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	}()
+	if len(given) == 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			regions, regErr = c.Regions.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+		}()
+	}
+	wg.Wait()
+	if idErr != nil {
+		return "", nil, nil, fmt.Errorf("identify the account (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
+	}
+	account = aws.ToString(id.Account)
+	if len(given) > 0 {
+		seen := map[string]bool{}
+		for _, r := range given {
+			if !seen[r] {
+				seen[r] = true
+				toScan = append(toScan, r)
+			}
+		}
+		slices.Sort(toScan)
+		return account, toScan, nil, nil
+	}
+	if regErr != nil {
+		return "", nil, nil, fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
+	}
+	for _, r := range regions.Regions {
+		name := aws.ToString(r.RegionName)
+		if name == "" {
+			continue
+		}
+		if aws.ToString(r.OptInStatus) == "not-opted-in" {
+			skipped = append(skipped, name)
+			continue
+		}
+		toScan = append(toScan, name)
+	}
+	slices.Sort(toScan)
+	slices.Sort(skipped)
+	return account, toScan, skipped, nil
+}
+
+type regionResult struct {
+	scan      state.RegionScan
+	instances []state.ReplicationInstance
+	err       error // only for a cancelled scan
+}
+
+// scanner holds one scan's shared caches.
+type scanner struct {
+	c       Clients
+	opts    Options
+	account string
+
+	mu      sync.Mutex
+	keys    map[string]*keyEntry   // by key ARN: each described once
+	aliases map[string]*aliasEntry // by region: listed at most once
+	done    int
+	total   int
+}
+
+type keyEntry struct {
+	once sync.Once
+	key  state.Key
+	err  error
+}
+
+type aliasEntry struct {
+	once    sync.Once
+	targets map[string][]string // key id → alias names
+	problem *problem
+	err     error
+}
+
+func (s *scanner) progress(p Progress) {
+	if s.opts.Progress == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done++
+	p.Done, p.Total = s.done, s.total
+	s.opts.Progress(p)
+}
+
+func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
+	scan := state.RegionScan{Account: s.account, Region: region, Status: state.RegionScanned}
+	instances, err := s.listInstances(ctx, region)
+	if err != nil {
+		if isCanceled(ctx, err) {
+			return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
+		}
+		p := classify("dms:DescribeReplicationInstances", err)
+		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, p.reason, p.permission
+		s.progress(Progress{Region: region, Status: scan.Status, Reason: scan.Reason})
+		return regionResult{scan: scan}
+	}
+	refs := map[string]keyRef{}
+	for i := range instances {
+		if ref := instances[i].KeyRef; ref != "" {
+			refs[ref] = parseKeyRef(ref, instances[i].Account, region)
+		}
+	}
+	resolved, err := s.resolveKeys(ctx, refs)
+	if err != nil {
+		return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
+	}
+	for i := range instances {
+		if ref := instances[i].KeyRef; ref != "" {
+			instances[i].Key = resolved[ref]
+		} else {
+			instances[i].Key = state.Key{Evidence: state.EvidenceNone, UnknownReason: "the instance reports no KMS key"}
+		}
+	}
+	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(refs)})
+	return regionResult{scan: scan, instances: instances}
+}
+
+// listInstances reads every page of the region's replication instances.
+func (s *scanner) listInstances(ctx context.Context, region string) ([]state.ReplicationInstance, error) {
+	p := dms.NewDescribeReplicationInstancesPaginator(s.c.DMS(region), &dms.DescribeReplicationInstancesInput{MaxRecords: aws.Int32(100)})
+	out := []state.ReplicationInstance{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			// DMS answers "no instances" with ResourceNotFoundFault in some
+			// regions; with no filter, that means the region has none.
+			var nf *dmstypes.ResourceNotFoundFault
+			if errors.As(err, &nf) && len(out) == 0 {
+				return out, nil
+			}
+			return nil, err
+		}
+		for _, ri := range page.ReplicationInstances {
+			out = append(out, instanceFromAPI(ri, s.account, region))
+		}
+	}
+	return out, nil
+}
+
+func instanceFromAPI(ri dmstypes.ReplicationInstance, account, region string) state.ReplicationInstance {
+	arn := aws.ToString(ri.ReplicationInstanceArn)
+	if a := accountOfARN(arn); a != "" {
+		account = a
+	}
+	inst := state.ReplicationInstance{
+		Source:                     state.Source{ARN: arn},
+		ARN:                        arn,
+		ID:                         aws.ToString(ri.ReplicationInstanceIdentifier),
+		Account:                    account,
+		Region:                     region,
+		Status:                     aws.ToString(ri.ReplicationInstanceStatus),
+		Class:                      aws.ToString(ri.ReplicationInstanceClass),
+		AllocatedStorage:           ri.AllocatedStorage,
+		EngineVersion:              aws.ToString(ri.EngineVersion),
+		AvailabilityZone:           aws.ToString(ri.AvailabilityZone),
+		MultiAZ:                    ri.MultiAZ,
+		PubliclyAccessible:         ri.PubliclyAccessible,
+		AutoMinorVersionUpgrade:    ri.AutoMinorVersionUpgrade,
+		PreferredMaintenanceWindow: aws.ToString(ri.PreferredMaintenanceWindow),
+		NetworkType:                aws.ToString(ri.NetworkType),
+		KeyRef:                     strings.TrimSpace(aws.ToString(ri.KmsKeyId)),
+	}
+	for _, sg := range ri.VpcSecurityGroups {
+		if id := aws.ToString(sg.VpcSecurityGroupId); id != "" {
+			inst.VPCSecurityGroupIDs = append(inst.VPCSecurityGroupIDs, id)
+		}
+	}
+	if ri.ReplicationSubnetGroup != nil {
+		inst.SubnetGroupID = aws.ToString(ri.ReplicationSubnetGroup.ReplicationSubnetGroupIdentifier)
+	}
+	return inst
+}
+
+// resolveKeys resolves each distinct reference concurrently.
+func (s *scanner) resolveKeys(ctx context.Context, refs map[string]keyRef) (map[string]state.Key, error) {
+	out := make(map[string]state.Key, len(refs))
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, s.opts.KeyConcurrency)
+	var wg sync.WaitGroup
+	for raw, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			k, err := s.resolveKey(ctx, ref)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			out[raw] = k
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return out, firstErr
+}
+
+// resolveKey learns who manages the key behind ref. The error is only for a
+// cancelled scan; every other failure is recorded in the key.
+func (s *scanner) resolveKey(ctx context.Context, ref keyRef) (state.Key, error) {
+	if ref.ARN == "" {
+		return s.resolveAlias(ctx, ref)
+	}
+	s.mu.Lock()
+	e, ok := s.keys[ref.ARN]
+	if !ok {
+		e = &keyEntry{}
+		s.keys[ref.ARN] = e
+	}
+	s.mu.Unlock()
+	e.once.Do(func() { e.key, e.err = s.describeKey(ctx, ref) })
+	return e.key, e.err
+}
+
+func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error) {
+	out, err := s.c.DescribeKey(ref.Region).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref.ARN)})
+	if err != nil {
+		if isCanceled(ctx, err) {
+			return state.Key{}, err
+		}
+		p := classify("kms:DescribeKey", err)
+		if p.denied && ref.Account == s.account {
+			return s.keyFromAliases(ctx, ref, p)
+		}
+		if p.denied && ref.Account != s.account {
+			p.reason += fmt.Sprintf("; the key belongs to account %s, whose aliases this account cannot list", ref.Account)
+		}
+		return unknownKey(ref, p), nil
+	}
+	md := out.KeyMetadata
+	if md == nil || md.KeyManager == "" {
+		return unknownKey(ref, problem{reason: "kms:DescribeKey returned no key manager"}), nil
+	}
+	return state.Key{
+		ARN:         cmp.Or(aws.ToString(md.Arn), ref.ARN),
+		Account:     cmp.Or(aws.ToString(md.AWSAccountId), ref.Account),
+		Region:      ref.Region,
+		Resolved:    true,
+		Evidence:    state.EvidenceDescribeKey,
+		Manager:     state.KeyManager(md.KeyManager),
+		State:       string(md.KeyState),
+		Origin:      string(md.Origin),
+		MultiRegion: aws.ToBool(md.MultiRegion),
+	}, nil
+}
+
+func unknownKey(ref keyRef, p problem) state.Key {
+	return state.Key{
+		ARN: ref.ARN, Account: ref.Account, Region: ref.Region, Evidence: state.EvidenceNone,
+		UnknownReason: p.reason, MissingPermission: p.permission,
+	}
+}
+
+// keyFromAliases is the fallback when DescribeKey was denied: the console
+// method of the rule text. An alias/aws/... alias targeting the key proves
+// it AWS-managed (customers cannot create such aliases); any other alias
+// proves it customer-managed. The key's state stays unknown.
+func (s *scanner) keyFromAliases(ctx context.Context, ref keyRef, denied problem) (state.Key, error) {
+	targets, listProblem, err := s.aliasTargets(ctx, ref.Region)
+	if err != nil {
+		return state.Key{}, err
+	}
+	k := unknownKey(ref, denied)
+	if listProblem != nil {
+		k.UnknownReason = denied.reason + "; the kms:ListAliases fallback failed too: " + listProblem.reason
+		return k, nil
+	}
+	names := targets[ref.KeyID]
+	if len(names) == 0 {
+		k.UnknownReason = denied.reason + "; no alias in " + ref.Region + " targets the key, so kms:ListAliases cannot tell who manages it"
+		return k, nil
+	}
+	k.Resolved, k.Evidence, k.Aliases = true, state.EvidenceListAliases, names
+	k.Manager = state.KeyManagerCustomer
+	for _, n := range names {
+		if strings.HasPrefix(n, "alias/aws/") {
+			k.Manager = state.KeyManagerAWS
+		}
+	}
+	k.UnknownReason = denied.reason + "; its manager was proved by kms:ListAliases, its state is unknown"
+	return k, nil
+}
+
+// resolveAlias handles a reference that names an alias rather than a key
+// (never the case for what DMS reports, possible for other sources): the
+// alias is looked up with ListAliases, never with DescribeKey, which for
+// alias/aws/dms could create the AWS-managed key.
+func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, error) {
+	k := state.Key{Account: ref.Account, Region: ref.Region, Evidence: state.EvidenceNone}
+	if ref.Alias == "" {
+		k.UnknownReason = "the key reference is empty"
+		return k, nil
+	}
+	if ref.Account != s.account {
+		k.UnknownReason = fmt.Sprintf("the key is named by alias %s of account %s, whose aliases this account cannot list", ref.Alias, ref.Account)
+		return k, nil
+	}
+	targets, p, err := s.aliasTargets(ctx, ref.Region)
+	if err != nil {
+		return state.Key{}, err
+	}
+	if p != nil {
+		k.UnknownReason, k.MissingPermission = "the key is named by alias "+ref.Alias+" and "+p.reason, p.permission
+		return k, nil
+	}
+	for id, names := range targets {
+		if !slices.Contains(names, ref.Alias) {
+			continue
+		}
+		target := keyRef{KeyID: id, Account: ref.Account, Region: ref.Region, Partition: ref.Partition,
+			ARN: keyARN(ref.Partition, ref.Region, ref.Account, id)}
+		if ref.awsManagedName {
+			return state.Key{ARN: target.ARN, Account: ref.Account, Region: ref.Region, Resolved: true,
+				Evidence: state.EvidenceListAliases, Manager: state.KeyManagerAWS, Aliases: names,
+				UnknownReason: "named by the AWS-managed alias " + ref.Alias + "; its state was not read"}, nil
+		}
+		return s.resolveKey(ctx, target)
+	}
+	k.UnknownReason = fmt.Sprintf("alias %s does not exist in %s", ref.Alias, ref.Region)
+	return k, nil
+}
+
+// aliasTargets lists a region's aliases once per scan, however many keys
+// need them.
+func (s *scanner) aliasTargets(ctx context.Context, region string) (map[string][]string, *problem, error) {
+	s.mu.Lock()
+	e, ok := s.aliases[region]
+	if !ok {
+		e = &aliasEntry{}
+		s.aliases[region] = e
+	}
+	s.mu.Unlock()
+	e.once.Do(func() {
+		targets := map[string][]string{}
+		p := kms.NewListAliasesPaginator(s.c.ListAliases(region), &kms.ListAliasesInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				if isCanceled(ctx, err) {
+					e.err = err
+					return
+				}
+				pr := classify("kms:ListAliases", err)
+				e.problem = &pr
+				return
+			}
+			for _, a := range page.Aliases {
+				id := aws.ToString(a.TargetKeyId)
+				if i := strings.LastIndex(id, ":key/"); i >= 0 {
+					id = id[i+len(":key/"):]
+				}
+				if id != "" {
+					targets[id] = append(targets[id], aws.ToString(a.AliasName))
+				}
+			}
+		}
+		for id := range targets {
+			slices.Sort(targets[id])
+		}
+		e.targets = targets
+	})
+	return e.targets, e.problem, e.err
+}
