@@ -1,0 +1,490 @@
+package remediate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// RegionWriters returns the clients Apply uses in a region.
+type RegionWriters func(region string) (WriteClients, error)
+
+// FaultPoint is where in a step a test fault is injected.
+type FaultPoint string
+
+// Fault points.
+const (
+	// FaultBeforeAction: the begin record is written, nothing was done.
+	FaultBeforeAction FaultPoint = "before-action"
+	// FaultAfterAction: the step acted but its done record is not written
+	// (a crash between the AWS call and the journal).
+	FaultAfterAction FaultPoint = "after-action"
+	// FaultAfterDone: the step is done and journaled; the run stops.
+	FaultAfterDone FaultPoint = "after-done"
+)
+
+// Applier executes plans. Its zero value is not usable: set Clients, STS and
+// Journal; the durations default to values suited to real AWS.
+type Applier struct {
+	Clients RegionWriters
+	STS     GetCallerIdentityAPI
+	Journal *Journal
+	// Log receives one line per step, for a person (may be nil).
+	Log io.Writer
+
+	// PollInterval is how often waits re-read the world (default 15s).
+	PollInterval time.Duration
+	// InstanceTimeout bounds waiting for an instance to become available or
+	// to be deleted (default 60 minutes).
+	InstanceTimeout time.Duration
+	// TaskTimeout bounds waiting for a task to stop, move or start (default 30 minutes).
+	TaskTimeout time.Duration
+	// StepAttempts is how many times a step is tried when it fails with a
+	// transient error (throttling, a resource briefly in the wrong state);
+	// steps are idempotent, so a retry is safe (default 5).
+	StepAttempts int
+
+	// Fault, when set, is called at each fault point of each step; a
+	// non-nil error stops the run there, as a crash would. Tests only.
+	Fault func(stepID string, at FaultPoint) error
+}
+
+// StepError says which step failed, and what the journal now says.
+type StepError struct {
+	Step    string
+	Journal string
+	// Moved is true once a task has moved: rollback is then no longer possible.
+	Moved bool
+	Err   error
+}
+
+func (e *StepError) Error() string {
+	next := fmt.Sprintf("fix the cause and continue with: cmkguard remediate --resume %s", e.Journal)
+	if !e.Moved {
+		next += fmt.Sprintf(", or undo what this run created with: cmkguard remediate --rollback %s", e.Journal)
+	} else {
+		next += " (a task has moved already, so the run can only go forward)"
+	}
+	return fmt.Sprintf("step %s failed: %v; %s", e.Step, e.Err, next)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// run is one execution of a plan.
+type run struct {
+	a        *Applier
+	plan     *Plan
+	progress Progress
+	clients  map[string]WriteClients
+}
+
+// Apply executes the journal's plan from where the journal says it stopped.
+// Before any mutation it checks the account and that the world still matches
+// the plan for every replacement this journal has not started.
+func (a *Applier) Apply(ctx context.Context) error {
+	a.defaults()
+	plan := a.Journal.Plan()
+	r := &run{a: a, plan: plan, progress: a.Journal.Progress(), clients: map[string]WriteClients{}}
+	if r.progress.RolledBack {
+		return fmt.Errorf("journal %s was rolled back; make a new plan", a.Journal.Path())
+	}
+	if r.progress.Finished {
+		a.logf("Plan %s was already applied completely.", plan.ID)
+		return nil
+	}
+	if err := r.preflight(ctx); err != nil {
+		return err
+	}
+	for _, s := range plan.Steps {
+		if r.progress.Done[s.ID] {
+			continue
+		}
+		if err := r.runStep(ctx, s); err != nil {
+			_ = a.Journal.Append(Record{Type: RecordFailed, Step: s.ID, Error: err.Error()})
+			return &StepError{Step: s.ID, Journal: a.Journal.Path(), Moved: r.anyMoveBegun(), Err: err}
+		}
+	}
+	if err := a.Journal.Append(Record{Type: RecordFinished}); err != nil {
+		return err
+	}
+	a.logf("Plan %s applied: %d step(s) done.", plan.ID, len(plan.Steps))
+	return nil
+}
+
+func (a *Applier) defaults() {
+	if a.PollInterval <= 0 {
+		a.PollInterval = 15 * time.Second
+	}
+	if a.InstanceTimeout <= 0 {
+		a.InstanceTimeout = 60 * time.Minute
+	}
+	if a.TaskTimeout <= 0 {
+		a.TaskTimeout = 30 * time.Minute
+	}
+	if a.StepAttempts <= 0 {
+		a.StepAttempts = 5
+	}
+}
+
+func (a *Applier) logf(format string, args ...any) {
+	if a.Log != nil {
+		fmt.Fprintf(a.Log, format+"\n", args...)
+	}
+}
+
+func (r *run) client(region string) (WriteClients, error) {
+	if c, ok := r.clients[region]; ok {
+		return c, nil
+	}
+	c, err := r.a.Clients(region)
+	if err != nil {
+		return WriteClients{}, fmt.Errorf("clients for %s: %w", region, err)
+	}
+	r.clients[region] = c
+	return c, nil
+}
+
+func (r *run) note(key, value string) error {
+	if err := r.a.Journal.Append(Record{Type: RecordNote, Key: key, Value: value}); err != nil {
+		return err
+	}
+	r.progress.Notes[key] = value
+	return nil
+}
+
+func (r *run) fault(step string, at FaultPoint) error {
+	if r.a.Fault == nil {
+		return nil
+	}
+	return r.a.Fault(step, at)
+}
+
+func (r *run) anyMoveBegun() bool {
+	for _, s := range r.plan.Steps {
+		if s.Kind == StepMoveTask && r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// runStep journals, runs and journals one step, retrying transient failures.
+func (r *run) runStep(ctx context.Context, s Step) error {
+	if err := r.a.Journal.Append(Record{Type: RecordBegin, Step: s.ID}); err != nil {
+		return err
+	}
+	r.progress.Begun[s.ID] = true
+	r.a.logf("%s: %s", s.ID, s.Description)
+	if err := r.fault(s.ID, FaultBeforeAction); err != nil {
+		return err
+	}
+	var err error
+	for attempt := 1; attempt <= r.a.StepAttempts; attempt++ {
+		err = r.act(ctx, s)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			break
+		}
+		r.a.logf("%s: attempt %d failed (%v); retrying", s.ID, attempt, err)
+		if werr := sleep(ctx, r.a.PollInterval); werr != nil {
+			return werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.fault(s.ID, FaultAfterAction); err != nil {
+		return err
+	}
+	if err := r.a.Journal.Append(Record{Type: RecordDone, Step: s.ID}); err != nil {
+		return err
+	}
+	r.progress.Done[s.ID] = true
+	return r.fault(s.ID, FaultAfterDone)
+}
+
+func (r *run) act(ctx context.Context, s Step) error {
+	c, err := r.client(s.Region)
+	if err != nil {
+		return err
+	}
+	switch s.Kind {
+	case StepEnsureKey:
+		k, _ := r.plan.KeyFor(s.Region)
+		return r.ensureKey(ctx, c, k)
+	}
+	rep := r.plan.Replacements[s.Replacement]
+	switch s.Kind {
+	case StepCreateInstance:
+		return r.createInstance(ctx, c, rep)
+	case StepVerifyKey:
+		return r.verifyInstanceKey(ctx, c, rep)
+	case StepStopTask:
+		return r.stopTask(ctx, c, rep, rep.Tasks[s.Task])
+	case StepMoveTask:
+		return r.moveTask(ctx, c, rep, rep.Tasks[s.Task])
+	case StepStartTask:
+		return r.startTask(ctx, c, rep, rep.Tasks[s.Task])
+	case StepDeleteOld:
+		return r.deleteOld(ctx, c, rep)
+	case StepRename:
+		return r.rename(ctx, c, rep)
+	}
+	return fmt.Errorf("step kind %q is unknown", s.Kind)
+}
+
+// Notes' keys: what a step learned that later steps and resumed runs need.
+func noteKey(region string) string        { return "key-arn/" + region }
+func noteCreatedKey(region string) string { return "created-key/" + region }
+func noteInstance(r Replacement) string   { return "new-instance-arn/" + r.Region + "/" + r.Old.ID }
+func noteCreatedInstance(r Replacement) string {
+	return "created-instance/" + r.Region + "/" + r.Old.ID
+}
+func noteWasRunning(t Task) string { return "was-running/" + t.ARN }
+
+// preflight checks, before any mutation, that the credentials are for the
+// plan's account and that every replacement not yet started still matches
+// the plan (settings, key and tasks).
+func (r *run) preflight(ctx context.Context) error {
+	id, err := r.a.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("sts get-caller-identity: %w", err)
+	}
+	if acct := aws.ToString(id.Account); acct != r.plan.Account {
+		return fmt.Errorf("plan %s was made for account %s, but the credentials are for account %s", r.plan.ID, r.plan.Account, acct)
+	}
+	var drift []string
+	for i, rep := range r.plan.Replacements {
+		if r.replacementBegun(i) {
+			continue
+		}
+		c, err := r.client(rep.Region)
+		if err != nil {
+			return err
+		}
+		d, err := r.describeOld(ctx, c, rep)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			drift = append(drift, fmt.Sprintf("%s no longer exists", rep.Old.ARN))
+			continue
+		}
+		drift = append(drift, compareInstance(rep, *d)...)
+	}
+	for _, k := range r.plan.Keys {
+		if r.progress.Begun[k.Region+"/key"] {
+			continue
+		}
+		c, err := r.client(k.Region)
+		if err != nil {
+			return err
+		}
+		if k.Mode == KeyExisting {
+			if err := r.checkKey(ctx, c, k.Region, k.ARN); err != nil {
+				drift = append(drift, err.Error())
+			}
+			continue
+		}
+		target, err := aliasTarget(ctx, c.KMS, k.Alias)
+		if err != nil {
+			return fmt.Errorf("list aliases in %s: %w", k.Region, err)
+		}
+		if target != "" {
+			ours, err := r.taggedWithPlan(ctx, c, target)
+			if err != nil {
+				return err
+			}
+			if !ours {
+				drift = append(drift, fmt.Sprintf("%s: alias %s now exists and points to a key this plan did not create", k.Region, k.Alias))
+			}
+		}
+	}
+	if len(drift) > 0 {
+		sort.Strings(drift)
+		return fmt.Errorf("the world changed since plan %s was made; nothing was changed, make a new plan:\n  - %s", r.plan.ID, strings.Join(drift, "\n  - "))
+	}
+	return nil
+}
+
+func (r *run) replacementBegun(i int) bool {
+	for _, s := range r.plan.Steps {
+		if s.Replacement == i && s.Kind != StepEnsureKey && r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// describeOld re-describes a replacement's old instance; nil when it is gone.
+func (r *run) describeOld(ctx context.Context, c WriteClients, rep Replacement) (*DescribedInstance, error) {
+	ri, err := instanceByARN(ctx, c.DMS, rep.Old.ARN)
+	if err != nil || ri == nil {
+		return nil, err
+	}
+	d, err := describeInstance(ctx, c.DMS, *ri)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// compareInstance lists how an instance differs from what the plan recorded.
+func compareInstance(rep Replacement, now DescribedInstance) []string {
+	var diffs []string
+	o, n := rep.Old, now.Instance
+	add := func(what string, was, is any) {
+		diffs = append(diffs, fmt.Sprintf("%s: %s was %v, is now %v", o.ID, what, was, is))
+	}
+	if o.ID != n.ID {
+		add("identifier", o.ID, n.ID)
+	}
+	if o.KeyARN != n.KeyARN {
+		add("KMS key", o.KeyARN, n.KeyARN)
+	}
+	os, ns := o.Settings, n.Settings // old and new settings
+	for _, f := range []struct {
+		name    string
+		was, is any
+	}{
+		{"class", os.Class, ns.Class},
+		{"allocated storage", os.AllocatedStorage, ns.AllocatedStorage},
+		{"engine version", os.EngineVersion, ns.EngineVersion},
+		{"security groups", strings.Join(os.VPCSecurityGroupIDs, ","), strings.Join(ns.VPCSecurityGroupIDs, ",")},
+		{"subnet group", os.SubnetGroupID, ns.SubnetGroupID},
+		{"availability zone", os.AvailabilityZone, ns.AvailabilityZone},
+		{"multi-AZ", os.MultiAZ, ns.MultiAZ},
+		{"public accessibility", os.PubliclyAccessible, ns.PubliclyAccessible},
+		{"auto minor version upgrade", os.AutoMinorVersionUpgrade, ns.AutoMinorVersionUpgrade},
+		{"maintenance window", os.PreferredMaintenanceWindow, ns.PreferredMaintenanceWindow},
+		{"network type", os.NetworkType, ns.NetworkType},
+		{"DNS name servers", os.DNSNameServers, ns.DNSNameServers},
+		{"tags", formatTags(os.Tags), formatTags(ns.Tags)},
+	} {
+		if f.was != f.is {
+			add(f.name, f.was, f.is)
+		}
+	}
+	if fmt.Sprint(os.Kerberos) != fmt.Sprint(ns.Kerberos) {
+		add("Kerberos settings", "(as planned)", "(different)")
+	}
+	planned := map[string]bool{}
+	for _, t := range rep.Tasks {
+		planned[t.ARN] = true
+	}
+	for _, t := range now.Tasks {
+		if !planned[t.ARN] {
+			diffs = append(diffs, fmt.Sprintf("%s: task %s was added since the plan", o.ID, t.ID))
+		}
+		delete(planned, t.ARN)
+	}
+	for _, t := range rep.Tasks {
+		if planned[t.ARN] {
+			diffs = append(diffs, fmt.Sprintf("%s: task %s is no longer on it", o.ID, t.ID))
+		}
+	}
+	return diffs
+}
+
+func instanceByARN(ctx context.Context, c DescribeReplicationInstancesAPI, arn string) (*dmstypes.ReplicationInstance, error) {
+	return oneInstance(ctx, c, "replication-instance-arn", arn)
+}
+
+func instanceByID(ctx context.Context, c DescribeReplicationInstancesAPI, id string) (*dmstypes.ReplicationInstance, error) {
+	return oneInstance(ctx, c, "replication-instance-id", id)
+}
+
+func oneInstance(ctx context.Context, c DescribeReplicationInstancesAPI, filter, value string) (*dmstypes.ReplicationInstance, error) {
+	all, err := listInstances(ctx, c, []dmstypes.Filter{{Name: aws.String(filter), Values: []string{value}}})
+	if err != nil {
+		return nil, fmt.Errorf("describe replication instance %s: %w", value, err)
+	}
+	for i := range all {
+		ri := &all[i]
+		if filter == "replication-instance-arn" && aws.ToString(ri.ReplicationInstanceArn) == value ||
+			filter == "replication-instance-id" && aws.ToString(ri.ReplicationInstanceIdentifier) == value {
+			return ri, nil
+		}
+	}
+	return nil, nil
+}
+
+func taskByARN(ctx context.Context, c DescribeReplicationTasksAPI, arn string) (*dmstypes.ReplicationTask, error) {
+	out, err := c.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{
+		Filters:         []dmstypes.Filter{{Name: aws.String("replication-task-arn"), Values: []string{arn}}},
+		WithoutSettings: aws.Bool(true),
+	})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe replication task %s: %w", arn, err)
+	}
+	for i := range out.ReplicationTasks {
+		if aws.ToString(out.ReplicationTasks[i].ReplicationTaskArn) == arn {
+			return &out.ReplicationTasks[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// errNotYet is returned by a wait condition that is not met yet.
+var errNotYet = errors.New("not yet")
+
+// waitFor polls check until it returns nil, a permanent error, or timeout.
+// Transient errors (throttling) are retried until the timeout.
+func waitFor(ctx context.Context, interval, timeout time.Duration, what string, check func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errNotYet) && !transient(err) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s (last: %v)", timeout, what, err)
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// transient recognises errors worth retrying: throttling, and DMS saying a
+// resource is briefly in the wrong state.
+func transient(err error) bool {
+	if errors.Is(err, errNotYet) {
+		return true
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+			"ServiceUnavailable", "InternalFailure", "InvalidResourceStateFault":
+			return true
+		}
+	}
+	return false
+}

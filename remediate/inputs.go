@@ -1,0 +1,80 @@
+package remediate
+
+import (
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// The mutating requests are built here, once, so that Apply and the shell
+// rendering say exactly the same thing.
+
+// createKeyInput is the CreateKey request for a key to create.
+func createKeyInput(p *Plan, k KeyPlan) *kms.CreateKeyInput {
+	return &kms.CreateKeyInput{
+		Description: aws.String(k.Description),
+		Policy:      aws.String(k.Policy),
+		KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
+		KeySpec:     kmstypes.KeySpecSymmetricDefault,
+		Tags: []kmstypes.Tag{
+			{TagKey: aws.String(TagPlanID), TagValue: aws.String(p.ID)},
+			{TagKey: aws.String("cmkguard:alias"), TagValue: aws.String(k.Alias)},
+		},
+	}
+}
+
+// createInstanceInput is the CreateReplicationInstance request for a
+// replacement: every setting of the old instance, the customer key, the old
+// tags and the plan-id tag. A Multi-AZ instance gets no AvailabilityZone
+// (DMS refuses both).
+func createInstanceInput(p *Plan, r Replacement, keyARN string) *dms.CreateReplicationInstanceInput {
+	s := r.New
+	in := &dms.CreateReplicationInstanceInput{
+		ReplicationInstanceIdentifier:    aws.String(r.NewID),
+		ReplicationInstanceClass:         aws.String(s.Class),
+		AllocatedStorage:                 aws.Int32(s.AllocatedStorage),
+		EngineVersion:                    optional(s.EngineVersion),
+		KmsKeyId:                         aws.String(keyARN),
+		MultiAZ:                          aws.Bool(s.MultiAZ),
+		PubliclyAccessible:               aws.Bool(s.PubliclyAccessible),
+		AutoMinorVersionUpgrade:          aws.Bool(s.AutoMinorVersionUpgrade),
+		PreferredMaintenanceWindow:       optional(s.PreferredMaintenanceWindow),
+		NetworkType:                      optional(s.NetworkType),
+		DnsNameServers:                   optional(s.DNSNameServers),
+		ReplicationSubnetGroupIdentifier: optional(s.SubnetGroupID),
+		VpcSecurityGroupIds:              append([]string(nil), s.VPCSecurityGroupIDs...),
+	}
+	if !s.MultiAZ {
+		in.AvailabilityZone = optional(s.AvailabilityZone)
+	}
+	if k := s.Kerberos; k != nil {
+		in.KerberosAuthenticationSettings = &dmstypes.KerberosAuthenticationSettings{
+			KeyCacheSecretIamArn: optional(k.KeyCacheSecretIAMARN),
+			KeyCacheSecretId:     optional(k.KeyCacheSecretID),
+			Krb5FileContents:     optional(k.Krb5FileContents),
+		}
+	}
+	keys := make([]string, 0, len(s.Tags))
+	for k := range s.Tags {
+		if k != TagPlanID {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(k), Value: aws.String(s.Tags[k])})
+	}
+	in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(TagPlanID), Value: aws.String(p.ID)})
+	return in
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

@@ -1,0 +1,216 @@
+package remediate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// JournalVersion is the version of the journal format.
+const JournalVersion = "cmkguard.journal/v1"
+
+// Record types.
+const (
+	RecordPlan       = "plan"        // first record: the whole plan
+	RecordBegin      = "begin"       // a step is about to act
+	RecordNote       = "note"        // a fact learned mid-step (a created key's ARN, a task that was running)
+	RecordDone       = "done"        // a step finished and verified
+	RecordFailed     = "failed"      // a step failed; the run stopped
+	RecordRollback   = "rollback"    // a rollback action finished
+	RecordFinished   = "finished"    // every step is done
+	RecordRolledBack = "rolled-back" // the rollback finished; the journal is closed
+)
+
+// Record is one line of a journal.
+type Record struct {
+	Time    string `json:"time"`
+	Type    string `json:"type"`
+	Version string `json:"version,omitempty"`
+	Step    string `json:"step,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Plan    *Plan  `json:"plan,omitempty"`
+}
+
+// Journal is an append-only file of JSON lines. Every record is written and
+// fsync'd before the call that appended it returns, so that after a crash the
+// journal says at least everything that was done.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+	now  func() time.Time
+	// Records are every record, read back or appended.
+	records []Record
+}
+
+// CreateJournal starts a new journal for plan at path. It refuses to
+// overwrite an existing file: that journal belongs to a run to resume.
+func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("journal %s already exists: continue that run with --resume %s (or roll it back with --rollback %s)", path, path, path)
+		}
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	syncDir(path)
+	j := &Journal{f: f, path: path, now: now}
+	if err := j.Append(Record{Type: RecordPlan, Version: JournalVersion, Plan: plan}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// OpenJournal reopens a journal to continue it. A torn last line (a crash in
+// the middle of a write) is ignored: the step it belonged to is re-run, and
+// steps are idempotent.
+func OpenJournal(path string, now func() time.Time) (*Journal, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	records, torn, err := parseJournal(b)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if torn {
+		// Start the next record on a line of its own.
+		if _, err := f.Write([]byte("\n")); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("repair journal: %w", err)
+		}
+	}
+	return &Journal{f: f, path: path, now: now, records: records}, nil
+}
+
+func parseJournal(b []byte) ([]Record, bool, error) {
+	var records []Record
+	torn := len(b) > 0 && b[len(b)-1] != '\n'
+	lines := bytes.Split(b, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			if torn && i == len(lines)-1 {
+				break // the torn last line: its step is re-run
+			}
+			return nil, false, fmt.Errorf("line %d is not a journal record: %w", i+1, err)
+		}
+		records = append(records, r)
+	}
+	if len(records) == 0 || records[0].Type != RecordPlan || records[0].Plan == nil {
+		return nil, false, errors.New("does not start with a plan record: not a cmkguard journal")
+	}
+	if records[0].Version != JournalVersion {
+		return nil, false, fmt.Errorf("version %q is not supported (want %q)", records[0].Version, JournalVersion)
+	}
+	p := records[0].Plan
+	if d, err := p.ComputeDigest(); err != nil || d != p.Digest {
+		return nil, false, ErrTampered
+	}
+	if err := p.Validate(); err != nil {
+		return nil, false, err
+	}
+	return records, torn, nil
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Plan is the plan the journal records.
+func (j *Journal) Plan() *Plan { return j.records[0].Plan }
+
+// Records returns a copy of every record.
+func (j *Journal) Records() []Record {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Record(nil), j.records...)
+}
+
+// Append writes one record and fsyncs it.
+func (j *Journal) Append(r Record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r.Time = j.now().UTC().Format(time.RFC3339Nano)
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode journal record: %w", err)
+	}
+	if _, err := j.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	j.records = append(j.records, r)
+	return nil
+}
+
+// Close closes the journal's file.
+func (j *Journal) Close() error { return j.f.Close() }
+
+// Progress is what a journal says has happened.
+type Progress struct {
+	Begun      map[string]bool
+	Done       map[string]bool
+	Notes      map[string]string
+	LastError  string
+	Finished   bool
+	RolledBack bool
+}
+
+// Progress replays the journal.
+func (j *Journal) Progress() Progress {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return replay(j.records)
+}
+
+func replay(records []Record) Progress {
+	p := Progress{Begun: map[string]bool{}, Done: map[string]bool{}, Notes: map[string]string{}}
+	for _, r := range records {
+		switch r.Type {
+		case RecordBegin:
+			p.Begun[r.Step] = true
+		case RecordDone:
+			p.Done[r.Step] = true
+		case RecordNote:
+			p.Notes[r.Key] = r.Value
+		case RecordFailed:
+			p.LastError = r.Error
+		case RecordFinished:
+			p.Finished = true
+		case RecordRolledBack:
+			p.RolledBack = true
+		}
+	}
+	return p
+}
+
+// syncDir fsyncs the directory holding path, so that a new file's entry
+// survives a crash. Best effort: not every platform can.
+func syncDir(path string) {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}
+
+var _ io.Closer = (*Journal)(nil)

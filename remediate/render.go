@@ -1,0 +1,299 @@
+package remediate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// WriteText renders a plan for a person to review.
+func WriteText(w io.Writer, p *Plan) error {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "Remediation plan %s\n", p.ID)
+	fmt.Fprintf(b, "  account:  %s\n", p.Account)
+	fmt.Fprintf(b, "  regions:  %s\n", strings.Join(p.Regions, ", "))
+	fmt.Fprintf(b, "  source:   %s\n", describeSource(p.Source))
+	fmt.Fprintf(b, "  created:  %s by %s\n", p.CreatedAt, p.Tool)
+	fmt.Fprintf(b, "  options:  delete old instances: %s; keep identifiers: %s\n", yesNo(p.Options.DeleteOld), yesNo(p.Options.KeepIdentifier))
+	for _, n := range p.Notes {
+		fmt.Fprintf(b, "  note:     %s\n", n)
+	}
+	if len(p.Replacements) == 0 {
+		fmt.Fprintln(b, "\nNothing to remediate: no replication instance fails "+RuleID+".")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	for _, region := range p.Regions {
+		k, _ := p.KeyFor(region)
+		fmt.Fprintf(b, "\n%s\n", region)
+		if k.Mode == KeyCreate {
+			fmt.Fprintf(b, "  key: new customer-managed key, alias %s, key policy statements: %s\n", k.Alias, policySids(k.Policy))
+		} else {
+			fmt.Fprintf(b, "  key: existing customer-managed key %s\n", k.ARN)
+		}
+		for _, r := range p.Replacements {
+			if r.Region != region {
+				continue
+			}
+			writeReplacement(b, r)
+		}
+	}
+	fmt.Fprintf(b, "\nSteps (%d), each journaled and safe to resume:\n", len(p.Steps))
+	for i, s := range p.Steps {
+		fmt.Fprintf(b, "  %3d. %-60s %s\n", i+1, s.ID, s.Description)
+	}
+	if !p.Options.DeleteOld {
+		fmt.Fprintln(b, "\nThe old instances are kept (no --delete-old): delete them yourself once satisfied.")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeReplacement(b *strings.Builder, r Replacement) {
+	o, n := r.Old.Settings, r.New
+	fmt.Fprintf(b, "  replace %s (%s)\n", r.Old.ID, r.Old.ARN)
+	fmt.Fprintf(b, "    now encrypted with %s\n", r.Old.KeyARN)
+	fmt.Fprintf(b, "    new instance %s", r.NewID)
+	if r.FinalID != r.NewID {
+		fmt.Fprintf(b, ", renamed %s after the old one is deleted", r.FinalID)
+	}
+	fmt.Fprintln(b)
+	fmt.Fprintf(b, "      class %s, storage %d GiB, engine %s", n.Class, n.AllocatedStorage, n.EngineVersion)
+	if n.EngineVersion != o.EngineVersion {
+		fmt.Fprintf(b, " (was %s)", o.EngineVersion)
+	}
+	fmt.Fprintln(b)
+	fmt.Fprintf(b, "      subnet group %s, security groups %s, AZ %s, multi-AZ %s\n", orDash(n.SubnetGroupID), orDash(strings.Join(n.VPCSecurityGroupIDs, " ")), orDash(n.AvailabilityZone), yesNo(n.MultiAZ))
+	fmt.Fprintf(b, "      publicly accessible %s, auto minor upgrade %s, maintenance %s, network %s\n", yesNo(n.PubliclyAccessible), yesNo(n.AutoMinorVersionUpgrade), orDash(n.PreferredMaintenanceWindow), orDash(n.NetworkType))
+	if len(n.Tags) > 0 {
+		fmt.Fprintf(b, "      tags %s\n", formatTags(n.Tags))
+	}
+	if len(r.Tasks) == 0 {
+		fmt.Fprintln(b, "    no tasks to move")
+	}
+	for _, t := range r.Tasks {
+		fmt.Fprintf(b, "    task %s (%s): ", t.ID, t.Status)
+		if isRunning(t.Status) {
+			fmt.Fprintln(b, "stop, move, restart with resume-processing")
+		} else {
+			fmt.Fprintln(b, "move (not running: left stopped)")
+		}
+	}
+}
+
+func describeSource(s Source) string {
+	switch s.Kind {
+	case "report":
+		return fmt.Sprintf("audit report %s (%s, generated %s), %d failing instance(s)", s.File, s.SHA256, orDash(s.GeneratedAt), s.Findings)
+	case "live":
+		return fmt.Sprintf("live audit at %s, %d failing instance(s)", orDash(s.GeneratedAt), s.Findings)
+	}
+	return s.Kind
+}
+
+func policySids(policy string) string {
+	var doc struct{ Statement []struct{ Sid string } }
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		return "(unreadable)"
+	}
+	sids := make([]string, 0, len(doc.Statement))
+	for _, s := range doc.Statement {
+		sids = append(sids, s.Sid)
+	}
+	return strings.Join(sids, ", ")
+}
+
+func formatTags(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// WriteShell renders a plan as a bash script of AWS CLI commands that does
+// what Apply does, in the same order, with the same requests, waits and
+// checks, for teams that must run changes themselves. It is not journaled:
+// a failed script must be finished by hand or by `cmkguard remediate --apply`.
+func WriteShell(w io.Writer, p *Plan) error {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "#!/usr/bin/env bash\n# cmkguard remediation plan %s for account %s (%s)\n", p.ID, p.Account, strings.Join(p.Regions, ", "))
+	fmt.Fprintf(b, "# Generated from %s. Review before running.\nset -euo pipefail\n\n", describeSource(p.Source))
+	b.WriteString(shellPreamble)
+	fmt.Fprintf(b, "[ \"$(aws sts get-caller-identity --query Account --output text)\" = %s ] || { echo 'wrong account: this plan is for %s' >&2; exit 1; }\n", p.Account, p.Account)
+	for _, region := range p.Regions {
+		k, _ := p.KeyFor(region)
+		keyVar := "KEY_" + shellVar(region)
+		fmt.Fprintf(b, "\n# ---- %s ----\n", region)
+		if k.Mode == KeyCreate {
+			in := createKeyInput(p, k)
+			fmt.Fprintf(b, "# %s\n", "key: look the alias up first, so that a re-run never creates a second key")
+			fmt.Fprintf(b, "%s=$(aws kms list-aliases --region %s --query %s --output text)\n", keyVar, region, shq(fmt.Sprintf("Aliases[?AliasName=='%s'].TargetKeyId | [0]", k.Alias)))
+			fmt.Fprintf(b, "if [ -z \"$%s\" ] || [ \"$%s\" = None ]; then\n", keyVar, keyVar)
+			fmt.Fprintf(b, "  %s=$(aws kms create-key --region %s --description %s --key-usage ENCRYPT_DECRYPT --key-spec SYMMETRIC_DEFAULT \\\n    --tags %s \\\n    --policy %s \\\n    --query KeyMetadata.Arn --output text)\n",
+				keyVar, region, shq(aws.ToString(in.Description)), shq(kmsTagsJSON(p.ID, k.Alias)), shq(compactJSON(k.Policy)))
+			fmt.Fprintf(b, "  aws kms create-alias --region %s --alias-name %s --target-key-id \"$%s\"\nfi\n", region, shq(k.Alias), keyVar)
+			fmt.Fprintf(b, "%s=$(aws kms describe-key --region %s --key-id \"$%s\" --query KeyMetadata.Arn --output text)\n", keyVar, region, keyVar)
+		} else {
+			fmt.Fprintf(b, "%s=%s\n", keyVar, shq(k.ARN))
+			fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$%s\" --query 'KeyMetadata.[KeyManager,KeyState]' --output text)\" = \"$(printf 'CUSTOMER\\tEnabled')\" ] || { echo \"key $%s is not an Enabled customer key\" >&2; exit 1; }\n", region, keyVar, keyVar)
+		}
+		for _, r := range p.Replacements {
+			if r.Region == region {
+				writeShellReplacement(b, p, r, region, keyVar)
+			}
+		}
+	}
+	fmt.Fprintln(b, "\necho 'remediation complete'")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+const shellPreamble = `# wait_task R ARN INSTANCE: wait until the task is on INSTANCE and no longer moving.
+wait_task() {
+  until [ "$(aws dms describe-replication-tasks --region "$1" --without-settings \
+      --filters Name=replication-task-arn,Values="$2" \
+      --query 'ReplicationTasks[0].[ReplicationInstanceArn,Status]' --output text)" = "$(printf '%s\tstopped' "$3")" ]; do
+    sleep 15
+  done
+}
+`
+
+func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, keyVar string) {
+	newVar := "NEW_" + shellVar(region+"_"+r.Old.ID)
+	in := createInstanceInput(p, r, "KEY")
+	fmt.Fprintf(b, "\n# replace %s (%s)\n", r.Old.ID, r.Old.ARN)
+	fmt.Fprintf(b, "%s=$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-id,Values=%s --query 'ReplicationInstances[0].ReplicationInstanceArn' --output text 2>/dev/null || true)\n", newVar, region, shq(r.NewID))
+	fmt.Fprintf(b, "if [ -z \"$%s\" ] || [ \"$%s\" = None ]; then\n", newVar, newVar)
+	fmt.Fprintf(b, "  %s=$(aws dms create-replication-instance --region %s \\\n", newVar, region)
+	args := [][2]string{
+		{"--replication-instance-identifier", aws.ToString(in.ReplicationInstanceIdentifier)},
+		{"--replication-instance-class", aws.ToString(in.ReplicationInstanceClass)},
+		{"--allocated-storage", fmt.Sprint(aws.ToInt32(in.AllocatedStorage))},
+		{"--engine-version", aws.ToString(in.EngineVersion)},
+		{"--replication-subnet-group-identifier", aws.ToString(in.ReplicationSubnetGroupIdentifier)},
+		{"--availability-zone", aws.ToString(in.AvailabilityZone)},
+		{"--preferred-maintenance-window", aws.ToString(in.PreferredMaintenanceWindow)},
+		{"--network-type", aws.ToString(in.NetworkType)},
+		{"--dns-name-servers", aws.ToString(in.DnsNameServers)},
+	}
+	for _, a := range args {
+		if a[1] != "" {
+			fmt.Fprintf(b, "      %s %s \\\n", a[0], shq(a[1]))
+		}
+	}
+	if len(in.VpcSecurityGroupIds) > 0 {
+		quoted := make([]string, len(in.VpcSecurityGroupIds))
+		for i, g := range in.VpcSecurityGroupIds {
+			quoted[i] = shq(g)
+		}
+		fmt.Fprintf(b, "      --vpc-security-group-ids %s \\\n", strings.Join(quoted, " "))
+	}
+	fmt.Fprintf(b, "      %s %s %s \\\n", flagBool("multi-az", aws.ToBool(in.MultiAZ)), flagBool("publicly-accessible", aws.ToBool(in.PubliclyAccessible)), flagBool("auto-minor-version-upgrade", aws.ToBool(in.AutoMinorVersionUpgrade)))
+	if k := in.KerberosAuthenticationSettings; k != nil {
+		kb, _ := json.Marshal(map[string]string{"KeyCacheSecretId": aws.ToString(k.KeyCacheSecretId), "KeyCacheSecretIamArn": aws.ToString(k.KeyCacheSecretIamArn), "Krb5FileContents": aws.ToString(k.Krb5FileContents)})
+		fmt.Fprintf(b, "      --kerberos-authentication-settings %s \\\n", shq(string(kb)))
+	}
+	tags := make([]map[string]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		tags = append(tags, map[string]string{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
+	}
+	tb, _ := json.Marshal(tags)
+	fmt.Fprintf(b, "      --tags %s \\\n", shq(string(tb)))
+	fmt.Fprintf(b, "      --kms-key-id \"$%s\" \\\n      --query ReplicationInstance.ReplicationInstanceArn --output text)\nfi\n", keyVar)
+	fmt.Fprintf(b, "aws dms wait replication-instance-available --region %s --filters Name=replication-instance-arn,Values=\"$%s\"\n", region, newVar)
+	fmt.Fprintf(b, "# verify: the new instance's key is the chosen customer key\n")
+	fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-arn,Values=\"$%s\" --query 'ReplicationInstances[0].KmsKeyId' --output text)\" --query 'KeyMetadata.[Arn,KeyManager]' --output text)\" = \"$(printf '%%s\\tCUSTOMER' \"$%s\")\" ] || { echo 'new instance %s is not encrypted with the chosen key' >&2; exit 1; }\n", region, region, newVar, keyVar, r.NewID)
+	for _, t := range r.Tasks {
+		tv := "RUNNING_" + shellVar(t.ID)
+		fmt.Fprintf(b, "# task %s\n", t.ID)
+		fmt.Fprintf(b, "%s=$(aws dms describe-replication-tasks --region %s --without-settings --filters Name=replication-task-arn,Values=%s --query 'ReplicationTasks[0].Status' --output text)\n", tv, region, shq(t.ARN))
+		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ]; then\n", tv, tv)
+		fmt.Fprintf(b, "  aws dms stop-replication-task --region %s --replication-task-arn %s >/dev/null\n", region, shq(t.ARN))
+		fmt.Fprintf(b, "  aws dms wait replication-task-stopped --region %s --filters Name=replication-task-arn,Values=%s\nfi\n", region, shq(t.ARN))
+		fmt.Fprintf(b, "aws dms move-replication-task --region %s --replication-task-arn %s --target-replication-instance-arn \"$%s\" >/dev/null\n", region, shq(t.ARN), newVar)
+		fmt.Fprintf(b, "wait_task %s %s \"$%s\"\n", region, shq(t.ARN), newVar)
+		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ]; then\n", tv, tv)
+		fmt.Fprintf(b, "  aws dms start-replication-task --region %s --replication-task-arn %s --start-replication-task-type resume-processing >/dev/null\nfi\n", region, shq(t.ARN))
+	}
+	if p.Options.DeleteOld {
+		fmt.Fprintf(b, "# delete the old instance only when no task is attached\n")
+		fmt.Fprintf(b, "[ \"$(aws dms describe-replication-tasks --region %s --without-settings --filters Name=replication-instance-arn,Values=%s --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)\" = 0 ] || { echo 'tasks still attached to %s' >&2; exit 1; }\n", region, shq(r.Old.ARN), r.Old.ID)
+		fmt.Fprintf(b, "aws dms delete-replication-instance --region %s --replication-instance-arn %s >/dev/null\n", region, shq(r.Old.ARN))
+		fmt.Fprintf(b, "aws dms wait replication-instance-deleted --region %s --filters Name=replication-instance-arn,Values=%s\n", region, shq(r.Old.ARN))
+	}
+	if p.Options.KeepIdentifier {
+		fmt.Fprintf(b, "aws dms modify-replication-instance --region %s --replication-instance-arn \"$%s\" --replication-instance-identifier %s --apply-immediately >/dev/null\n", region, newVar, shq(r.Old.ID))
+		fmt.Fprintf(b, "aws dms wait replication-instance-available --region %s --filters Name=replication-instance-arn,Values=\"$%s\"\n", region, newVar)
+	}
+}
+
+func flagBool(name string, v bool) string {
+	if v {
+		return "--" + name
+	}
+	return "--no-" + name
+}
+
+func kmsTagsJSON(planID, alias string) string {
+	b, _ := json.Marshal([]map[string]string{{"TagKey": TagPlanID, "TagValue": planID}, {"TagKey": "cmkguard:alias", "TagValue": alias}})
+	return string(b)
+}
+
+func compactJSON(s string) string {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return s
+	}
+	return string(b)
+}
+
+// shq quotes s for bash.
+func shq(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellVar(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func isRunning(status string) bool {
+	return status == "running" || status == "starting"
+}

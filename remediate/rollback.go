@@ -1,0 +1,174 @@
+package remediate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// KeyDeletionWindowDays is the waiting period of a key rollback schedules
+// for deletion: the longest KMS allows, so that a mistake can be cancelled.
+const KeyDeletionWindowDays = 30
+
+// Rollback undoes a run that has moved no task yet: it restarts the tasks
+// it stopped, deletes the instances it created, and removes the aliases and
+// schedules the deletion of the keys it created. Things it found rather than
+// created are left alone. Once a task has begun to move, it refuses: the
+// only way is then forward (--resume).
+func (a *Applier) Rollback(ctx context.Context) error {
+	a.defaults()
+	plan := a.Journal.Plan()
+	r := &run{a: a, plan: plan, progress: a.Journal.Progress(), clients: map[string]WriteClients{}}
+	switch {
+	case r.progress.RolledBack:
+		a.logf("Journal %s was already rolled back.", a.Journal.Path())
+		return nil
+	case r.progress.Finished:
+		return fmt.Errorf("plan %s was applied completely; there is nothing to roll back", plan.ID)
+	case r.anyMoveBegun():
+		return fmt.Errorf("a task has begun to move to a replacement, so this run cannot be rolled back; continue it with: cmkguard remediate --resume %s", a.Journal.Path())
+	}
+	id, err := a.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("sts get-caller-identity: %w", err)
+	}
+	if acct := aws.ToString(id.Account); acct != plan.Account {
+		return fmt.Errorf("journal %s is for account %s, but the credentials are for account %s", a.Journal.Path(), plan.Account, acct)
+	}
+	for _, rep := range plan.Replacements {
+		if err := r.rollbackReplacement(ctx, rep); err != nil {
+			return err
+		}
+	}
+	for _, k := range plan.Keys {
+		if err := r.rollbackKey(ctx, k); err != nil {
+			return err
+		}
+	}
+	return a.Journal.Append(Record{Type: RecordRolledBack})
+}
+
+func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
+	c, err := r.client(rep.Region)
+	if err != nil {
+		return err
+	}
+	for _, t := range rep.Tasks {
+		if r.progress.Notes[noteWasRunning(t)] != "true" {
+			continue
+		}
+		task, err := taskByARN(ctx, c.DMS, t.ARN)
+		if err != nil {
+			return err
+		}
+		if task == nil || aws.ToString(task.ReplicationInstanceArn) != rep.Old.ARN {
+			continue
+		}
+		if s := aws.ToString(task.Status); s == "stopped" {
+			if _, err := c.DMS.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{
+				ReplicationTaskArn:       aws.String(t.ARN),
+				StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueResumeProcessing,
+			}); err != nil {
+				return fmt.Errorf("rollback: restart task %s: %w", t.ID, err)
+			}
+			if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-task", Value: t.ARN}); err != nil {
+				return err
+			}
+		}
+	}
+	arn := r.progress.Notes[noteCreatedInstance(rep)]
+	if arn == "" {
+		// The crash may have come between CreateReplicationInstance and its
+		// note: look for the replacement by name and plan tag.
+		ri, err := r.findNewInstance(ctx, c, rep)
+		if err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		if ri == nil {
+			return nil
+		}
+		arn = aws.ToString(ri.ReplicationInstanceArn)
+	}
+	ri, err := instanceByARN(ctx, c.DMS, arn)
+	if err != nil {
+		return err
+	}
+	if ri == nil {
+		return nil
+	}
+	if aws.ToString(ri.ReplicationInstanceStatus) == "creating" {
+		if err := r.waitInstanceAvailable(ctx, c, arn, ""); err != nil && !strings.Contains(err.Error(), "failed") {
+			return fmt.Errorf("rollback: %w", err)
+		}
+	}
+	if aws.ToString(ri.ReplicationInstanceStatus) != "deleting" {
+		if _, err := c.DMS.DeleteReplicationInstance(ctx, &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(arn)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("rollback: delete %s: %w", rep.NewID, err)
+		}
+	}
+	if err := waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+rep.NewID+" to be deleted", func() error {
+		ri, err := instanceByARN(ctx, c.DMS, arn)
+		if err != nil {
+			return err
+		}
+		if ri != nil {
+			return errNotYet
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return r.a.Journal.Append(Record{Type: RecordRollback, Key: "deleted-instance", Value: arn})
+}
+
+func (r *run) rollbackKey(ctx context.Context, k KeyPlan) error {
+	if k.Mode != KeyCreate {
+		return nil
+	}
+	c, err := r.client(k.Region)
+	if err != nil {
+		return err
+	}
+	arn, err := r.findTaggedKey(ctx, c, k)
+	if err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	target, err := aliasTarget(ctx, c.KMS, k.Alias)
+	if err != nil {
+		return fmt.Errorf("rollback: list aliases in %s: %w", k.Region, err)
+	}
+	if target != "" {
+		ours, err := r.taggedWithPlan(ctx, c, target)
+		if err != nil {
+			return err
+		}
+		if ours {
+			if arn == "" {
+				if arn, err = r.keyARN(ctx, c, target); err != nil {
+					return err
+				}
+			}
+			if _, err := c.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(k.Alias)}); err != nil && !isNotFound(err) {
+				return fmt.Errorf("rollback: delete alias %s: %w", k.Alias, err)
+			}
+		}
+	}
+	if arn == "" {
+		return nil
+	}
+	_, err = c.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(arn), PendingWindowInDays: aws.Int32(KeyDeletionWindowDays)})
+	if err != nil && !invalidKMSState(err) {
+		return fmt.Errorf("rollback: schedule deletion of key %s: %w", arn, err)
+	}
+	return r.a.Journal.Append(Record{Type: RecordRollback, Key: "scheduled-key-deletion", Value: arn})
+}
+
+func invalidKMSState(err error) bool {
+	return strings.Contains(err.Error(), "KMSInvalidStateException")
+}

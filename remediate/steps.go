@@ -1,0 +1,494 @@
+package remediate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+)
+
+// Each step re-reads the world before it acts, so that running it twice has
+// the effect of running it once.
+
+// ensureKey makes the region's key ready and journals its ARN. A key to
+// create is looked for first by its alias, then by the plan-id tag (a crash
+// between CreateKey and CreateAlias leaves a tagged key without alias).
+func (r *run) ensureKey(ctx context.Context, c WriteClients, k KeyPlan) error {
+	if k.Mode == KeyExisting {
+		if err := r.checkKey(ctx, c, k.Region, k.ARN); err != nil {
+			return err
+		}
+		return r.note(noteKey(k.Region), k.ARN)
+	}
+	target, err := aliasTarget(ctx, c.KMS, k.Alias)
+	if err != nil {
+		return fmt.Errorf("list aliases: %w", err)
+	}
+	if target != "" {
+		ours, err := r.taggedWithPlan(ctx, c, target)
+		if err != nil {
+			return err
+		}
+		if !ours {
+			return fmt.Errorf("alias %s points to a key this plan did not create; refusing to use it", k.Alias)
+		}
+		arn, err := r.keyARN(ctx, c, target)
+		if err != nil {
+			return err
+		}
+		return r.note(noteKey(k.Region), arn)
+	}
+	arn, err := r.findTaggedKey(ctx, c, k)
+	if err != nil {
+		return err
+	}
+	if arn == "" {
+		out, err := c.KMS.CreateKey(ctx, createKeyInput(r.plan, k))
+		if err != nil {
+			return fmt.Errorf("create key: %w", err)
+		}
+		arn = aws.ToString(out.KeyMetadata.Arn)
+		if err := r.note(noteCreatedKey(k.Region), arn); err != nil {
+			return err
+		}
+	}
+	if _, err := c.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: aws.String(arn)}); err != nil {
+		return fmt.Errorf("create alias %s for %s: %w", k.Alias, arn, err)
+	}
+	if err := r.checkKey(ctx, c, k.Region, arn); err != nil {
+		return err
+	}
+	return r.note(noteKey(k.Region), arn)
+}
+
+// checkKey verifies a key can protect DMS data in region.
+func (r *run) checkKey(ctx context.Context, c WriteClients, region, ref string) error {
+	kf := describeExistingKey(ctx, c.KMS, ref, region)
+	return checkExistingKey(kf, region)
+}
+
+func (r *run) keyARN(ctx context.Context, c WriteClients, id string) (string, error) {
+	out, err := c.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return "", fmt.Errorf("describe key %s: %w", id, err)
+	}
+	return aws.ToString(out.KeyMetadata.Arn), nil
+}
+
+// taggedWithPlan says whether a key carries this plan's id tag.
+func (r *run) taggedWithPlan(ctx context.Context, c WriteClients, keyID string) (bool, error) {
+	in := &kms.ListResourceTagsInput{KeyId: aws.String(keyID)}
+	for {
+		out, err := c.KMS.ListResourceTags(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("list tags of key %s: %w", keyID, err)
+		}
+		for _, t := range out.Tags {
+			if aws.ToString(t.TagKey) == TagPlanID && aws.ToString(t.TagValue) == r.plan.ID {
+				return true, nil
+			}
+		}
+		if !out.Truncated || aws.ToString(out.NextMarker) == "" {
+			return false, nil
+		}
+		in.Marker = out.NextMarker
+	}
+}
+
+// findTaggedKey finds an Enabled key this plan created for k's alias but
+// never aliased (the journal may not know it: the crash may have come before
+// the note). Keys whose tags cannot be read are not ours.
+func (r *run) findTaggedKey(ctx context.Context, c WriteClients, k KeyPlan) (string, error) {
+	if arn := r.progress.Notes[noteCreatedKey(k.Region)]; arn != "" {
+		return arn, nil
+	}
+	in := &kms.ListKeysInput{}
+	for {
+		out, err := c.KMS.ListKeys(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("list keys: %w", err)
+		}
+		for _, key := range out.Keys {
+			ours, err := r.taggedWithPlan(ctx, c, aws.ToString(key.KeyArn))
+			if err != nil {
+				if accessDenied(err) || isNotFound(err) {
+					continue
+				}
+				return "", err
+			}
+			if !ours {
+				continue
+			}
+			d, err := c.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: key.KeyArn})
+			if err != nil {
+				return "", fmt.Errorf("describe key %s: %w", aws.ToString(key.KeyArn), err)
+			}
+			if d.KeyMetadata.KeyState == kmstypes.KeyStateEnabled {
+				arn := aws.ToString(d.KeyMetadata.Arn)
+				return arn, r.note(noteCreatedKey(k.Region), arn)
+			}
+		}
+		if !out.Truncated || aws.ToString(out.NextMarker) == "" {
+			return "", nil
+		}
+		in.Marker = out.NextMarker
+	}
+}
+
+// aliasTarget returns the key id an alias points to, or "" if there is no such alias.
+func aliasTarget(ctx context.Context, c ListAliasesAPI, alias string) (string, error) {
+	aliases, err := listAliases(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range aliases {
+		if aws.ToString(a.AliasName) == alias {
+			return aws.ToString(a.TargetKeyId), nil
+		}
+	}
+	return "", nil
+}
+
+// createInstance creates the replacement (unless this plan already did) and
+// waits until it is available.
+func (r *run) createInstance(ctx context.Context, c WriteClients, rep Replacement) error {
+	keyARN := r.progress.Notes[noteKey(rep.Region)]
+	if keyARN == "" {
+		return fmt.Errorf("no key is ready in %s (the key step has not run)", rep.Region)
+	}
+	ri, err := r.findNewInstance(ctx, c, rep)
+	if err != nil {
+		return err
+	}
+	if ri == nil {
+		out, err := c.DMS.CreateReplicationInstance(ctx, createInstanceInput(r.plan, rep, keyARN))
+		if err != nil {
+			return fmt.Errorf("create replication instance %s: %w", rep.NewID, err)
+		}
+		arn := aws.ToString(out.ReplicationInstance.ReplicationInstanceArn)
+		if err := r.note(noteCreatedInstance(rep), arn); err != nil {
+			return err
+		}
+		ri = out.ReplicationInstance
+	}
+	arn := aws.ToString(ri.ReplicationInstanceArn)
+	if err := r.note(noteInstance(rep), arn); err != nil {
+		return err
+	}
+	return r.waitInstanceAvailable(ctx, c, arn, "")
+}
+
+// findNewInstance finds the replacement: by the ARN the journal knows, or by
+// its identifier, in which case it must carry this plan's tag.
+func (r *run) findNewInstance(ctx context.Context, c WriteClients, rep Replacement) (*dmstypes.ReplicationInstance, error) {
+	for _, key := range []string{noteInstance(rep), noteCreatedInstance(rep)} {
+		if arn := r.progress.Notes[key]; arn != "" {
+			ri, err := instanceByARN(ctx, c.DMS, arn)
+			if err != nil || ri != nil {
+				return ri, err
+			}
+		}
+	}
+	ri, err := instanceByID(ctx, c.DMS, rep.NewID)
+	if err != nil || ri == nil {
+		return nil, err
+	}
+	arn := aws.ToString(ri.ReplicationInstanceArn)
+	tags, err := c.DMS.ListTagsForResource(ctx, &dms.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("list tags of %s: %w", arn, err)
+	}
+	for _, t := range tags.TagList {
+		if aws.ToString(t.Key) == TagPlanID && aws.ToString(t.Value) == r.plan.ID {
+			if err := r.note(noteCreatedInstance(rep), arn); err != nil {
+				return nil, err
+			}
+			return ri, nil
+		}
+	}
+	return nil, fmt.Errorf("an instance named %s exists in %s that this plan did not create; refusing to use or replace it", rep.NewID, rep.Region)
+}
+
+// waitInstanceAvailable waits until an instance is available (and, when
+// wantID is set, carries that identifier).
+func (r *run) waitInstanceAvailable(ctx context.Context, c WriteClients, arn, wantID string) error {
+	return waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+arn+" to be available", func() error {
+		ri, err := instanceByARN(ctx, c.DMS, arn)
+		if err != nil {
+			return err
+		}
+		if ri == nil {
+			return fmt.Errorf("instance %s disappeared", arn)
+		}
+		status := aws.ToString(ri.ReplicationInstanceStatus)
+		switch status {
+		case "available":
+			if wantID != "" && aws.ToString(ri.ReplicationInstanceIdentifier) != wantID {
+				return errNotYet
+			}
+			return nil
+		case "failed", "incompatible-network", "incompatible-credentials", "storage-full", "deleting", "deleted":
+			return fmt.Errorf("instance %s is %s", arn, status)
+		}
+		return errNotYet
+	})
+}
+
+// verifyInstanceKey checks, by DescribeKey, that the replacement is
+// encrypted with the chosen customer key. Nothing is moved before this passes.
+func (r *run) verifyInstanceKey(ctx context.Context, c WriteClients, rep Replacement) error {
+	arn := r.progress.Notes[noteInstance(rep)]
+	want := r.progress.Notes[noteKey(rep.Region)]
+	ri, err := instanceByARN(ctx, c.DMS, arn)
+	if err != nil {
+		return err
+	}
+	if ri == nil {
+		return fmt.Errorf("replacement %s (%s) does not exist", rep.NewID, arn)
+	}
+	got := aws.ToString(ri.KmsKeyId)
+	out, err := c.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(got)})
+	if err != nil {
+		return fmt.Errorf("describe key %s of %s: %w", got, rep.NewID, err)
+	}
+	m := out.KeyMetadata
+	switch {
+	case aws.ToString(m.Arn) != want:
+		return fmt.Errorf("replacement %s is encrypted with %s, not the chosen key %s", rep.NewID, aws.ToString(m.Arn), want)
+	case m.KeyManager != kmstypes.KeyManagerTypeCustomer:
+		return fmt.Errorf("replacement %s's key %s is managed by %s", rep.NewID, want, m.KeyManager)
+	case m.KeyState != kmstypes.KeyStateEnabled:
+		return fmt.Errorf("replacement %s's key %s is %s", rep.NewID, want, m.KeyState)
+	}
+	return nil
+}
+
+// stopTask stops a running task and remembers, before stopping it, that it
+// was running, so that its start step (in this run or a resumed one)
+// restarts it.
+func (r *run) stopTask(ctx context.Context, c WriteClients, rep Replacement, t Task) error {
+	task, err := r.locateTask(ctx, c, rep, t)
+	if err != nil {
+		return err
+	}
+	if aws.ToString(task.ReplicationInstanceArn) == r.progress.Notes[noteInstance(rep)] {
+		return nil // already moved by an earlier run
+	}
+	switch status := aws.ToString(task.Status); status {
+	case "running", "starting", "resuming":
+		if err := r.note(noteWasRunning(t), "true"); err != nil {
+			return err
+		}
+		if _, err := c.DMS.StopReplicationTask(ctx, &dms.StopReplicationTaskInput{ReplicationTaskArn: aws.String(t.ARN)}); err != nil && !invalidState(err) {
+			return fmt.Errorf("stop task %s: %w", t.ID, err)
+		}
+	case "stopping":
+	default:
+		return nil
+	}
+	return r.waitTask(ctx, c, t, "stopped", func(task *dmstypes.ReplicationTask) (bool, error) {
+		switch s := aws.ToString(task.Status); s {
+		case "stopped", "failed", "ready":
+			return true, nil
+		case "stopping", "running", "starting", "resuming":
+			return false, nil
+		default:
+			return false, fmt.Errorf("task %s is %s while stopping", t.ID, s)
+		}
+	})
+}
+
+// moveTask moves a task to the replacement (unless it is there already) and
+// waits until the move has finished.
+func (r *run) moveTask(ctx context.Context, c WriteClients, rep Replacement, t Task) error {
+	newARN := r.progress.Notes[noteInstance(rep)]
+	task, err := r.locateTask(ctx, c, rep, t)
+	if err != nil {
+		return err
+	}
+	if aws.ToString(task.ReplicationInstanceArn) != newARN && aws.ToString(task.Status) != "moving" {
+		switch s := aws.ToString(task.Status); s {
+		case "stopped", "ready", "failed", "failed-move", "created":
+		default:
+			return fmt.Errorf("task %s is %s; it must be stopped before it moves", t.ID, s)
+		}
+		_, err := c.DMS.MoveReplicationTask(ctx, &dms.MoveReplicationTaskInput{
+			ReplicationTaskArn:           aws.String(t.ARN),
+			TargetReplicationInstanceArn: aws.String(newARN),
+		})
+		if err != nil {
+			return fmt.Errorf("move task %s to %s: %w", t.ID, rep.NewID, err)
+		}
+	}
+	return r.waitTask(ctx, c, t, "moved to "+rep.NewID, func(task *dmstypes.ReplicationTask) (bool, error) {
+		s := aws.ToString(task.Status)
+		switch {
+		case s == "moving":
+			return false, nil
+		case s == "failed-move":
+			return false, fmt.Errorf("task %s failed to move to %s: %s", t.ID, rep.NewID, aws.ToString(task.LastFailureMessage))
+		case aws.ToString(task.ReplicationInstanceArn) == newARN:
+			return true, nil
+		}
+		return false, nil
+	})
+}
+
+// startTask restarts a task that was running before its stop step, with
+// resume-processing so that CDC continues from its checkpoint.
+func (r *run) startTask(ctx context.Context, c WriteClients, rep Replacement, t Task) error {
+	if r.progress.Notes[noteWasRunning(t)] != "true" {
+		return nil
+	}
+	task, err := r.locateTask(ctx, c, rep, t)
+	if err != nil {
+		return err
+	}
+	if aws.ToString(task.ReplicationInstanceArn) != r.progress.Notes[noteInstance(rep)] {
+		return fmt.Errorf("task %s is not on %s; refusing to start it elsewhere", t.ID, rep.NewID)
+	}
+	switch aws.ToString(task.Status) {
+	case "running":
+		return nil
+	case "starting", "resuming":
+	default:
+		_, err := c.DMS.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{
+			ReplicationTaskArn:       aws.String(t.ARN),
+			StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueResumeProcessing,
+		})
+		if err != nil {
+			return fmt.Errorf("start task %s: %w", t.ID, err)
+		}
+	}
+	return r.waitTask(ctx, c, t, "running", func(task *dmstypes.ReplicationTask) (bool, error) {
+		switch s := aws.ToString(task.Status); s {
+		case "running":
+			return true, nil
+		case "starting", "resuming", "stopped", "ready":
+			return false, nil
+		default:
+			return false, fmt.Errorf("task %s is %s after start: %s", t.ID, s, aws.ToString(task.LastFailureMessage))
+		}
+	})
+}
+
+// locateTask finds a planned task on the old or the new instance; a task
+// anywhere else, or nowhere, stops the run: nothing is ever lost silently.
+func (r *run) locateTask(ctx context.Context, c WriteClients, rep Replacement, t Task) (*dmstypes.ReplicationTask, error) {
+	task, err := taskByARN(ctx, c.DMS, t.ARN)
+	if err != nil {
+		return nil, err
+	}
+	if task == nil {
+		return nil, fmt.Errorf("task %s (%s) no longer exists", t.ID, t.ARN)
+	}
+	on := aws.ToString(task.ReplicationInstanceArn)
+	if on != rep.Old.ARN && on != r.progress.Notes[noteInstance(rep)] {
+		return nil, fmt.Errorf("task %s is on %s, neither the old instance %s nor its replacement", t.ID, on, rep.Old.ID)
+	}
+	return task, nil
+}
+
+func (r *run) waitTask(ctx context.Context, c WriteClients, t Task, what string, done func(*dmstypes.ReplicationTask) (bool, error)) error {
+	return waitFor(ctx, r.a.PollInterval, r.a.TaskTimeout, "task "+t.ID+" "+what, func() error {
+		task, err := taskByARN(ctx, c.DMS, t.ARN)
+		if err != nil {
+			return err
+		}
+		if task == nil {
+			return fmt.Errorf("task %s disappeared", t.ID)
+		}
+		ok, err := done(task)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotYet
+		}
+		return nil
+	})
+}
+
+// deleteOld deletes the old instance once nothing is attached to it, and
+// waits until it is gone.
+func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) error {
+	ri, err := instanceByARN(ctx, c.DMS, rep.Old.ARN)
+	if err != nil {
+		return err
+	}
+	if ri == nil {
+		return nil
+	}
+	if aws.ToString(ri.ReplicationInstanceStatus) != "deleting" {
+		tasks, err := listTasks(ctx, c.DMS, rep.Old.ARN)
+		if err != nil {
+			return fmt.Errorf("list tasks on %s: %w", rep.Old.ID, err)
+		}
+		if len(tasks) > 0 {
+			ids := make([]string, len(tasks))
+			for i, t := range tasks {
+				ids[i] = aws.ToString(t.ReplicationTaskIdentifier)
+			}
+			return fmt.Errorf("refusing to delete %s: task(s) %v are still attached to it", rep.Old.ID, ids)
+		}
+		if _, err := c.DMS.DeleteReplicationInstance(ctx, &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(rep.Old.ARN)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete %s: %w", rep.Old.ID, err)
+		}
+	}
+	return waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+rep.Old.ID+" to be deleted", func() error {
+		ri, err := instanceByARN(ctx, c.DMS, rep.Old.ARN)
+		if err != nil {
+			return err
+		}
+		if ri != nil {
+			return errNotYet
+		}
+		return nil
+	})
+}
+
+// rename gives the replacement the old instance's identifier.
+func (r *run) rename(ctx context.Context, c WriteClients, rep Replacement) error {
+	arn := r.progress.Notes[noteInstance(rep)]
+	ri, err := instanceByARN(ctx, c.DMS, arn)
+	if err != nil {
+		return err
+	}
+	if ri == nil {
+		return fmt.Errorf("replacement %s (%s) does not exist", rep.NewID, arn)
+	}
+	if aws.ToString(ri.ReplicationInstanceIdentifier) != rep.Old.ID {
+		other, err := instanceByID(ctx, c.DMS, rep.Old.ID)
+		if err != nil {
+			return err
+		}
+		if other != nil {
+			return fmt.Errorf("identifier %s is still used by %s; refusing to rename", rep.Old.ID, aws.ToString(other.ReplicationInstanceArn))
+		}
+		_, err = c.DMS.ModifyReplicationInstance(ctx, &dms.ModifyReplicationInstanceInput{
+			ReplicationInstanceArn:        aws.String(arn),
+			ReplicationInstanceIdentifier: aws.String(rep.Old.ID),
+			ApplyImmediately:              true,
+		})
+		if err != nil {
+			return fmt.Errorf("rename %s to %s: %w", rep.NewID, rep.Old.ID, err)
+		}
+	}
+	return r.waitInstanceAvailable(ctx, c, arn, rep.Old.ID)
+}
+
+func accessDenied(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && (api.ErrorCode() == "AccessDeniedException" || api.ErrorCode() == "AccessDenied")
+}
+
+func invalidState(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "InvalidResourceStateFault"
+}
