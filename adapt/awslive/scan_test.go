@@ -1,0 +1,371 @@
+package awslive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cmkguard/cmkguard/state"
+)
+
+const (
+	me    = "111122223333"
+	other = "444455556666"
+)
+
+// keyFacts is the part of a resolved key the tests compare.
+type keyFacts struct {
+	Resolved   bool
+	Evidence   state.KeyEvidence
+	Manager    state.KeyManager
+	State      string
+	Origin     string
+	Account    string
+	Aliases    []string
+	Permission string
+}
+
+func factsOf(k state.Key) keyFacts {
+	return keyFacts{k.Resolved, k.Evidence, k.Manager, k.State, k.Origin, k.Account, k.Aliases, k.MissingPermission}
+}
+
+func TestScanResolvesEveryKindOfKey(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	const r = "eu-west-1"
+	f.regions[r] = "opt-in-not-required"
+	awsKey := f.addKey(r, me, "aws-default", kmstypes.KeyManagerTypeAws, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/aws/dms")
+	cmk := f.addKey(r, me, "cmk", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/orders")
+	hsm := f.addKey(r, me, "hsm", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsCloudhsm, kmstypes.KeyStateEnabled)
+	disabled := f.addKey(r, me, "disabled", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeExternal, kmstypes.KeyStateDisabled)
+	cross := f.addKey(r, other, "cross", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled)
+	gone := fmt.Sprintf("arn:aws:kms:%s:%s:key/deleted", r, me)
+
+	want := map[string]keyFacts{
+		f.addInstance(r, "default", awsKey):    {true, state.EvidenceDescribeKey, state.KeyManagerAWS, "Enabled", "AWS_KMS", me, nil, ""},
+		f.addInstance(r, "cmk", cmk):           {true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Enabled", "AWS_KMS", me, nil, ""},
+		f.addInstance(r, "hsm", hsm):           {true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Enabled", "AWS_CLOUDHSM", me, nil, ""},
+		f.addInstance(r, "disabled", disabled): {true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Disabled", "EXTERNAL", me, nil, ""},
+		f.addInstance(r, "cross", cross):       {true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Enabled", "AWS_KMS", other, nil, ""},
+		f.addInstance(r, "gone", gone):         {false, state.EvidenceNone, "", "", "", me, nil, ""},
+		f.addInstance(r, "nokey", ""):          {false, state.EvidenceNone, "", "", "", "", nil, ""},
+		f.addInstance(r, "default2", awsKey):   {true, state.EvidenceDescribeKey, state.KeyManagerAWS, "Enabled", "AWS_KMS", me, nil, ""},
+	}
+	st, err := Scan(context.Background(), f.clients(), Options{})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	got := map[string]keyFacts{}
+	for _, inst := range st.Instances {
+		got[inst.ARN] = factsOf(inst.Key)
+		if inst.Key.Resolved && inst.Key.UnknownReason != "" {
+			t.Errorf("%s: resolved key with an unknown reason %q", inst.ID, inst.Key.UnknownReason)
+		}
+		if !inst.Key.Resolved && inst.Key.UnknownReason == "" {
+			t.Errorf("%s: unresolved key without a reason", inst.ID)
+		}
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	if n := f.count("kms:DescribeKey"); n != 6 {
+		t.Errorf("DescribeKey called %d times, want 6 (once per distinct key)\n%s", n, strings.Join(f.calls, "\n"))
+	}
+	if n := f.count("kms:ListAliases"); n != 0 {
+		t.Errorf("ListAliases called %d times although no DescribeKey was denied", n)
+	}
+}
+
+func TestScanCopiesTheInstanceSettings(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	f.regions["us-east-1"] = "opt-in-not-required"
+	arn := f.addInstance("us-east-1", "orders", "")
+	st, err := Scan(context.Background(), f.clients(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := state.ReplicationInstance{
+		Source: state.Source{ARN: arn}, ARN: arn, ID: "orders", Account: me, Region: "us-east-1", Status: "available",
+		Class: "dms.t3.medium", AllocatedStorage: 50, EngineVersion: "3.5.3", VPCSecurityGroupIDs: []string{"sg-1"}, SubnetGroupID: "default",
+		Key: state.Key{Evidence: state.EvidenceNone, UnknownReason: "the instance reports no KMS key"},
+	}
+	if diff := cmp.Diff([]state.ReplicationInstance{want}, st.Instances); diff != "" {
+		t.Errorf("instances (-want +got):\n%s", diff)
+	}
+}
+
+func TestScanReadsEveryPage(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	f.regions["us-east-1"] = "opt-in-not-required"
+	key := f.addKey("us-east-1", me, "k", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled)
+	for i := range 250 {
+		f.addInstance("us-east-1", fmt.Sprintf("i%03d", i), key)
+	}
+	st, err := Scan(context.Background(), f.clients(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Instances) != 250 {
+		t.Errorf("got %d instances, want 250", len(st.Instances))
+	}
+	if n := f.count("dms:DescribeReplicationInstances"); n != 3 {
+		t.Errorf("DescribeReplicationInstances called %d times, want 3 pages", n)
+	}
+	if n := f.count("kms:DescribeKey"); n != 1 {
+		t.Errorf("DescribeKey called %d times, want 1", n)
+	}
+}
+
+func TestScanFallsBackToAliasesWhenDescribeKeyIsDenied(t *testing.T) {
+	t.Parallel()
+	const r = "eu-west-1"
+	tests := []struct {
+		name        string
+		aliases     []string
+		denyAliases bool
+		crossAcct   bool
+		want        keyFacts
+		wantLists   int
+		inReason    string
+	}{
+		{
+			name: "the aws/dms alias proves an AWS-managed key", aliases: []string{"alias/aws/dms"},
+			want:      keyFacts{true, state.EvidenceListAliases, state.KeyManagerAWS, "", "", me, []string{"alias/aws/dms"}, "kms:DescribeKey"},
+			wantLists: 1, inReason: "proved by kms:ListAliases",
+		},
+		{
+			name: "a customer alias proves a customer-managed key", aliases: []string{"alias/orders"},
+			want:      keyFacts{true, state.EvidenceListAliases, state.KeyManagerCustomer, "", "", me, []string{"alias/orders"}, "kms:DescribeKey"},
+			wantLists: 1, inReason: "its state is unknown",
+		},
+		{
+			name:      "a key no alias targets stays unknown",
+			want:      keyFacts{false, state.EvidenceNone, "", "", "", me, nil, "kms:DescribeKey"},
+			wantLists: 1, inReason: "no alias in eu-west-1 targets the key",
+		},
+		{
+			name: "a denied ListAliases leaves the key unknown", aliases: []string{"alias/aws/dms"}, denyAliases: true,
+			want:      keyFacts{false, state.EvidenceNone, "", "", "", me, nil, "kms:DescribeKey"},
+			wantLists: 1, inReason: "kms:ListAliases was denied",
+		},
+		{
+			name: "a key of another account is not looked up in this account's aliases", crossAcct: true,
+			want:      keyFacts{false, state.EvidenceNone, "", "", "", other, nil, "kms:DescribeKey"},
+			wantLists: 0, inReason: "belongs to account 444455556666",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(me)
+			f.regions[r] = "opt-in-not-required"
+			owner := me
+			if tt.crossAcct {
+				owner = other
+			}
+			// Padding aliases so that ListAliases needs several pages.
+			f.addKey(r, me, "unrelated", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/a", "alias/b", "alias/c")
+			key := f.addKey(r, owner, "denied", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, tt.aliases...)
+			second := f.addKey(r, owner, "denied-too", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled)
+			f.denyDescribeKey[key], f.denyDescribeKey[second] = true, true
+			f.denyListAliases[r] = tt.denyAliases
+			f.addInstance(r, "one", key)
+			f.addInstance(r, "two", second)
+			st, err := Scan(context.Background(), f.clients(), Options{Regions: []string{r}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got state.Key
+			for _, inst := range st.Instances {
+				if inst.ID == "one" {
+					got = inst.Key
+				}
+			}
+			if diff := cmp.Diff(tt.want, factsOf(got), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("key (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(got.UnknownReason, tt.inReason) {
+				t.Errorf("reason %q does not contain %q", got.UnknownReason, tt.inReason)
+			}
+			// One listing (one first page) however many keys were denied.
+			if lists := f.count("kms:ListAliases " + r + " start"); lists != tt.wantLists {
+				t.Errorf("ListAliases listings = %d, want %d\n%s", lists, tt.wantLists, strings.Join(f.calls, "\n"))
+			}
+		})
+	}
+}
+
+func TestScanRecordsSkippedAndFailedRegions(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	f.regions["us-east-1"] = "opt-in-not-required"
+	f.regions["ap-east-1"] = "not-opted-in"
+	f.regions["me-south-1"] = "opted-in"
+	f.regions["eu-west-1"] = "opt-in-not-required"
+	f.failDMS["eu-west-1"] = apiError("AccessDeniedFault")
+	f.failDMS["me-south-1"] = errors.New("dial tcp: connection refused")
+	f.addInstance("us-east-1", "a", "")
+	st, err := Scan(context.Background(), f.clients(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Region     string
+		Status     state.RegionStatus
+		Permission string
+	}
+	var got []row
+	for _, r := range st.Regions {
+		got = append(got, row{r.Region, r.Status, r.MissingPermission})
+		if r.Account != me {
+			t.Errorf("%s has account %q", r.Region, r.Account)
+		}
+		if r.Status != state.RegionScanned && r.Reason == "" {
+			t.Errorf("%s is %s without a reason", r.Region, r.Status)
+		}
+	}
+	want := []row{
+		{"ap-east-1", state.RegionSkipped, ""},
+		{"eu-west-1", state.RegionFailed, "dms:DescribeReplicationInstances"},
+		{"me-south-1", state.RegionFailed, ""},
+		{"us-east-1", state.RegionScanned, ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("regions (-want +got):\n%s", diff)
+	}
+	if n := f.count("dms:DescribeReplicationInstances ap-east-1"); n != 0 {
+		t.Errorf("a region that is not enabled was called %d times", n)
+	}
+}
+
+func TestScanWithGivenRegionsDoesNotListRegions(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	f.failRegions = apiError("UnauthorizedOperation")
+	st, err := Scan(context.Background(), f.clients(), Options{Regions: []string{"us-west-2", "us-west-2", "eu-central-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regions []string
+	for _, r := range st.Regions {
+		regions = append(regions, r.Region+" "+string(r.Status))
+	}
+	if diff := cmp.Diff([]string{"eu-central-1 scanned", "us-west-2 scanned"}, regions); diff != "" {
+		t.Errorf("regions (-want +got):\n%s", diff)
+	}
+	if n := f.count("ec2:DescribeRegions"); n != 0 {
+		t.Errorf("DescribeRegions called %d times although regions were given", n)
+	}
+}
+
+func TestScanFailsWhenItCannotStart(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		setup   func(f *fakeAWS)
+		opts    Options
+		wantErr string
+	}{
+		{"the caller cannot be identified", func(f *fakeAWS) { f.failIdentity = apiError("InvalidClientTokenId") }, Options{}, "sts:GetCallerIdentity"},
+		{"regions cannot be listed and none were given", func(f *fakeAWS) { f.failRegions = apiError("UnauthorizedOperation") }, Options{}, "name the regions with --region"},
+		{"a region name is malformed", func(*fakeAWS) {}, Options{Regions: []string{"Mars-1"}}, `"Mars-1" is not an AWS region name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(me)
+			tt.setup(f)
+			_, err := Scan(context.Background(), f.clients(), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestScanStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	f.regions["us-east-1"] = "opt-in-not-required"
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.failDMS["us-east-1"] = context.Canceled
+	if _, err := Scan(ctx, f.clients(), Options{}); err == nil {
+		t.Errorf("Scan with a cancelled context returned no error")
+	}
+}
+
+func TestScanNeverDescribesAnAlias(t *testing.T) {
+	t.Parallel()
+	f := newFake(me)
+	const r = "us-east-1"
+	f.regions[r] = "opt-in-not-required"
+	f.addKey(r, me, "aws-default", kmstypes.KeyManagerTypeAws, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/aws/dms")
+	f.addKey(r, me, "cmk", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/orders")
+	f.addInstance(r, "by-default-alias", "alias/aws/dms")
+	f.addInstance(r, "by-alias-arn", "arn:aws:kms:us-east-1:"+me+":alias/orders")
+	st, err := Scan(context.Background(), f.clients(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]keyFacts{}
+	for _, inst := range st.Instances {
+		got[inst.ID] = factsOf(inst.Key)
+	}
+	want := map[string]keyFacts{
+		"by-default-alias": {true, state.EvidenceListAliases, state.KeyManagerAWS, "", "", me, []string{"alias/aws/dms"}, ""},
+		"by-alias-arn":     {true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Enabled", "AWS_KMS", me, nil, ""},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, "kms:DescribeKey") && strings.Contains(c, "alias/") {
+			t.Errorf("DescribeKey was called on an alias: %s", c)
+		}
+	}
+}
+
+func TestJitterBackoffStaysWithinItsCeiling(t *testing.T) {
+	t.Parallel()
+	b := JitterBackoff{Base: 100e6, Max: 1e9}
+	ceilings := map[int]int64{1: 100e6, 2: 200e6, 3: 400e6, 4: 800e6, 5: 1e9, 12: 1e9}
+	for attempt, ceiling := range ceilings {
+		for range 200 {
+			d, err := b.BackoffDelay(attempt, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d < 0 || int64(d) >= ceiling {
+				t.Fatalf("attempt %d: delay %v outside [0, %v)", attempt, d, ceiling)
+			}
+		}
+	}
+}
+
+func TestParseKeyRef(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want keyRef
+	}{
+		{"arn:aws:kms:eu-west-1:444455556666:key/abc", keyRef{ARN: "arn:aws:kms:eu-west-1:444455556666:key/abc", KeyID: "abc", Account: other, Region: "eu-west-1", Partition: "aws"}},
+		{"abc", keyRef{ARN: "arn:aws:kms:us-east-1:111122223333:key/abc", KeyID: "abc", Account: me, Region: "us-east-1", Partition: "aws"}},
+		{"alias/aws/dms", keyRef{Alias: "alias/aws/dms", Account: me, Region: "us-east-1", Partition: "aws", awsManagedName: true}},
+		{"arn:aws-cn:kms:cn-north-1:111122223333:alias/x", keyRef{Alias: "alias/x", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
+	}
+	for _, tt := range tests {
+		got := parseKeyRef(tt.in, me, "us-east-1")
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(keyRef{})); diff != "" {
+			t.Errorf("parseKeyRef(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
