@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/cmkguard/cmkguard/internal/cli/audit"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
@@ -31,6 +32,7 @@ and replaces the ones that do not.`,
 	// Subcommands: one line each, one folder each under internal/cli.
 	// cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
 	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
+	cmd.AddCommand(audit.NewCmdAudit(f, nil))
 
 	return cmd
 }

@@ -1,0 +1,268 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cmkguard/cmkguard/adapt/awslive"
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/report"
+	"github.com/cmkguard/cmkguard/rule"
+	"github.com/cmkguard/cmkguard/state"
+	"github.com/cmkguard/cmkguard/suppress"
+)
+
+// FailOnNone disables the findings exit code.
+const FailOnNone = "none"
+
+// ScanFunc scans the account described by opts. The default scans live AWS;
+// tests and the demo replace it or point it at an emulator.
+type ScanFunc func(ctx context.Context, opts *Options) (state.State, *awslive.Stats, error)
+
+// Options are the audit command's dependencies and flags.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Now     func() time.Time
+	Version string
+	// Scan produces the state; nil means LiveScan.
+	Scan ScanFunc
+
+	Profile            string
+	Regions            []string
+	EndpointURL        string
+	Formats            []string
+	FailOn             string
+	MinProtection      string
+	TrustedKeyAccounts []string
+	IgnoreFile         string
+	Stats              bool
+}
+
+// NewCmdAudit returns the audit command. runF replaces Run in tests.
+func NewCmdAudit(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Now: f.Now, Version: f.Version}
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Check that every DMS replication instance uses a customer-managed KMS key",
+		Long: `Audit every AWS DMS replication instance in every enabled region (or the
+regions given) and say, for each, whether its storage is encrypted with a KMS
+key the customer manages (CMKG-DMS-001, dms-instance-cmk, high) and whether
+that key is usable (CMKG-DMS-002, dms-instance-key-usable, critical).
+
+Verdicts: PASS, FAIL, UNKNOWN (the key could not be read: never counted as
+PASS) and SUPPRESSED (accepted in the --ignore-file, with its reason).
+
+Credentials and region come from the standard AWS configuration (profiles,
+SSO, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). The permissions needed are
+printed by 'cmkguard permissions audit'.
+
+Exit codes: 0 nothing at or above --fail-on; 3 findings at or above it (FAIL,
+or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
+		Example: `  cmkguard audit
+  cmkguard audit --region eu-west-1 --region us-east-1 --format json > audit.json
+  cmkguard audit --format table,sarif=cmkguard.sarif --ignore-file .cmkguard-ignore.yaml
+  cmkguard audit --min-protection cloudhsm --trusted-key-account 111122223333 --fail-on critical`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or the default profile)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "Region to scan (repeatable or comma-separated; default: every region enabled for the account)")
+	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (a local emulator, a proxy)")
+	fl.StringArrayVar(&opts.Formats, "format", []string{"table"}, "Output FORMAT or FORMAT=FILE, comma-separated or repeated ("+strings.Join(report.Names(), ", ")+")")
+	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
+	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
+	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
+	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
+	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
+	return cmd
+}
+
+// settings are the validated flags.
+type settings struct {
+	outputs  []report.Output
+	failOn   finding.Severity // "" for none
+	rules    rule.Options
+	suppress *suppress.List
+}
+
+func validate(opts *Options) (*settings, error) {
+	s := &settings{}
+	var err error
+	if s.outputs, err = report.ParseOutputs(opts.Formats); err != nil {
+		return nil, exit.Usagef("--format: %v", err)
+	}
+	if !strings.EqualFold(opts.FailOn, FailOnNone) {
+		sev, ok := finding.ParseSeverity(opts.FailOn)
+		if !ok {
+			return nil, exit.Usagef("--fail-on %q: want info, low, medium, high, critical or none", opts.FailOn)
+		}
+		s.failOn = sev
+	}
+	s.rules = rule.Options{MinProtection: state.ProtectionLevel(strings.ToLower(opts.MinProtection)), TrustedKeyAccounts: opts.TrustedKeyAccounts}
+	if err := rule.ValidateOptions(s.rules); err != nil {
+		return nil, exit.Usagef("%v", err)
+	}
+	for _, r := range opts.Regions {
+		if !awslive.ValidRegion(r) {
+			return nil, exit.Usagef("--region %q is not an AWS region name (like eu-west-1)", r)
+		}
+	}
+	if opts.EndpointURL != "" {
+		u, err := url.Parse(opts.EndpointURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, exit.Usagef("--endpoint-url %q: want an http:// or https:// URL", opts.EndpointURL)
+		}
+	}
+	if opts.IgnoreFile != "" {
+		if s.suppress, err = suppress.Load(opts.IgnoreFile, RuleNames()); err != nil {
+			return nil, exit.Usagef("--ignore-file: %v", err)
+		}
+	}
+	return s, nil
+}
+
+// RuleNames maps every rule id and short code to its id, for the ignore file.
+func RuleNames() suppress.RuleIDs {
+	names := suppress.RuleIDs{}
+	for _, m := range rule.Metadata() {
+		names[m.ID], names[m.ShortCode] = m.ID, m.ID
+	}
+	return names
+}
+
+// Run runs the audit: scan, evaluate, suppress, report, exit code.
+func Run(ctx context.Context, opts *Options) error {
+	s, err := validate(opts)
+	if err != nil {
+		return err
+	}
+	scan := opts.Scan
+	if scan == nil {
+		scan = LiveScan
+	}
+	st, stats, err := scan(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	findings := rule.Evaluate(&st, s.rules)
+	findings = s.suppress.Apply(findings, now())
+	rep := rule.NewReport(&st, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
+	if err := writeReports(opts.IO, s.outputs, rep); err != nil {
+		return err
+	}
+	if opts.Stats && stats != nil {
+		if err := stats.Write(opts.IO.ErrOut); err != nil {
+			return fmt.Errorf("write stats: %w", err)
+		}
+	}
+	return failOn(rep, s.failOn)
+}
+
+// failOn returns a FindingsError when a FAIL or UNKNOWN finding is at or
+// above threshold. UNKNOWN counts at its rule's severity: an audit that
+// could not prove compliance must not look like one that did.
+func failOn(rep *finding.Report, threshold finding.Severity) error {
+	if threshold == "" {
+		return nil
+	}
+	n := 0
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		if (f.Status == finding.StatusFail || f.Status == finding.StatusUnknown) && f.Severity.Rank() >= threshold.Rank() {
+			n++
+		}
+	}
+	if n > 0 {
+		return &exit.FindingsError{Count: n, Threshold: string(threshold)}
+	}
+	return nil
+}
+
+func writeReports(io *iostreams.IOStreams, outputs []report.Output, rep *finding.Report) error {
+	for _, o := range outputs {
+		if err := writeReport(io, o, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeReport(ios *iostreams.IOStreams, o report.Output, rep *finding.Report) (err error) {
+	r, err := report.New(o.Format, report.Options{Color: o.Path == "" && ios.IsStdoutTTY()})
+	if err != nil {
+		return exit.Usagef("%v", err)
+	}
+	var w io.Writer = ios.Out
+	if o.Path != "" {
+		f, err := os.Create(o.Path)
+		if err != nil {
+			return fmt.Errorf("write %s report: %w", o.Format, err)
+		}
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("write %s report to %s: %w", o.Format, o.Path, cerr)
+			}
+		}()
+		w = f
+	}
+	if err := r.Write(w, rep); err != nil {
+		if o.Path != "" {
+			return fmt.Errorf("write %s report to %s: %w", o.Format, o.Path, err)
+		}
+		return fmt.Errorf("write %s report: %w", o.Format, err)
+	}
+	if o.Path != "" && ios.IsStderrTTY() {
+		fmt.Fprintf(ios.ErrOut, "wrote %s report to %s\n", o.Format, o.Path)
+	}
+	return nil
+}
+
+// LiveScan loads the AWS configuration from opts and scans the account,
+// reporting progress on stderr when it is a terminal.
+func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, error) {
+	region := ""
+	if len(opts.Regions) > 0 {
+		region = opts.Regions[0]
+	}
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, region)
+	if err != nil {
+		return state.State{}, nil, err
+	}
+	scanOpts := awslive.Options{Regions: opts.Regions}
+	if opts.IO.IsStderrTTY() {
+		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
+		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")
+	}
+	return awslive.ScanAccount(ctx, cfg, scanOpts)
+}
+
+func progressPrinter(w io.Writer) func(awslive.Progress) {
+	return func(p awslive.Progress) {
+		switch p.Status {
+		case state.RegionFailed:
+			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, p.Region, p.Reason)
+		default:
+			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, p.Region, p.Instances, p.Keys)
+		}
+	}
+}
