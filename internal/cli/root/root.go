@@ -8,6 +8,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
+	remediatecmd "github.com/cmkguard/cmkguard/internal/cli/remediate"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -32,6 +33,7 @@ and replaces the ones that do not.`,
 	// Subcommands: one line each, one folder each under internal/cli.
 	// cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
 	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
+	cmd.AddCommand(remediatecmd.NewCmdRemediate(f, nil))
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
 
 	return cmd

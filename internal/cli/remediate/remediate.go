@@ -1,0 +1,435 @@
+// Package remediate is the `cmkguard remediate` command: it plans (the
+// default, read-only), applies, resumes and rolls back the replacement of
+// DMS replication instances that fail CMKG-DMS-001 by instances encrypted
+// with a customer-managed key. The work is done by the remediate package;
+// this package parses flags, builds AWS clients, asks for consent and
+// renders.
+//
+// It may import remediate, keypolicy, adapt/awslive, rule, finding, the CLI
+// plumbing packages and the AWS SDK.
+package remediate
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/cmkguard/cmkguard/adapt/awslive"
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/remediate"
+	"github.com/cmkguard/cmkguard/rule"
+)
+
+// Options are the remediate command's dependencies and flags.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Now     func() time.Time
+	Version string
+
+	// AWS configuration (as audit).
+	Profile     string
+	EndpointURL string
+	Regions     []string
+
+	// Plan input and choices.
+	FromReport       string
+	KMSKey           string
+	CreateKey        string
+	KeyAdmins        []string
+	KeyUsers         []string
+	ExternalAccounts []string
+	NameTemplate     string
+	EngineVersion    string
+	DeleteOld        bool
+	KeepIdentifier   bool
+	Out              string
+	Format           string
+
+	// Execution.
+	Apply        string
+	Journal      string
+	Resume       string
+	Rollback     string
+	Yes          bool
+	PollInterval time.Duration
+	Timeout      time.Duration
+}
+
+// NewCmdRemediate returns the remediate command. runF replaces remediateRun in tests.
+func NewCmdRemediate(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Now: f.Now, Version: f.Version}
+	cmd := &cobra.Command{
+		Use:   "remediate",
+		Short: "Replace DMS replication instances on the AWS-managed key with customer-key ones",
+		Long: `Replace every DMS replication instance that fails CMKG-DMS-001 (data encrypted
+with the AWS-managed aws/dms key) by a copy encrypted with a customer-managed
+key, moving its replication tasks across, safely and resumably.
+
+Without --apply, --resume or --rollback it only plans: it reads (a live audit,
+or --from-report audit.json), re-describes each instance and its tasks, and
+prints the plan. Planning makes no change to the account.
+
+  --apply PLAN     executes a saved plan (asks first, or --yes), journaling
+                   every step to PLAN.journal (or --journal)
+  --resume J       continues an interrupted apply from its journal
+  --rollback J     undoes a run that has not moved a task yet`,
+		Example: `  cmkguard audit --format json > audit.json
+  cmkguard remediate --from-report audit.json --create-key alias/dms \
+    --key-admin arn:aws:iam::111122223333:role/KeyAdmin --delete-old --keep-identifier --out plan.json
+  cmkguard remediate --apply plan.json
+  cmkguard remediate --resume plan.json.journal
+  cmkguard remediate --from-report audit.json --kms-key alias/dms --format shell > remediate.sh`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return remediateRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE)")
+	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (e.g. the local emulator)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "Regions to audit and remediate (repeatable; default: every enabled region, or the report's)")
+	fl.StringVar(&opts.FromReport, "from-report", "", "Plan from a saved `audit --format json` report instead of a live audit")
+	fl.StringVar(&opts.KMSKey, "kms-key", "", "Existing customer-managed key for the replacements (ARN or alias/NAME)")
+	fl.StringVar(&opts.CreateKey, "create-key", "", "Create a customer-managed key per region with this alias (alias/NAME)")
+	fl.StringArrayVar(&opts.KeyAdmins, "key-admin", nil, "With --create-key: IAM principal ARN that administers the key (repeatable)")
+	fl.StringArrayVar(&opts.KeyUsers, "key-user", nil, "With --create-key: IAM principal ARN that may use the key through DMS (repeatable)")
+	fl.StringArrayVar(&opts.ExternalAccounts, "external-account", nil, "With --create-key: other account id that may use the key through DMS (repeatable)")
+	fl.StringVar(&opts.NameTemplate, "name-template", remediate.DefaultNameTemplate, "Identifier of each replacement; {id} is the old identifier, {region} its region")
+	fl.StringVar(&opts.EngineVersion, "engine-version", "", "Engine version of the replacements (default: the old instance's; never older)")
+	fl.BoolVar(&opts.DeleteOld, "delete-old", false, "Delete each old instance once its tasks have moved")
+	fl.BoolVar(&opts.KeepIdentifier, "keep-identifier", false, "Rename each replacement to the old identifier once the old instance is gone (needs --delete-old)")
+	fl.StringVar(&opts.Out, "out", "", "Also write the plan as JSON to this file (the input of --apply)")
+	fl.StringVar(&opts.Format, "format", "text", "Plan output on stdout: text, json or shell (AWS CLI commands)")
+	fl.StringVar(&opts.Apply, "apply", "", "Execute this saved plan")
+	fl.StringVar(&opts.Journal, "journal", "", "Journal file for --apply (default: PLAN.journal)")
+	fl.StringVar(&opts.Resume, "resume", "", "Continue an interrupted apply from this journal")
+	fl.StringVar(&opts.Rollback, "rollback", "", "Undo the run recorded in this journal (only before any task moved)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation (required when not interactive)")
+	fl.DurationVar(&opts.PollInterval, "poll-interval", 15*time.Second, "How often waits re-read the state of instances and tasks")
+	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Minute, "Longest wait for one instance or task change")
+	return cmd
+}
+
+func (o *Options) validate() error {
+	modes := 0
+	for _, m := range []string{o.Apply, o.Resume, o.Rollback} {
+		if m != "" {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return exit.Usagef("--apply, --resume and --rollback are exclusive")
+	}
+	if modes == 1 {
+		if o.FromReport != "" || o.KMSKey != "" || o.CreateKey != "" || o.Out != "" {
+			return exit.Usagef("--from-report, --kms-key, --create-key and --out make a plan; they do not go with --apply, --resume or --rollback")
+		}
+		if o.Journal != "" && o.Apply == "" {
+			return exit.Usagef("--journal goes with --apply")
+		}
+	}
+	switch o.Format {
+	case "text", "json", "shell":
+	default:
+		return exit.Usagef("--format %q is not one of text, json, shell", o.Format)
+	}
+	if o.PollInterval <= 0 || o.Timeout <= 0 {
+		return exit.Usagef("--poll-interval and --timeout must be positive")
+	}
+	return nil
+}
+
+func remediateRun(ctx context.Context, opts *Options) error {
+	switch {
+	case opts.Apply != "":
+		return applyRun(ctx, opts)
+	case opts.Resume != "":
+		return resumeRun(ctx, opts)
+	case opts.Rollback != "":
+		return rollbackRun(ctx, opts)
+	}
+	return planRun(ctx, opts)
+}
+
+// planRun audits (or reads a report), describes and prints a plan. It makes
+// no mutating call.
+func planRun(ctx context.Context, opts *Options) error {
+	if opts.KMSKey == "" && opts.CreateKey == "" {
+		return exit.Usagef("choose the key: --kms-key ARN|alias/NAME (an existing customer key) or --create-key alias/NAME")
+	}
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, firstOr(opts.Regions, ""))
+	if err != nil {
+		return err
+	}
+	account, err := callerAccount(ctx, sts.NewFromConfig(cfg))
+	if err != nil {
+		return err
+	}
+	targets, source, err := findTargets(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	planID, err := newPlanID()
+	if err != nil {
+		return err
+	}
+	req := remediate.Request{
+		PlanID:  planID,
+		Now:     opts.Now(),
+		Tool:    "cmkguard " + opts.Version,
+		Account: account,
+		Source:  source,
+		Targets: targets,
+		Key: remediate.KeyRequest{
+			Existing: opts.KMSKey, CreateAlias: opts.CreateKey,
+			Admins: opts.KeyAdmins, Users: opts.KeyUsers, ExternalAccounts: opts.ExternalAccounts,
+		},
+		NameTemplate:   opts.NameTemplate,
+		EngineVersion:  opts.EngineVersion,
+		DeleteOld:      opts.DeleteOld,
+		KeepIdentifier: opts.KeepIdentifier,
+	}
+	readers := func(region string) (remediate.ReadClients, error) {
+		c := writeClients(cfg)(region)
+		return remediate.ReadClients{DMS: c.DMS, KMS: c.KMS}, nil
+	}
+	facts, err := remediate.Describe(ctx, readers, req)
+	if err != nil {
+		return err
+	}
+	plan, err := remediate.NewPlan(req, facts)
+	if err != nil {
+		return err
+	}
+	if opts.Out != "" {
+		if err := writePlanFile(opts.Out, plan); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Plan written to %s. Review it, then run: cmkguard remediate --apply %s\n", opts.Out, opts.Out)
+	}
+	switch opts.Format {
+	case "json":
+		return plan.Write(opts.IO.Out)
+	case "shell":
+		return remediate.WriteShell(opts.IO.Out, plan)
+	}
+	return remediate.WriteText(opts.IO.Out, plan)
+}
+
+// findTargets reads the FAIL findings of CMKG-DMS-001 from a report, or runs
+// a live audit.
+func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediate.Target, remediate.Source, error) {
+	if opts.FromReport != "" {
+		b, err := os.ReadFile(opts.FromReport)
+		if err != nil {
+			return nil, remediate.Source{}, fmt.Errorf("read report: %w", err)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return nil, remediate.Source{}, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
+		}
+		if rep.SchemaVersion == "" || !strings.HasPrefix(rep.SchemaVersion, "1.") {
+			return nil, remediate.Source{}, fmt.Errorf("%s: report schema version %q is not supported (want 1.x)", opts.FromReport, rep.SchemaVersion)
+		}
+		targets := remediate.TargetsFromFindings(rep.Findings)
+		if len(opts.Regions) > 0 {
+			targets = slices.DeleteFunc(targets, func(t remediate.Target) bool { return !slices.Contains(opts.Regions, t.Region) })
+		}
+		sum := sha256.Sum256(b)
+		return targets, remediate.Source{
+			Kind: "report", File: opts.FromReport, SHA256: "sha256:" + hex.EncodeToString(sum[:]),
+			GeneratedAt: rep.GeneratedAt, Findings: len(targets),
+		}, nil
+	}
+	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
+	if err != nil {
+		return nil, remediate.Source{}, fmt.Errorf("audit: %w", err)
+	}
+	targets := remediate.TargetsFromFindings(rule.Evaluate(&st, rule.Options{}))
+	return targets, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets)}, nil
+}
+
+func applyRun(ctx context.Context, opts *Options) error {
+	plan, err := remediate.LoadPlan(opts.Apply)
+	if err != nil {
+		return err
+	}
+	if err := checkRegions(plan, opts.Regions); err != nil {
+		return err
+	}
+	if err := confirm(opts, plan); err != nil {
+		return err
+	}
+	path := opts.Journal
+	if path == "" {
+		path = opts.Apply + ".journal"
+	}
+	j, err := remediate.CreateJournal(path, plan, opts.Now)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	fmt.Fprintf(opts.IO.ErrOut, "Journal: %s\n", path)
+	return execute(ctx, opts, j, false)
+}
+
+func resumeRun(ctx context.Context, opts *Options) error {
+	j, err := remediate.OpenJournal(opts.Resume, opts.Now)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if err := checkRegions(j.Plan(), opts.Regions); err != nil {
+		return err
+	}
+	return execute(ctx, opts, j, false)
+}
+
+func rollbackRun(ctx context.Context, opts *Options) error {
+	j, err := remediate.OpenJournal(opts.Rollback, opts.Now)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if !opts.Yes {
+		if !opts.IO.CanPrompt() {
+			return exit.Usagef("--rollback deletes what the run created: pass --yes when not interactive")
+		}
+		if !ask(opts, fmt.Sprintf("Roll back plan %s (delete the instances and schedule deletion of the keys this run created)?", j.Plan().ID)) {
+			return errors.New("rollback cancelled")
+		}
+	}
+	return execute(ctx, opts, j, true)
+}
+
+func execute(ctx context.Context, opts *Options, j *remediate.Journal, rollback bool) error {
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, firstOr(j.Plan().Regions, ""))
+	if err != nil {
+		return err
+	}
+	a := &remediate.Applier{
+		Clients:         func(region string) (remediate.WriteClients, error) { return writeClients(cfg)(region), nil },
+		STS:             sts.NewFromConfig(cfg),
+		Journal:         j,
+		Log:             opts.IO.ErrOut,
+		PollInterval:    opts.PollInterval,
+		InstanceTimeout: opts.Timeout,
+		TaskTimeout:     opts.Timeout,
+	}
+	if rollback {
+		if err := a.Rollback(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Rolled back plan %s.\n", j.Plan().ID)
+		return nil
+	}
+	return a.Apply(ctx)
+}
+
+// confirm asks before an apply, or requires --yes when it cannot ask.
+func confirm(opts *Options, plan *remediate.Plan) error {
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return exit.Usagef("--apply changes the account: pass --yes when not interactive (review the plan first)")
+	}
+	if err := remediate.WriteText(opts.IO.Out, plan); err != nil {
+		return err
+	}
+	if !ask(opts, fmt.Sprintf("Apply plan %s to account %s?", plan.ID, plan.Account)) {
+		return errors.New("apply cancelled: nothing was changed")
+	}
+	return nil
+}
+
+func ask(opts *Options, question string) bool {
+	fmt.Fprintf(opts.IO.Out, "%s Type yes to continue: ", question)
+	line, _ := bufio.NewReader(opts.IO.In).ReadString('\n')
+	return strings.TrimSpace(strings.ToLower(line)) == "yes"
+}
+
+// checkRegions refuses a plan for regions outside --region, when given.
+func checkRegions(plan *remediate.Plan, regions []string) error {
+	if len(regions) == 0 {
+		return nil
+	}
+	for _, r := range plan.Regions {
+		if !slices.Contains(regions, r) {
+			return fmt.Errorf("plan %s covers region %s, which is not among --region %s", plan.ID, r, strings.Join(regions, ","))
+		}
+	}
+	return nil
+}
+
+func writeClients(cfg aws.Config) func(region string) remediate.WriteClients {
+	return func(region string) remediate.WriteClients {
+		return remediate.WriteClients{
+			DMS: dms.NewFromConfig(cfg, func(o *dms.Options) { o.Region = region }),
+			KMS: kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region }),
+		}
+	}
+}
+
+func callerAccount(ctx context.Context, c remediate.GetCallerIdentityAPI) (string, error) {
+	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("sts get-caller-identity: %w", err)
+	}
+	return aws.ToString(out.Account), nil
+}
+
+func writePlanFile(path string, plan *remediate.Plan) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := plan.Write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return f.Close()
+}
+
+func newPlanID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("plan id: %w", err)
+	}
+	return "rp-" + hex.EncodeToString(b), nil
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
