@@ -1,0 +1,32 @@
+package audit
+
+import (
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// applyFlags copies the flags a test changed onto opts, for tests that call
+// Run directly with their own dependencies.
+func applyFlags(t *testing.T, lookup func(string) *pflag.Flag, opts *Options) {
+	t.Helper()
+	str := func(name string, dst *string) {
+		if f := lookup(name); f != nil && f.Changed {
+			*dst = f.Value.String()
+		}
+	}
+	list := func(name string, dst *[]string) {
+		if f := lookup(name); f != nil && f.Changed {
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				*dst = sv.GetSlice()
+			}
+		}
+	}
+	str("fail-on", &opts.FailOn)
+	str("min-protection", &opts.MinProtection)
+	str("endpoint-url", &opts.EndpointURL)
+	str("ignore-file", &opts.IgnoreFile)
+	list("format", &opts.Formats)
+	list("region", &opts.Regions)
+	list("trusted-key-account", &opts.TrustedKeyAccounts)
+}
