@@ -1,0 +1,39 @@
+package permissions
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/iostreams"
+)
+
+func TestPermissionsAuditPrintsAValidReadOnlyPolicy(t *testing.T) {
+	t.Parallel()
+	ios, _, out, _ := iostreams.Test()
+	cmd := NewCmdPermissions(&factory.Factory{IOStreams: ios, Now: time.Now})
+	cmd.SetArgs([]string{"audit"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var got Policy
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("output is not a JSON policy: %v\n%s", err, out)
+	}
+	if got.Version != "2012-10-17" {
+		t.Errorf("Version = %q", got.Version)
+	}
+	// Exactly the calls adapt/awslive makes (STS GetCallerIdentity needs no permission).
+	want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases"}
+	if diff := cmp.Diff(want, got.Actions()); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	for _, s := range got.Statement {
+		if s.Effect != "Allow" || s.Resource != "*" || s.Sid == "" {
+			t.Errorf("statement %+v: want a named Allow on *", s)
+		}
+	}
+}
