@@ -26,6 +26,7 @@ var formats = map[string]Constructor{
 	"csv":   func(Options) Reporter { return &CSV{} },
 	"asff":  func(Options) Reporter { return &ASFF{} },
 	"ocsf":  func(Options) Reporter { return &OCSF{} },
+	"html":  func(Options) Reporter { return &HTML{} },
 }
 
 // Names returns the format names, sorted.
