@@ -25,6 +25,9 @@ const (
 	RecordRollback   = "rollback"    // a rollback action finished
 	RecordFinished   = "finished"    // every step is done
 	RecordRolledBack = "rolled-back" // the rollback finished; the journal is closed
+	// RecordRepaired follows a line torn by a crash mid-write: the journal
+	// stays append-only, and the torn line is skipped when read.
+	RecordRepaired = "repaired-torn-line"
 )
 
 // Record is one line of a journal.
@@ -86,14 +89,19 @@ func OpenJournal(path string, now func() time.Time) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
+	j := &Journal{f: f, path: path, now: now, records: records}
 	if torn {
-		// Start the next record on a line of its own.
+		// End the torn line and say so, so that the next reader skips it.
 		if _, err := f.Write([]byte("\n")); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("repair journal: %w", err)
 		}
+		if err := j.Append(Record{Type: RecordRepaired}); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
-	return &Journal{f: f, path: path, now: now, records: records}, nil
+	return j, nil
 }
 
 func parseJournal(b []byte) ([]Record, bool, error) {
@@ -108,6 +116,9 @@ func parseJournal(b []byte) ([]Record, bool, error) {
 		if err := json.Unmarshal(line, &r); err != nil {
 			if torn && i == len(lines)-1 {
 				break // the torn last line: its step is re-run
+			}
+			if i+1 < len(lines) && bytes.Contains(lines[i+1], []byte(`"type":"`+RecordRepaired+`"`)) {
+				continue // a torn line, repaired when the journal was reopened
 			}
 			return nil, false, fmt.Errorf("line %d is not a journal record: %w", i+1, err)
 		}

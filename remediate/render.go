@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -172,11 +173,18 @@ func WriteShell(w io.Writer, p *Plan) error {
 	return err
 }
 
-const shellPreamble = `# wait_task R ARN INSTANCE: wait until the task is on INSTANCE and no longer moving.
+const shellPreamble = `# wait_task REGION TASK_ARN INSTANCE_ARN: wait until the task is on the instance and no longer moving.
 wait_task() {
-  until [ "$(aws dms describe-replication-tasks --region "$1" --without-settings \
+  local out
+  while :; do
+    out=$(aws dms describe-replication-tasks --region "$1" --without-settings \
       --filters Name=replication-task-arn,Values="$2" \
-      --query 'ReplicationTasks[0].[ReplicationInstanceArn,Status]' --output text)" = "$(printf '%s\tstopped' "$3")" ]; do
+      --query 'ReplicationTasks[0].[ReplicationInstanceArn,Status]' --output text)
+    case "$out" in
+      *$'\t'failed-move) echo "task $2 failed to move" >&2; return 1 ;;
+      "$3"$'\t'moving) ;;
+      "$3"$'\t'*) return 0 ;;
+    esac
     sleep 15
   done
 }
@@ -264,15 +272,11 @@ func kmsTagsJSON(planID, alias string) string {
 }
 
 func compactJSON(s string) string {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
 		return s
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return s
-	}
-	return string(b)
+	return b.String()
 }
 
 // shq quotes s for bash.

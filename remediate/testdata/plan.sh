@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# cmkguard remediation plan rp-test for account 111122223333 (eu-west-1, us-east-1)
+# Generated from audit report audit.json (sha256:abc, generated 2026-11-27T14:00:00Z), 2 failing instance(s). Review before running.
+set -euo pipefail
+
+# wait_task REGION TASK_ARN INSTANCE_ARN: wait until the task is on the instance and no longer moving.
+wait_task() {
+  local out
+  while :; do
+    out=$(aws dms describe-replication-tasks --region "$1" --without-settings \
+      --filters Name=replication-task-arn,Values="$2" \
+      --query 'ReplicationTasks[0].[ReplicationInstanceArn,Status]' --output text)
+    case "$out" in
+      *$'\t'failed-move) echo "task $2 failed to move" >&2; return 1 ;;
+      "$3"$'\t'moving) ;;
+      "$3"$'\t'*) return 0 ;;
+    esac
+    sleep 15
+  done
+}
+[ "$(aws sts get-caller-identity --query Account --output text)" = 111122223333 ] || { echo 'wrong account: this plan is for 111122223333' >&2; exit 1; }
+
+# ---- eu-west-1 ----
+# key: look the alias up first, so that a re-run never creates a second key
+KEY_eu_west_1=$(aws kms list-aliases --region eu-west-1 --query 'Aliases[?AliasName=='\''alias/dms-cmk'\''].TargetKeyId | [0]' --output text)
+if [ -z "$KEY_eu_west_1" ] || [ "$KEY_eu_west_1" = None ]; then
+  KEY_eu_west_1=$(aws kms create-key --region eu-west-1 --description 'Customer-managed key for AWS DMS replication instances (created by cmkguard)' --key-usage ENCRYPT_DECRYPT --key-spec SYMMETRIC_DEFAULT \
+    --tags '[{"TagKey":"cmkguard:plan-id","TagValue":"rp-test"},{"TagKey":"cmkguard:alias","TagValue":"alias/dms-cmk"}]' \
+    --policy '{"Version":"2012-10-17","Id":"cmkguard-dms-key-policy","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]},"Action":["kms:*"],"Resource":"*"},{"Sid":"AllowKeyAdministration","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/KeyAdmin"]},"Action":["kms:CancelKeyDeletion","kms:Create*","kms:Delete*","kms:Describe*","kms:Disable*","kms:Enable*","kms:Get*","kms:List*","kms:Put*","kms:Revoke*","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:TagResource","kms:UntagResource","kms:Update*"],"Resource":"*"}]}' \
+    --query KeyMetadata.Arn --output text)
+  aws kms create-alias --region eu-west-1 --alias-name alias/dms-cmk --target-key-id "$KEY_eu_west_1"
+fi
+KEY_eu_west_1=$(aws kms describe-key --region eu-west-1 --key-id "$KEY_eu_west_1" --query KeyMetadata.Arn --output text)
+
+# replace billing (arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB)
+NEW_eu_west_1_billing=$(aws dms describe-replication-instances --region eu-west-1 --filters Name=replication-instance-id,Values=billing-cmk --query 'ReplicationInstances[0].ReplicationInstanceArn' --output text 2>/dev/null || true)
+if [ -z "$NEW_eu_west_1_billing" ] || [ "$NEW_eu_west_1_billing" = None ]; then
+  NEW_eu_west_1_billing=$(aws dms create-replication-instance --region eu-west-1 \
+      --replication-instance-identifier billing-cmk \
+      --replication-instance-class dms.r5.large \
+      --allocated-storage 100 \
+      --engine-version 3.4.7 \
+      --multi-az --no-publicly-accessible --no-auto-minor-version-upgrade \
+      --tags '[{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
+      --kms-key-id "$KEY_eu_west_1" \
+      --query ReplicationInstance.ReplicationInstanceArn --output text)
+fi
+aws dms wait replication-instance-available --region eu-west-1 --filters Name=replication-instance-arn,Values="$NEW_eu_west_1_billing"
+# verify: the new instance's key is the chosen customer key
+[ "$(aws kms describe-key --region eu-west-1 --key-id "$(aws dms describe-replication-instances --region eu-west-1 --filters Name=replication-instance-arn,Values="$NEW_eu_west_1_billing" --query 'ReplicationInstances[0].KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_eu_west_1")" ] || { echo 'new instance billing-cmk is not encrypted with the chosen key' >&2; exit 1; }
+# delete the old instance only when no task is attached
+[ "$(aws dms describe-replication-tasks --region eu-west-1 --without-settings --filters Name=replication-instance-arn,Values=arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)" = 0 ] || { echo 'tasks still attached to billing' >&2; exit 1; }
+aws dms delete-replication-instance --region eu-west-1 --replication-instance-arn arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB >/dev/null
+aws dms wait replication-instance-deleted --region eu-west-1 --filters Name=replication-instance-arn,Values=arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB
+aws dms modify-replication-instance --region eu-west-1 --replication-instance-arn "$NEW_eu_west_1_billing" --replication-instance-identifier billing --apply-immediately >/dev/null
+aws dms wait replication-instance-available --region eu-west-1 --filters Name=replication-instance-arn,Values="$NEW_eu_west_1_billing"
+
+# ---- us-east-1 ----
+# key: look the alias up first, so that a re-run never creates a second key
+KEY_us_east_1=$(aws kms list-aliases --region us-east-1 --query 'Aliases[?AliasName=='\''alias/dms-cmk'\''].TargetKeyId | [0]' --output text)
+if [ -z "$KEY_us_east_1" ] || [ "$KEY_us_east_1" = None ]; then
+  KEY_us_east_1=$(aws kms create-key --region us-east-1 --description 'Customer-managed key for AWS DMS replication instances (created by cmkguard)' --key-usage ENCRYPT_DECRYPT --key-spec SYMMETRIC_DEFAULT \
+    --tags '[{"TagKey":"cmkguard:plan-id","TagValue":"rp-test"},{"TagKey":"cmkguard:alias","TagValue":"alias/dms-cmk"}]' \
+    --policy '{"Version":"2012-10-17","Id":"cmkguard-dms-key-policy","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]},"Action":["kms:*"],"Resource":"*"},{"Sid":"AllowKeyAdministration","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/KeyAdmin"]},"Action":["kms:CancelKeyDeletion","kms:Create*","kms:Delete*","kms:Describe*","kms:Disable*","kms:Enable*","kms:Get*","kms:List*","kms:Put*","kms:Revoke*","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:TagResource","kms:UntagResource","kms:Update*"],"Resource":"*"}]}' \
+    --query KeyMetadata.Arn --output text)
+  aws kms create-alias --region us-east-1 --alias-name alias/dms-cmk --target-key-id "$KEY_us_east_1"
+fi
+KEY_us_east_1=$(aws kms describe-key --region us-east-1 --key-id "$KEY_us_east_1" --query KeyMetadata.Arn --output text)
+
+# replace orders (arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA)
+NEW_us_east_1_orders=$(aws dms describe-replication-instances --region us-east-1 --filters Name=replication-instance-id,Values=orders-cmk --query 'ReplicationInstances[0].ReplicationInstanceArn' --output text 2>/dev/null || true)
+if [ -z "$NEW_us_east_1_orders" ] || [ "$NEW_us_east_1_orders" = None ]; then
+  NEW_us_east_1_orders=$(aws dms create-replication-instance --region us-east-1 \
+      --replication-instance-identifier orders-cmk \
+      --replication-instance-class dms.t3.medium \
+      --allocated-storage 50 \
+      --engine-version 3.5.2 \
+      --replication-subnet-group-identifier default-vpc \
+      --availability-zone us-east-1a \
+      --preferred-maintenance-window sun:06:00-sun:06:30 \
+      --network-type IPV4 \
+      --vpc-security-group-ids sg-0123 \
+      --no-multi-az --no-publicly-accessible --auto-minor-version-upgrade \
+      --tags '[{"Key":"team","Value":"orders"},{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
+      --kms-key-id "$KEY_us_east_1" \
+      --query ReplicationInstance.ReplicationInstanceArn --output text)
+fi
+aws dms wait replication-instance-available --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders"
+# verify: the new instance's key is the chosen customer key
+[ "$(aws kms describe-key --region us-east-1 --key-id "$(aws dms describe-replication-instances --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders" --query 'ReplicationInstances[0].KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_us_east_1")" ] || { echo 'new instance orders-cmk is not encrypted with the chosen key' >&2; exit 1; }
+# task orders-cdc
+RUNNING_orders_cdc=$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2 --query 'ReplicationTasks[0].Status' --output text)
+if [ "$RUNNING_orders_cdc" = running ] || [ "$RUNNING_orders_cdc" = starting ]; then
+  aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 >/dev/null
+  aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2
+fi
+aws dms move-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 --target-replication-instance-arn "$NEW_us_east_1_orders" >/dev/null
+wait_task us-east-1 arn:aws:dms:us-east-1:111122223333:task:T2 "$NEW_us_east_1_orders"
+if [ "$RUNNING_orders_cdc" = running ] || [ "$RUNNING_orders_cdc" = starting ]; then
+  aws dms start-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 --start-replication-task-type resume-processing >/dev/null
+fi
+# task orders-full
+RUNNING_orders_full=$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1 --query 'ReplicationTasks[0].Status' --output text)
+if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ]; then
+  aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 >/dev/null
+  aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1
+fi
+aws dms move-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 --target-replication-instance-arn "$NEW_us_east_1_orders" >/dev/null
+wait_task us-east-1 arn:aws:dms:us-east-1:111122223333:task:T1 "$NEW_us_east_1_orders"
+if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ]; then
+  aws dms start-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 --start-replication-task-type resume-processing >/dev/null
+fi
+# delete the old instance only when no task is attached
+[ "$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-instance-arn,Values=arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)" = 0 ] || { echo 'tasks still attached to orders' >&2; exit 1; }
+aws dms delete-replication-instance --region us-east-1 --replication-instance-arn arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA >/dev/null
+aws dms wait replication-instance-deleted --region us-east-1 --filters Name=replication-instance-arn,Values=arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA
+aws dms modify-replication-instance --region us-east-1 --replication-instance-arn "$NEW_us_east_1_orders" --replication-instance-identifier orders --apply-immediately >/dev/null
+aws dms wait replication-instance-available --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders"
+
+echo 'remediation complete'
