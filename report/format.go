@@ -19,14 +19,15 @@ type Constructor func(Options) Reporter
 // formats maps a --format name to its constructor. To add a format, add
 // one line here.
 var formats = map[string]Constructor{
-	"table": func(o Options) Reporter { return &Table{Color: o.Color} },
-	"json":  func(Options) Reporter { return &JSON{} },
-	"sarif": func(Options) Reporter { return &SARIF{} },
-	"junit": func(Options) Reporter { return &JUnit{} },
-	"csv":   func(Options) Reporter { return &CSV{} },
-	"asff":  func(Options) Reporter { return &ASFF{} },
-	"ocsf":  func(Options) Reporter { return &OCSF{} },
-	"html":  func(Options) Reporter { return &HTML{} },
+	"table":    func(o Options) Reporter { return &Table{Color: o.Color} },
+	"json":     func(Options) Reporter { return &JSON{} },
+	"sarif":    func(Options) Reporter { return &SARIF{} },
+	"junit":    func(Options) Reporter { return &JUnit{} },
+	"csv":      func(Options) Reporter { return &CSV{} },
+	"asff":     func(Options) Reporter { return &ASFF{} },
+	"ocsf":     func(Options) Reporter { return &OCSF{} },
+	"html":     func(Options) Reporter { return &HTML{} },
+	"markdown": func(Options) Reporter { return &Markdown{} },
 }
 
 // Names returns the format names, sorted.
