@@ -18,6 +18,7 @@ func NewCmdPermissions(f *factory.Factory) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(NewCmdAudit(f, nil))
+	cmd.AddCommand(NewCmdRemediate(f, nil))
 	return cmd
 }
 
