@@ -19,8 +19,10 @@ const KeyDeletionWindowDays = 30
 // Rollback undoes a run that has moved no task yet: it restarts the tasks
 // it stopped, deletes the instances it created, and removes the aliases and
 // schedules the deletion of the keys it created. Things it found rather than
-// created are left alone. Once a task has begun to move, it refuses: the
-// only way is then forward (--resume).
+// created are left alone. A replacement whose old instance this run has
+// begun to delete (possible for an instance without tasks) is complete and
+// the only copy left: it is kept, and so is its region's key. Once a task
+// has begun to move, it refuses: the only way is then forward (--resume).
 func (a *Applier) Rollback(ctx context.Context) error {
 	a.defaults()
 	plan := a.Journal.Plan()
@@ -41,17 +43,37 @@ func (a *Applier) Rollback(ctx context.Context) error {
 	if acct := aws.ToString(id.Account); acct != plan.Account {
 		return fmt.Errorf("journal %s is for account %s, but the credentials are for account %s", a.Journal.Path(), plan.Account, acct)
 	}
-	for _, rep := range plan.Replacements {
+	keptRegions := map[string]bool{}
+	for i, rep := range plan.Replacements {
+		if r.pastDelete(i) {
+			keptRegions[rep.Region] = true
+			a.logf("%s/%s: kept: the old instance is already deleted, so its replacement %s stays", rep.Region, rep.Old.ID, rep.NewID)
+			continue
+		}
 		if err := r.rollbackReplacement(ctx, rep); err != nil {
 			return err
 		}
 	}
 	for _, k := range plan.Keys {
+		if keptRegions[k.Region] {
+			a.logf("%s: key kept: a kept replacement uses it", k.Region)
+			continue
+		}
 		if err := r.rollbackKey(ctx, k); err != nil {
 			return err
 		}
 	}
 	return a.Journal.Append(Record{Type: RecordRolledBack})
+}
+
+// pastDelete says whether the delete step of replacement i has begun.
+func (r *run) pastDelete(i int) bool {
+	for _, s := range r.plan.Steps {
+		if s.Replacement == i && (s.Kind == StepDeleteOld || s.Kind == StepRename) && r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
