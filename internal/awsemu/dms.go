@@ -1,0 +1,254 @@
+package awsemu
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DMS common pieces: ARNs, identifiers, filters, paging, keys and tags.
+
+func dmsARN(region, account, kind, resourceID string) string {
+	return "arn:aws:dms:" + region + ":" + account + ":" + kind + ":" + resourceID
+}
+
+var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+
+// validIdentifier applies DMS's identifier rules: 1 to 63 letters, digits or
+// hyphens, starting with a letter, not ending with a hyphen, no two
+// consecutive hyphens. It returns the identifier lower-cased.
+func validIdentifier(param, id string) (string, *apiError) {
+	if id == "" {
+		return "", required(param, id)
+	}
+	low := strings.ToLower(id)
+	if !identifierPattern.MatchString(low) || strings.HasSuffix(low, "-") || strings.Contains(low, "--") {
+		return "", badRequest("InvalidParameterValueException", "The parameter %s must begin with a letter and must contain only ASCII letters, digits, and hyphens. It must not end with a hyphen or contain two consecutive hyphens, and must be 1 to 63 characters long.", param)
+	}
+	return low, nil
+}
+
+// filter is a DMS Filter.
+type filter struct {
+	Name   string   `json:"Name"`
+	Values []string `json:"Values"`
+}
+
+// filterSet matches resources against DMS filters: each filter's values are
+// alternatives, filters combine with AND.
+type filterSet map[string][]string
+
+func parseFilters(in []filter, allowed ...string) (filterSet, *apiError) {
+	fs := filterSet{}
+	for _, f := range in {
+		ok := false
+		for _, a := range allowed {
+			if f.Name == a {
+				ok = true
+			}
+		}
+		if !ok {
+			return nil, badRequest("InvalidParameterValueException", "Invalid filter name: %s. Valid filters are: %s", f.Name, strings.Join(allowed, ", "))
+		}
+		if len(f.Values) == 0 {
+			return nil, badRequest("InvalidParameterValueException", "Filter %s needs at least one value", f.Name)
+		}
+		fs[f.Name] = append(fs[f.Name], f.Values...)
+	}
+	return fs, nil
+}
+
+// match reports whether the named filter (if present) accepts value.
+func (fs filterSet) match(name, value string) bool {
+	vals, ok := fs[name]
+	if !ok {
+		return true
+	}
+	for _, v := range vals {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// maxRecords validates DMS MaxRecords (20..100, default 100).
+func maxRecords(n *int32) (int, *apiError) {
+	if n == nil {
+		return 100, nil
+	}
+	if *n < 20 || *n > 100 {
+		return 0, badRequest("InvalidParameterValueException", "The parameter MaxRecords must be between 20 and 100, got %d", *n)
+	}
+	return int(*n), nil
+}
+
+// notFound is DMS's ResourceNotFoundFault.
+func notFound(format string, args ...any) *apiError {
+	return badRequest("ResourceNotFoundFault", format, args...)
+}
+
+func invalidResourceState(format string, args ...any) *apiError {
+	return badRequest("InvalidResourceStateFault", format, args...)
+}
+
+func invalidParam(format string, args ...any) *apiError {
+	return badRequest("InvalidParameterValueException", format, args...)
+}
+
+// zone returns the caller's zone in the request's region.
+func (c *call) zone() *zone { return c.w.zone(c.caller.Account, c.region) }
+
+// dmsKey resolves the KmsKeyId of a DMS resource to a key ARN: empty means
+// the account's aws/dms key (created on first use); an id, ARN, alias name or
+// alias ARN must name an enabled key the caller's account may use.
+func (c *call) dmsKey(ref string) (string, *apiError) {
+	if ref == "" {
+		return c.w.awsManagedKey(c.zone(), "dms", c.now).arn, nil
+	}
+	k, aerr := c.findKey(ref, keyLookup{action: "kms:GenerateDataKey", crossAccount: true, autoCreate: true, asService: true})
+	if aerr != nil {
+		return "", badRequest("KMSKeyNotAccessibleFault", "The specified KMS key %s is not accessible: %s", ref, aerr.Message)
+	}
+	if k.state != "Enabled" {
+		return "", badRequest("KMSKeyNotAccessibleFault", "The specified KMS key %s is not accessible: it is %s", k.arn, k.state)
+	}
+	return k.arn, nil
+}
+
+// resourceIDFor returns the opaque id used in an ARN, from a given resource
+// identifier or a fresh one.
+func resourceIDFor(given string) (string, *apiError) {
+	if given == "" {
+		return opaqueID(), nil
+	}
+	if len(given) > 63 || !regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`).MatchString(given) {
+		return "", invalidParam("ResourceIdentifier must begin with a letter and contain only letters, digits and hyphens, at most 63 characters")
+	}
+	return strings.ToUpper(given), nil
+}
+
+// compareVersions compares dotted engine versions numerically.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+func apiTags(tags []tagPair, arn string) []apiTag {
+	out := make([]apiTag, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, apiTag{Key: t.Key, Value: t.Value, ResourceArn: arn})
+	}
+	return out
+}
+
+// findTagged finds any DMS resource of the caller by ARN.
+func (c *call) findTagged(arn string) (*record, *apiError) {
+	z := c.zone()
+	if v, ok := z.instances.byArn(arn, c.now); ok {
+		return v.base(), nil
+	}
+	if v, ok := z.tasks.byArn(arn, c.now); ok {
+		return v.base(), nil
+	}
+	if v, ok := z.endpoints.byArn(arn, c.now); ok {
+		return v.base(), nil
+	}
+	if v, ok := z.configs.byArn(arn, c.now); ok {
+		return v.base(), nil
+	}
+	if v, ok := z.subnetGroups.byArn(arn, c.now); ok {
+		return v.base(), nil
+	}
+	return nil, notFound("Resource %s not found", arn)
+}
+
+func (c *call) dmsAddTagsToResource() (any, *apiError) {
+	var in struct {
+		ResourceArn string   `json:"ResourceArn"`
+		Tags        []apiTag `json:"Tags"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("ResourceArn", in.ResourceArn); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := c.findTagged(in.ResourceArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize("dms:AddTagsToResource", r.arn); aerr != nil {
+		return nil, aerr
+	}
+	for _, t := range in.Tags {
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 || strings.HasPrefix(t.Key, "aws:") {
+			return nil, invalidParam("Invalid tag key %q", t.Key)
+		}
+		r.tags = setTag(r.tags, t.Key, t.Value)
+	}
+	return struct{}{}, nil
+}
+
+func (c *call) dmsRemoveTagsFromResource() (any, *apiError) {
+	var in struct {
+		ResourceArn string   `json:"ResourceArn"`
+		TagKeys     []string `json:"TagKeys"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("ResourceArn", in.ResourceArn); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := c.findTagged(in.ResourceArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize("dms:RemoveTagsFromResource", r.arn); aerr != nil {
+		return nil, aerr
+	}
+	r.tags = removeTags(r.tags, in.TagKeys)
+	return struct{}{}, nil
+}
+
+func (c *call) dmsListTagsForResource() (any, *apiError) {
+	var in struct {
+		ResourceArn     string   `json:"ResourceArn"`
+		ResourceArnList []string `json:"ResourceArnList"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	arns := in.ResourceArnList
+	if in.ResourceArn != "" {
+		arns = append([]string{in.ResourceArn}, arns...)
+	}
+	if len(arns) == 0 {
+		return nil, invalidParam("ResourceArn or ResourceArnList is required")
+	}
+	out := []apiTag{}
+	for _, arn := range arns {
+		r, aerr := c.findTagged(arn)
+		if aerr != nil {
+			return nil, aerr
+		}
+		out = append(out, apiTags(r.tags, r.arn)...)
+	}
+	return map[string]any{"TagList": out}, nil
+}

@@ -1,0 +1,925 @@
+package awsemu
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// kmsKey is a KMS key.
+type kmsKey struct {
+	id, arn, account, region string
+	seq                      uint64
+	manager, origin, state   string
+	description, policy      string
+	keyUsage, keySpec        string
+	customKeyStoreID         string
+	cloudHSMClusterID        string
+	xksKeyID                 string
+	multiRegion              bool
+	rotation                 bool
+	created                  time.Time
+	deletionDate             time.Time
+	pendingWindow            int32
+	tags                     []tagPair
+}
+
+type kmsAlias struct {
+	name, arn string
+	target    *kmsKey
+	created   time.Time
+	updated   time.Time
+}
+
+// awsManagedServices are the services whose alias/aws/<service> key KMS
+// creates on first use.
+var awsManagedServices = map[string]string{
+	"dms":            "Default key that protects my DMS data when no other key is defined",
+	"ebs":            "Default key that protects my EBS volumes when no other key is defined",
+	"rds":            "Default key that protects my RDS database volumes when no other key is defined",
+	"s3":             "Default key that protects my S3 objects when no other key is defined",
+	"secretsmanager": "Default key that protects my Secrets Manager data when no other key is defined",
+	"redshift":       "Default key that protects my Redshift data when no other key is defined",
+}
+
+func keyARN(region, account, id string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
+}
+
+func aliasARN(region, account, name string) string {
+	return "arn:aws:kms:" + region + ":" + account + ":" + name
+}
+
+// DefaultKeyPolicy returns the policy KMS gives a customer key created without one.
+func DefaultKeyPolicy(account string) string {
+	return `{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"kms:*","Resource":"*"}]}`
+}
+
+// AWSManagedKeyPolicy returns the policy of an AWS-managed key for a service:
+// any principal of the account may use it through the service only, and the
+// account may read it.
+func AWSManagedKeyPolicy(service, account, region string) string {
+	return `{"Version":"2012-10-17","Id":"auto-` + service + `-2","Statement":[` +
+		`{"Sid":"Allow access through ` + strings.ToUpper(service) + ` for all principals in the account that are authorized to use it","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:CreateGrant","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"` + account + `","kms:ViaService":"` + service + `.` + region + `.amazonaws.com"}}},` +
+		`{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":["kms:Describe*","kms:Get*","kms:List*","kms:RevokeGrant"],"Resource":"*"}]}`
+}
+
+// newKey adds a key to a zone.
+func (w *world) newKey(z *zone, id string, now time.Time) *kmsKey {
+	k := &kmsKey{
+		id: id, arn: keyARN(z.region, z.account, id), account: z.account, region: z.region,
+		seq: w.nextSeq(), manager: "CUSTOMER", origin: "AWS_KMS", state: "Enabled",
+		keyUsage: "ENCRYPT_DECRYPT", keySpec: "SYMMETRIC_DEFAULT", created: now,
+	}
+	z.keys[id] = k
+	z.keyList = append(z.keyList, k)
+	return k
+}
+
+// awsManagedKey returns the zone's alias/aws/<service> key, creating it (and
+// the alias) on first use, as AWS does.
+func (w *world) awsManagedKey(z *zone, service string, now time.Time) *kmsKey {
+	name := "alias/aws/" + service
+	if a, ok := z.aliases[name]; ok {
+		return a.target
+	}
+	k := w.newKey(z, uuid(), now)
+	k.manager = "AWS"
+	k.rotation = true
+	k.description = awsManagedServices[service]
+	k.policy = AWSManagedKeyPolicy(service, z.account, z.region)
+	z.aliases[name] = &kmsAlias{name: name, arn: aliasARN(z.region, z.account, name), target: k, created: now, updated: now}
+	return k
+}
+
+// keyRef is a parsed key reference.
+type keyRef struct {
+	account, region string
+	alias           string // alias/…, or "" for a key id
+	keyID           string
+	display         string // how errors name it
+}
+
+func (c *call) parseKeyRef(ref string) (keyRef, *apiError) {
+	r := keyRef{account: c.caller.Account, region: c.region}
+	if rest, ok := strings.CutPrefix(ref, "arn:"); ok {
+		parts := strings.SplitN(rest, ":", 5)
+		if len(parts) != 5 || parts[1] != "kms" || parts[2] == "" || parts[3] == "" {
+			return r, errf(http.StatusBadRequest, "NotFoundException", "Invalid arn %s", ref)
+		}
+		r.region, r.account = parts[2], parts[3]
+		if r.region != c.region {
+			return r, badRequest("NotFoundException", "Invalid arn %s", r.region)
+		}
+		switch {
+		case strings.HasPrefix(parts[4], "key/"):
+			r.keyID = parts[4][len("key/"):]
+		case strings.HasPrefix(parts[4], "alias/"):
+			r.alias = parts[4]
+		default:
+			return r, badRequest("NotFoundException", "Invalid arn %s", ref)
+		}
+		r.display = ref
+		return r, nil
+	}
+	if strings.HasPrefix(ref, "alias/") {
+		r.alias = ref
+		r.display = aliasARN(r.region, r.account, ref)
+		return r, nil
+	}
+	if ref == "" || strings.ContainsAny(ref, ":/ ") {
+		return r, badRequest("NotFoundException", "Invalid keyId %s", ref)
+	}
+	r.keyID = ref
+	r.display = keyARN(r.region, r.account, ref)
+	return r, nil
+}
+
+// keyLookup says how findKey may act.
+type keyLookup struct {
+	action       string // kms:DescribeKey, …
+	asService    bool   // DMS acting on the caller's behalf: deny rules and policy denies do not apply
+	crossAccount bool   // another account's key may be named by ARN
+	autoCreate   bool   // alias/aws/<service> is created on first use
+}
+
+// findKey resolves a key id, key ARN, alias name or alias ARN, applying
+// cross-account rules, key policies and deny rules.
+func (c *call) findKey(ref string, how keyLookup) (*kmsKey, *apiError) {
+	if aerr := required("KeyId", ref); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := c.parseKeyRef(ref)
+	if aerr != nil {
+		return nil, aerr
+	}
+	cross := r.account != c.caller.Account
+	if cross && !how.crossAccount {
+		return nil, badRequest("NotFoundException", "Key '%s' does not exist", r.display)
+	}
+	z := c.w.peek(r.account, r.region)
+	var k *kmsKey
+	if r.alias != "" {
+		if z != nil {
+			if a, ok := z.aliases[r.alias]; ok {
+				k = a.target
+			}
+		}
+		if svc, ok := strings.CutPrefix(r.alias, "alias/aws/"); ok && k == nil && how.autoCreate && !cross {
+			if _, known := awsManagedServices[svc]; known {
+				z = c.w.zone(r.account, r.region)
+				k = c.w.awsManagedKey(z, svc, c.now)
+			}
+		}
+		if k == nil {
+			return nil, badRequest("NotFoundException", "Alias %s is not found.", r.display)
+		}
+	} else {
+		if z != nil {
+			k = z.keys[r.keyID]
+		}
+		if k == nil {
+			return nil, badRequest("NotFoundException", "Key '%s' does not exist", r.display)
+		}
+	}
+	allowed, denied := keyPolicyDecision(k.policy, c.caller, how.action)
+	if how.asService {
+		if cross && !allowed {
+			return nil, c.accessDenied(how.action, k.arn, "because no resource-based policy allows the "+how.action+" action")
+		}
+		return k, nil
+	}
+	if denied {
+		return nil, c.accessDenied(how.action, k.arn, "with an explicit deny in a resource-based policy")
+	}
+	if cross && !allowed {
+		return nil, c.accessDenied(how.action, k.arn, "because no resource-based policy allows the "+how.action+" action")
+	}
+	if aerr := c.authorize(how.action, k.arn); aerr != nil {
+		return nil, aerr
+	}
+	return k, nil
+}
+
+// ownKey finds a key of the caller's account for a customer operation and
+// refuses AWS-managed keys when mutate is set.
+func (c *call) ownKey(ref, action string, mutate bool) (*kmsKey, *apiError) {
+	k, aerr := c.findKey(ref, keyLookup{action: action})
+	if aerr != nil {
+		return nil, aerr
+	}
+	if mutate && k.manager == "AWS" {
+		return nil, c.accessDenied(action, k.arn, "because the key is an AWS managed key, which only its AWS service may change")
+	}
+	return k, nil
+}
+
+func invalidState(k *kmsKey) *apiError {
+	return badRequest("KMSInvalidStateException", "%s is %s", k.arn, k.state)
+}
+
+// policyStatement is the part of a key policy statement the emulator reads.
+type policyStatement struct {
+	Effect    string          `json:"Effect"`
+	Principal json.RawMessage `json:"Principal"`
+	Action    json.RawMessage `json:"Action"`
+	Condition json.RawMessage `json:"Condition"`
+}
+
+// keyPolicyDecision evaluates a key policy for a caller and action.
+// Statements with conditions are not evaluated (they neither allow nor deny).
+func keyPolicyDecision(policy string, who identity, action string) (allowed, denied bool) {
+	var doc struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if json.Unmarshal([]byte(policy), &doc) != nil || len(doc.Statement) == 0 {
+		return false, false
+	}
+	var stmts []policyStatement
+	if json.Unmarshal(doc.Statement, &stmts) != nil {
+		var one policyStatement
+		if json.Unmarshal(doc.Statement, &one) != nil {
+			return false, false
+		}
+		stmts = []policyStatement{one}
+	}
+	for _, st := range stmts {
+		if len(st.Condition) > 0 && string(st.Condition) != "null" && string(st.Condition) != "{}" {
+			continue
+		}
+		if !principalMatches(st.Principal, who) || !actionMatches(rawStrings(st.Action), action) {
+			continue
+		}
+		switch st.Effect {
+		case "Deny":
+			denied = true
+		case "Allow":
+			allowed = true
+		}
+	}
+	return allowed, denied
+}
+
+func principalMatches(raw json.RawMessage, who identity) bool {
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		return star == "*"
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, p := range rawStrings(m["AWS"]) {
+		switch {
+		case p == "*", p == who.Account, p == "arn:aws:iam::"+who.Account+":root":
+			return true
+		case wildcardMatch(p, who.ARN):
+			return true
+		}
+	}
+	return false
+}
+
+func actionMatches(patterns []string, action string) bool {
+	for _, p := range patterns {
+		if wildcardMatch(strings.ToLower(p), strings.ToLower(action)) {
+			return true
+		}
+	}
+	return false
+}
+
+// --- wire shapes ---
+
+type kmsTag struct {
+	TagKey   string `json:"TagKey"`
+	TagValue string `json:"TagValue"`
+}
+
+type keyMetadata struct {
+	AWSAccountID                string    `json:"AWSAccountId"`
+	Arn                         string    `json:"Arn"`
+	CloudHsmClusterID           string    `json:"CloudHsmClusterId,omitempty"`
+	CreationDate                *epoch    `json:"CreationDate,omitempty"`
+	CustomKeyStoreID            string    `json:"CustomKeyStoreId,omitempty"`
+	CustomerMasterKeySpec       string    `json:"CustomerMasterKeySpec"`
+	DeletionDate                *epoch    `json:"DeletionDate,omitempty"`
+	Description                 string    `json:"Description"`
+	Enabled                     bool      `json:"Enabled"`
+	EncryptionAlgorithms        []string  `json:"EncryptionAlgorithms"`
+	KeyID                       string    `json:"KeyId"`
+	KeyManager                  string    `json:"KeyManager"`
+	KeySpec                     string    `json:"KeySpec"`
+	KeyState                    string    `json:"KeyState"`
+	KeyUsage                    string    `json:"KeyUsage"`
+	MultiRegion                 bool      `json:"MultiRegion"`
+	MultiRegionConfiguration    *mrConfig `json:"MultiRegionConfiguration,omitempty"`
+	Origin                      string    `json:"Origin"`
+	PendingDeletionWindowInDays int32     `json:"PendingDeletionWindowInDays,omitempty"`
+	XksKeyConfiguration         *xksKey   `json:"XksKeyConfiguration,omitempty"`
+}
+
+type mrConfig struct {
+	MultiRegionKeyType string  `json:"MultiRegionKeyType"`
+	PrimaryKey         mrKey   `json:"PrimaryKey"`
+	ReplicaKeys        []mrKey `json:"ReplicaKeys"`
+}
+
+type mrKey struct {
+	Arn    string `json:"Arn"`
+	Region string `json:"Region"`
+}
+
+type xksKey struct {
+	ID string `json:"Id"`
+}
+
+func (k *kmsKey) metadata() keyMetadata {
+	m := keyMetadata{
+		AWSAccountID: k.account, Arn: k.arn, CloudHsmClusterID: k.cloudHSMClusterID,
+		CreationDate: ts(k.created), CustomKeyStoreID: k.customKeyStoreID,
+		CustomerMasterKeySpec: k.keySpec, Description: k.description, Enabled: k.state == "Enabled",
+		EncryptionAlgorithms: []string{"SYMMETRIC_DEFAULT"}, KeyID: k.id, KeyManager: k.manager,
+		KeySpec: k.keySpec, KeyState: k.state, KeyUsage: k.keyUsage, MultiRegion: k.multiRegion, Origin: k.origin,
+	}
+	if k.state == "PendingDeletion" {
+		m.DeletionDate = ts(k.deletionDate)
+		m.PendingDeletionWindowInDays = k.pendingWindow
+	}
+	if k.multiRegion {
+		m.MultiRegionConfiguration = &mrConfig{MultiRegionKeyType: "PRIMARY", PrimaryKey: mrKey{Arn: k.arn, Region: k.region}, ReplicaKeys: []mrKey{}}
+	}
+	if k.xksKeyID != "" {
+		m.XksKeyConfiguration = &xksKey{ID: k.xksKeyID}
+	}
+	return m
+}
+
+// --- operations ---
+
+var aliasNamePattern = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
+
+func (c *call) kmsCreateKey() (any, *apiError) {
+	var in struct {
+		Description                    string   `json:"Description"`
+		Policy                         string   `json:"Policy"`
+		Origin                         string   `json:"Origin"`
+		CustomKeyStoreID               string   `json:"CustomKeyStoreId"`
+		XksKeyID                       string   `json:"XksKeyId"`
+		MultiRegion                    bool     `json:"MultiRegion"`
+		KeyUsage                       string   `json:"KeyUsage"`
+		KeySpec                        string   `json:"KeySpec"`
+		CustomerMasterKeySpec          string   `json:"CustomerMasterKeySpec"`
+		Tags                           []kmsTag `json:"Tags"`
+		BypassPolicyLockoutSafetyCheck bool     `json:"BypassPolicyLockoutSafetyCheck"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	spec := KeySpec{
+		Description: in.Description, Policy: in.Policy, Origin: in.Origin, CustomKeyStoreID: in.CustomKeyStoreID,
+		XksKeyID: in.XksKeyID, MultiRegion: in.MultiRegion, KeyUsage: in.KeyUsage, KeySpec: in.KeySpec,
+	}
+	if spec.KeySpec == "" {
+		spec.KeySpec = in.CustomerMasterKeySpec
+	}
+	for _, t := range in.Tags {
+		spec.Tags = append(spec.Tags, tagPair{t.TagKey, t.TagValue})
+	}
+	k, aerr := c.createKey(spec, "")
+	if aerr != nil {
+		return nil, aerr
+	}
+	c.resource = k.arn
+	return map[string]any{"KeyMetadata": k.metadata()}, nil
+}
+
+// KeySpec describes a key to create (CreateKey's parameters).
+type KeySpec struct {
+	Description, Policy, Origin         string
+	CustomKeyStoreID, XksKeyID          string
+	MultiRegion                         bool
+	KeyUsage, KeySpec                   string
+	Tags                                []tagPair
+	cloudHSMClusterID, manager, stateIs string
+}
+
+func (c *call) createKey(spec KeySpec, id string) (*kmsKey, *apiError) {
+	switch spec.Origin {
+	case "":
+		spec.Origin = "AWS_KMS"
+	case "AWS_KMS", "EXTERNAL":
+	case "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE":
+		if spec.CustomKeyStoreID == "" {
+			return nil, badRequest("CustomKeyStoreNotFoundException", "Origin %s requires a CustomKeyStoreId", spec.Origin)
+		}
+		if spec.Origin == "EXTERNAL_KEY_STORE" && spec.XksKeyID == "" {
+			return nil, badRequest("XksKeyNotFoundException", "Origin EXTERNAL_KEY_STORE requires an XksKeyId")
+		}
+	default:
+		return nil, badRequest("ValidationException", "1 validation error detected: Value '%s' at 'origin' failed to satisfy constraint: Member must satisfy enum value set: [EXTERNAL_KEY_STORE, AWS_KMS, AWS_CLOUDHSM, EXTERNAL]", spec.Origin)
+	}
+	if spec.CustomKeyStoreID != "" && spec.Origin != "AWS_CLOUDHSM" && spec.Origin != "EXTERNAL_KEY_STORE" {
+		return nil, badRequest("ValidationException", "CustomKeyStoreId requires Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE")
+	}
+	if spec.Policy != "" && !json.Valid([]byte(spec.Policy)) {
+		return nil, badRequest("MalformedPolicyDocumentException", "The policy is not valid JSON")
+	}
+	if len(spec.Description) > 8192 {
+		return nil, badRequest("ValidationException", "Description is longer than 8192 characters")
+	}
+	z := c.w.zone(c.caller.Account, c.region)
+	if id == "" {
+		id = uuid()
+		if spec.MultiRegion {
+			id = "mrk-" + strings.ReplaceAll(id, "-", "")
+		}
+	}
+	if _, dup := z.keys[id]; dup {
+		return nil, badRequest("AlreadyExistsException", "Key %s already exists", keyARN(c.region, c.caller.Account, id))
+	}
+	k := c.w.newKey(z, id, c.now)
+	k.description, k.origin, k.multiRegion = spec.Description, spec.Origin, spec.MultiRegion
+	k.customKeyStoreID, k.xksKeyID, k.cloudHSMClusterID = spec.CustomKeyStoreID, spec.XksKeyID, spec.cloudHSMClusterID
+	if spec.Origin == "AWS_CLOUDHSM" && k.cloudHSMClusterID == "" {
+		k.cloudHSMClusterID = "cluster-" + strings.ToLower(opaqueID()[:11])
+	}
+	if spec.KeyUsage != "" {
+		k.keyUsage = spec.KeyUsage
+	}
+	if spec.KeySpec != "" {
+		k.keySpec = spec.KeySpec
+	}
+	k.policy = spec.Policy
+	if k.policy == "" {
+		k.policy = DefaultKeyPolicy(c.caller.Account)
+	}
+	if spec.Origin == "EXTERNAL" {
+		k.state = "PendingImport"
+	}
+	k.tags = spec.Tags
+	return k, nil
+}
+
+func (c *call) kmsDescribeKey() (any, *apiError) {
+	var in struct {
+		KeyID string `json:"KeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:DescribeKey", crossAccount: true, autoCreate: true})
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"KeyMetadata": k.metadata()}, nil
+}
+
+// pageLimit validates a KMS Limit (1..1000, default 100).
+func pageLimit(limit *int32) (int, *apiError) {
+	if limit == nil {
+		return 100, nil
+	}
+	if *limit < 1 || *limit > 1000 {
+		return 0, badRequest("ValidationException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000", *limit)
+	}
+	return int(*limit), nil
+}
+
+func (c *call) kmsListKeys() (any, *apiError) {
+	var in struct {
+		Limit  *int32 `json:"Limit"`
+		Marker string `json:"Marker"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	limit, aerr := pageLimit(in.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	start, aerr := decodeMarker(in.Marker)
+	if aerr != nil {
+		return nil, aerr
+	}
+	type entry struct {
+		KeyID  string `json:"KeyId"`
+		KeyArn string `json:"KeyArn"`
+	}
+	out := struct {
+		Keys       []entry `json:"Keys"`
+		Truncated  bool    `json:"Truncated"`
+		NextMarker string  `json:"NextMarker,omitempty"`
+	}{Keys: []entry{}}
+	z := c.w.peek(c.caller.Account, c.region)
+	if z == nil {
+		return out, nil
+	}
+	for i := int(start); i < len(z.keyList); i++ {
+		if len(out.Keys) == limit {
+			out.Truncated, out.NextMarker = true, encodeMarker(uint64(i))
+			break
+		}
+		k := z.keyList[i]
+		out.Keys = append(out.Keys, entry{k.id, k.arn})
+	}
+	return out, nil
+}
+
+func (c *call) kmsListAliases() (any, *apiError) {
+	var in struct {
+		KeyID  string `json:"KeyId"`
+		Limit  *int32 `json:"Limit"`
+		Marker string `json:"Marker"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	limit, aerr := pageLimit(in.Limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var only *kmsKey
+	if in.KeyID != "" {
+		if strings.HasPrefix(in.KeyID, "alias/") || strings.Contains(in.KeyID, ":alias/") {
+			return nil, badRequest("InvalidArnException", "KeyId must be a key id or key ARN")
+		}
+		k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:ListAliases"})
+		if aerr != nil {
+			return nil, aerr
+		}
+		only = k
+	}
+	start := ""
+	if in.Marker != "" {
+		raw, err := decodeName(in.Marker)
+		if err != nil {
+			return nil, badRequest("InvalidMarkerException", "Invalid marker")
+		}
+		start = raw
+	}
+	type entry struct {
+		AliasArn        string `json:"AliasArn"`
+		AliasName       string `json:"AliasName"`
+		TargetKeyID     string `json:"TargetKeyId,omitempty"`
+		CreationDate    *epoch `json:"CreationDate,omitempty"`
+		LastUpdatedDate *epoch `json:"LastUpdatedDate,omitempty"`
+	}
+	out := struct {
+		Aliases    []entry `json:"Aliases"`
+		Truncated  bool    `json:"Truncated"`
+		NextMarker string  `json:"NextMarker,omitempty"`
+	}{Aliases: []entry{}}
+	z := c.w.peek(c.caller.Account, c.region)
+	if z == nil {
+		return out, nil
+	}
+	names := make([]string, 0, len(z.aliases))
+	for n, a := range z.aliases {
+		if n >= start && (only == nil || a.target == only) {
+			names = append(names, n)
+		}
+	}
+	sortStrings(names)
+	for _, n := range names {
+		if len(out.Aliases) == limit {
+			out.Truncated, out.NextMarker = true, encodeName(n)
+			break
+		}
+		a := z.aliases[n]
+		out.Aliases = append(out.Aliases, entry{a.arn, a.name, a.target.id, ts(a.created), ts(a.updated)})
+	}
+	return out, nil
+}
+
+func (c *call) kmsCreateAlias() (any, *apiError) {
+	var in struct {
+		AliasName   string `json:"AliasName"`
+		TargetKeyID string `json:"TargetKeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("AliasName", in.AliasName); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("TargetKeyId", in.TargetKeyID); aerr != nil {
+		return nil, aerr
+	}
+	return nil, c.createAlias(in.AliasName, in.TargetKeyID)
+}
+
+func (c *call) createAlias(name, target string) *apiError {
+	if !aliasNamePattern.MatchString(name) {
+		return badRequest("ValidationException", "Alias must start with the prefix \"alias/\" and contain only letters, digits, /, _ and -")
+	}
+	if strings.HasPrefix(name, "alias/aws/") {
+		return badRequest("NotAuthorizedException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
+	}
+	k, aerr := c.ownKey(target, "kms:CreateAlias", true)
+	if aerr != nil {
+		return aerr
+	}
+	if k.state == "PendingDeletion" {
+		return invalidState(k)
+	}
+	z := c.w.zone(c.caller.Account, c.region)
+	if _, dup := z.aliases[name]; dup {
+		return badRequest("AlreadyExistsException", "An alias with the name %s already exists", aliasARN(c.region, c.caller.Account, name))
+	}
+	z.aliases[name] = &kmsAlias{name: name, arn: aliasARN(c.region, c.caller.Account, name), target: k, created: c.now, updated: c.now}
+	return nil
+}
+
+func (c *call) kmsDeleteAlias() (any, *apiError) {
+	var in struct {
+		AliasName string `json:"AliasName"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("AliasName", in.AliasName); aerr != nil {
+		return nil, aerr
+	}
+	if strings.HasPrefix(in.AliasName, "alias/aws/") {
+		return nil, badRequest("NotAuthorizedException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
+	}
+	arn := aliasARN(c.region, c.caller.Account, in.AliasName)
+	z := c.w.peek(c.caller.Account, c.region)
+	if z == nil || z.aliases[in.AliasName] == nil {
+		return nil, badRequest("NotFoundException", "Alias %s is not found.", arn)
+	}
+	if aerr := c.authorize("kms:DeleteAlias", arn); aerr != nil {
+		return nil, aerr
+	}
+	delete(z.aliases, in.AliasName)
+	return nil, nil
+}
+
+func (c *call) kmsGetKeyPolicy() (any, *apiError) {
+	var in struct {
+		KeyID      string `json:"KeyId"`
+		PolicyName string `json:"PolicyName"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:GetKeyPolicy", false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if in.PolicyName != "" && in.PolicyName != "default" {
+		return nil, badRequest("NotFoundException", "No such policy exists: %s", in.PolicyName)
+	}
+	return map[string]string{"Policy": k.policy, "PolicyName": "default"}, nil
+}
+
+func (c *call) kmsPutKeyPolicy() (any, *apiError) {
+	var in struct {
+		KeyID      string `json:"KeyId"`
+		PolicyName string `json:"PolicyName"`
+		Policy     string `json:"Policy"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := required("Policy", in.Policy); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:PutKeyPolicy", true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if in.PolicyName != "" && in.PolicyName != "default" {
+		return nil, badRequest("ValidationException", "PolicyName must be default")
+	}
+	if !json.Valid([]byte(in.Policy)) {
+		return nil, badRequest("MalformedPolicyDocumentException", "The policy is not valid JSON")
+	}
+	if k.state == "PendingDeletion" {
+		return nil, invalidState(k)
+	}
+	k.policy = in.Policy
+	return nil, nil
+}
+
+func (c *call) kmsGetKeyRotationStatus() (any, *apiError) {
+	var in struct {
+		KeyID string `json:"KeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:GetKeyRotationStatus", crossAccount: true})
+	if aerr != nil {
+		return nil, aerr
+	}
+	if k.origin != "AWS_KMS" {
+		return nil, badRequest("UnsupportedOperationException", "%s has origin %s, which does not support automatic rotation", k.arn, k.origin)
+	}
+	if k.state == "PendingDeletion" {
+		return nil, invalidState(k)
+	}
+	out := map[string]any{"KeyRotationEnabled": k.rotation, "KeyId": k.arn}
+	if k.rotation {
+		out["RotationPeriodInDays"] = 365
+	}
+	return out, nil
+}
+
+func (c *call) setRotation(enable bool) (any, *apiError) {
+	var in struct {
+		KeyID                string `json:"KeyId"`
+		RotationPeriodInDays *int32 `json:"RotationPeriodInDays"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	action := "kms:DisableKeyRotation"
+	if enable {
+		action = "kms:EnableKeyRotation"
+	}
+	k, aerr := c.ownKey(in.KeyID, action, true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if p := in.RotationPeriodInDays; p != nil && (*p < 90 || *p > 2560) {
+		return nil, badRequest("ValidationException", "RotationPeriodInDays must be between 90 and 2560")
+	}
+	if k.origin != "AWS_KMS" {
+		return nil, badRequest("UnsupportedOperationException", "%s has origin %s, which does not support automatic rotation", k.arn, k.origin)
+	}
+	switch k.state {
+	case "Disabled":
+		return nil, badRequest("DisabledException", "%s is disabled.", k.arn)
+	case "Enabled":
+	default:
+		return nil, invalidState(k)
+	}
+	k.rotation = enable
+	return nil, nil
+}
+
+func (c *call) kmsEnableKeyRotation() (any, *apiError)  { return c.setRotation(true) }
+func (c *call) kmsDisableKeyRotation() (any, *apiError) { return c.setRotation(false) }
+
+func (c *call) setEnabled(enable bool) (any, *apiError) {
+	var in struct {
+		KeyID string `json:"KeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	action := "kms:DisableKey"
+	if enable {
+		action = "kms:EnableKey"
+	}
+	k, aerr := c.ownKey(in.KeyID, action, true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	switch k.state {
+	case "Enabled", "Disabled":
+	default:
+		return nil, invalidState(k)
+	}
+	if enable {
+		k.state = "Enabled"
+	} else {
+		k.state = "Disabled"
+	}
+	return nil, nil
+}
+
+func (c *call) kmsEnableKey() (any, *apiError)  { return c.setEnabled(true) }
+func (c *call) kmsDisableKey() (any, *apiError) { return c.setEnabled(false) }
+
+func (c *call) kmsScheduleKeyDeletion() (any, *apiError) {
+	var in struct {
+		KeyID               string `json:"KeyId"`
+		PendingWindowInDays *int32 `json:"PendingWindowInDays"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:ScheduleKeyDeletion", true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	days := int32(30)
+	if in.PendingWindowInDays != nil {
+		days = *in.PendingWindowInDays
+		if days < 7 || days > 30 {
+			return nil, badRequest("ValidationException", "1 validation error detected: Value '%d' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30", days)
+		}
+	}
+	if k.state == "PendingDeletion" {
+		return nil, invalidState(k)
+	}
+	k.scheduleDeletion(c.now, days)
+	return map[string]any{"KeyId": k.arn, "DeletionDate": ts(k.deletionDate), "KeyState": k.state, "PendingWindowInDays": days}, nil
+}
+
+func (k *kmsKey) scheduleDeletion(now time.Time, days int32) {
+	k.state = "PendingDeletion"
+	k.pendingWindow = days
+	k.deletionDate = now.Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second)
+}
+
+func (c *call) kmsCancelKeyDeletion() (any, *apiError) {
+	var in struct {
+		KeyID string `json:"KeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:CancelKeyDeletion", true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if k.state != "PendingDeletion" {
+		return nil, invalidState(k)
+	}
+	k.state, k.deletionDate, k.pendingWindow = "Disabled", time.Time{}, 0
+	return map[string]string{"KeyId": k.arn}, nil
+}
+
+func (c *call) kmsTagResource() (any, *apiError) {
+	var in struct {
+		KeyID string   `json:"KeyId"`
+		Tags  []kmsTag `json:"Tags"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:TagResource", true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if k.state == "PendingDeletion" {
+		return nil, invalidState(k)
+	}
+	for _, t := range in.Tags {
+		if t.TagKey == "" || len(t.TagKey) > 128 || len(t.TagValue) > 256 {
+			return nil, badRequest("TagException", "Tag keys must be 1 to 128 characters and values at most 256")
+		}
+		if strings.HasPrefix(t.TagKey, "aws:") {
+			return nil, badRequest("TagException", "Tag keys cannot start with aws:")
+		}
+		k.tags = setTag(k.tags, t.TagKey, t.TagValue)
+	}
+	return nil, nil
+}
+
+func (c *call) kmsUntagResource() (any, *apiError) {
+	var in struct {
+		KeyID   string   `json:"KeyId"`
+		TagKeys []string `json:"TagKeys"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:UntagResource", true)
+	if aerr != nil {
+		return nil, aerr
+	}
+	k.tags = removeTags(k.tags, in.TagKeys)
+	return nil, nil
+}
+
+func (c *call) kmsListResourceTags() (any, *apiError) {
+	var in struct {
+		KeyID string `json:"KeyId"`
+	}
+	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	k, aerr := c.ownKey(in.KeyID, "kms:ListResourceTags", false)
+	if aerr != nil {
+		return nil, aerr
+	}
+	tags := make([]kmsTag, 0, len(k.tags))
+	for _, t := range k.tags {
+		tags = append(tags, kmsTag{t.Key, t.Value})
+	}
+	return map[string]any{"Tags": tags, "Truncated": false}, nil
+}
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+func encodeName(n string) string { return encodeMarkerString("name:" + n) }
+
+func decodeName(m string) (string, error) {
+	raw, err := decodeMarkerString(m)
+	if err != nil {
+		return "", err
+	}
+	n, ok := strings.CutPrefix(raw, "name:")
+	if !ok {
+		return "", errBadMarker
+	}
+	return n, nil
+}

@@ -1,0 +1,281 @@
+package awsemu
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultAccount is the account every unknown access key id acts as, unless
+// Options or the estate say otherwise.
+const DefaultAccount = "111122223333"
+
+// maxBodyBytes bounds a request body; AWS's own limits are smaller.
+const maxBodyBytes = 8 << 20
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	// DefaultAccount is the account of every access key id that is neither
+	// listed in the estate nor issued by AssumeRole. Default: 111122223333.
+	DefaultAccount string
+	// DefaultPrincipal is the ARN such callers act as.
+	// Default: arn:aws:iam::<DefaultAccount>:user/cmkguard.
+	DefaultPrincipal string
+	// Delay is how long a status change takes (creating → available,
+	// deleting → gone, moving → stopped, …). Zero makes changes immediate on
+	// the next read; the response to the changing call still shows the
+	// transitional status, as AWS does.
+	Delay time.Duration
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// LogLimit caps the request log; the oldest entries are dropped first.
+	// Default: 100000.
+	LogLimit int
+}
+
+// Server is the emulator. It is an http.Handler; create it with New.
+type Server struct {
+	opts Options
+
+	// mu guards the state below it. Handlers run with it held; latency from
+	// faults is slept before taking it, so slow calls never block others.
+	mu     sync.Mutex
+	world  *world
+	deny   []DenyRule
+	delay  time.Duration
+	issued map[string]identity // access key id → identity, from AssumeRole
+
+	faults faultState
+	log    requestLog
+	reqSeq atomic.Uint64
+}
+
+// New returns a Server with an empty estate: the default account, the
+// standard regions (all enabled) and no resources.
+func New(opts Options) *Server {
+	if opts.DefaultAccount == "" {
+		opts.DefaultAccount = DefaultAccount
+	}
+	if opts.DefaultPrincipal == "" {
+		opts.DefaultPrincipal = "arn:aws:iam::" + opts.DefaultAccount + ":user/cmkguard"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LogLimit <= 0 {
+		opts.LogLimit = 100000
+	}
+	s := &Server{opts: opts, delay: opts.Delay, issued: map[string]identity{}}
+	s.world = newWorld(opts.DefaultAccount)
+	s.world.defaultPrincipal = opts.DefaultPrincipal
+	s.log.limit = opts.LogLimit
+	s.faults.reset(Faults{})
+	return s
+}
+
+// SetDelay changes how long status changes take from now on.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
+}
+
+// AddDeny adds a deny rule: matching calls get the service's access-denied error.
+func (s *Server) AddDeny(rule DenyRule) {
+	s.mu.Lock()
+	s.deny = append(s.deny, rule)
+	s.mu.Unlock()
+}
+
+// ClearDeny removes every deny rule, including those from the estate.
+func (s *Server) ClearDeny() {
+	s.mu.Lock()
+	s.deny = nil
+	s.mu.Unlock()
+}
+
+// identity is who a request acts as.
+type identity struct {
+	AccessKeyID string
+	Account     string
+	ARN         string
+	UserID      string
+}
+
+// call is one request being served.
+type call struct {
+	s         *Server
+	w         *world
+	service   string
+	op        string
+	region    string
+	caller    identity
+	now       time.Time
+	body      []byte
+	query     map[string][]string
+	resource  string
+	requestID string
+}
+
+// apiError is an error in AWS's terms: a code, a message and an HTTP status.
+type apiError struct {
+	Code    string
+	Message string
+	Status  int
+	// Sender is false for server-side faults (query protocol's Error/Type).
+	Server bool
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errf(status int, code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Message: fmt.Sprintf(format, args...), Status: status}
+}
+
+// badRequest is the usual 400 error.
+func badRequest(code, format string, args ...any) *apiError {
+	return errf(http.StatusBadRequest, code, format, args...)
+}
+
+// ServeHTTP serves one AWS API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := s.newRequestID()
+	start := s.opts.Now()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	route := detectRoute(r, body)
+	entry := LogEntry{Time: start, Service: route.service, Operation: route.op, Region: route.region, RequestID: reqID}
+	if err != nil {
+		s.finish(w, route, entry, nil, errf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body is too large or unreadable"), reqID)
+		return
+	}
+	if route.err != nil {
+		s.finish(w, route, entry, nil, route.err, reqID)
+		return
+	}
+	spec, ok := lookupOperation(route.service, route.op)
+	if !ok {
+		s.finish(w, route, entry, nil, unknownOperation(route), reqID)
+		return
+	}
+	entry.Mutating = spec.mutating
+	caller := s.identify(route.accessKeyID)
+	entry.Account, entry.Principal = caller.Account, caller.ARN
+
+	if ferr := s.applyFaults(r.Context(), route); ferr != nil {
+		s.finish(w, route, entry, nil, ferr, reqID)
+		return
+	}
+	c := &call{s: s, service: route.service, op: route.op, region: route.region, caller: caller, body: body, query: route.form, requestID: reqID}
+	s.mu.Lock()
+	c.w = s.world
+	c.now = s.opts.Now()
+	out, herr := s.serve(c, spec)
+	s.mu.Unlock()
+	entry.Resource = c.resource
+	s.finish(w, route, entry, out, herr, reqID)
+}
+
+// serve runs the operation's handler with the lock held.
+func (s *Server) serve(c *call, spec operation) (any, *apiError) {
+	if aerr := c.checkRegion(); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize(c.service+":"+c.op, ""); aerr != nil {
+		return nil, aerr
+	}
+	return spec.handle(c)
+}
+
+// finish writes the response or error and records the request.
+func (s *Server) finish(w http.ResponseWriter, rt route, entry LogEntry, out any, aerr *apiError, reqID string) {
+	var status int
+	if aerr != nil {
+		status = aerr.Status
+		entry.ErrorCode = aerr.Code
+		writeError(w, rt, aerr, reqID)
+	} else {
+		status = writeResult(w, rt, out, reqID)
+	}
+	entry.HTTPStatus = status
+	entry.Duration = s.opts.Now().Sub(entry.Time)
+	s.log.add(entry)
+}
+
+func (s *Server) newRequestID() string {
+	n := s.reqSeq.Add(1)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return fmt.Sprintf("%s-%s-%s-%s-%012x", h[:8], h[8:12], h[12:16], "8000", n)
+}
+
+// identify returns who an access key id acts as.
+func (s *Server) identify(akid string) identity {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.issued[akid]; ok {
+		return id
+	}
+	if id, ok := s.world.credentials[akid]; ok {
+		return id
+	}
+	return identity{AccessKeyID: akid, Account: s.world.defaultAccount, ARN: s.world.defaultPrincipal, UserID: "AIDACMKGUARDEMULATOR"}
+}
+
+// checkRegion refuses regional calls to opt-in regions that are not enabled,
+// as AWS does (the credentials are not valid there).
+func (c *call) checkRegion() *apiError {
+	switch c.service {
+	case "sts", "organizations":
+		return nil
+	}
+	reg, ok := c.w.regionByName[c.region]
+	if !ok || reg.enabled() {
+		return nil
+	}
+	if c.service == "ec2" {
+		return errf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+	}
+	return badRequest("UnrecognizedClientException", "The security token included in the request is invalid.")
+}
+
+// delayed returns when a status change started now completes.
+func (c *call) delayed() time.Time { return c.now.Add(c.s.delay) }
+
+func internalCode(service string) string {
+	switch service {
+	case "kms":
+		return "KMSInternalException"
+	case "ec2":
+		return "InternalError"
+	case "sts":
+		return "InternalFailure"
+	default:
+		return "InternalFailure"
+	}
+}
+
+// sleepCtx sleeps for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// lowerTrim normalises identifiers as AWS does for DMS.
+func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
