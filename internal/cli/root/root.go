@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
+	"github.com/cmkguard/cmkguard/internal/cli/emulator"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
@@ -32,7 +33,7 @@ and replaces the ones that do not.`,
 	cmd.CompletionOptions.DisableDefaultCmd = true
 
 	// Subcommands: one line each, one folder each under internal/cli.
-	// cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
+	cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
 	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
 	cmd.AddCommand(remediatecmd.NewCmdRemediate(f, nil))
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
