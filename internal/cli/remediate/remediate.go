@@ -112,7 +112,7 @@ prints the plan. Planning makes no change to the account.
 	fl.StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE)")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (e.g. the local emulator)")
 	fl.StringSliceVar(&opts.Regions, "region", nil, "Regions to audit and remediate (repeatable; default: every enabled region, or the report's)")
-	fl.StringVar(&opts.FromReport, "from-report", "", "Plan from a saved `audit --format json` report instead of a live audit")
+	fl.StringVar(&opts.FromReport, "from-report", "", "Plan from a saved audit report (cmkguard audit --format json) instead of a live audit")
 	fl.StringVar(&opts.KMSKey, "kms-key", "", "Existing customer-managed key for the replacements (ARN or alias/NAME)")
 	fl.StringVar(&opts.CreateKey, "create-key", "", "Create a customer-managed key per region with this alias (alias/NAME)")
 	fl.StringArrayVar(&opts.KeyAdmins, "key-admin", nil, "With --create-key: IAM principal ARN that administers the key (repeatable)")
