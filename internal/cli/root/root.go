@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
+	"github.com/cmkguard/cmkguard/internal/cli/demo"
 	"github.com/cmkguard/cmkguard/internal/cli/emulator"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
@@ -37,6 +38,7 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
 	cmd.AddCommand(remediatecmd.NewCmdRemediate(f, nil))
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
+	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
 
 	return cmd

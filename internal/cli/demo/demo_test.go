@@ -1,0 +1,140 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cmkguard/cmkguard"
+	"github.com/cmkguard/cmkguard/adapt/awslive"
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/rule"
+	"github.com/cmkguard/cmkguard/state"
+)
+
+func runDemo(t *testing.T, args ...string) (error, string, string) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	f := &factory.Factory{IOStreams: ios, Now: func() time.Time { return time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) }, Version: "test"}
+	cmd := NewCmdDemo(f, nil)
+	cmd.SetArgs(args)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	return err, out.String(), errOut.String()
+}
+
+func TestDemoPrintsTheAuditAndExitsZero(t *testing.T) {
+	t.Parallel()
+	err, out, errOut := runDemo(t)
+	if code := exit.Code(err); code != exit.OK {
+		t.Fatalf("demo exit code %d (%v), want 0\nstderr:\n%s", code, err, errOut)
+	}
+	for _, want := range []string{"Summary by region", "FAIL", "UNKNOWN", "PASS", "af-south-1", "ap-southeast-2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo table has no %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "cmkguard audit --profile") {
+		t.Errorf("demo does not tell the user how to audit their own account:\n%s", errOut)
+	}
+}
+
+func TestDemoEstateHoldsEveryVerdictClass(t *testing.T) {
+	t.Parallel()
+	err, out, errOut := runDemo(t, "--format", "json")
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut)
+	}
+	var rep finding.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("demo --format json: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, f := range rep.Findings {
+		seen[f.ShortCode+" "+string(f.Status)] = true
+		if f.Evidence == "kms:ListAliases" {
+			seen["evidence kms:ListAliases "+string(f.Status)] = true
+		}
+		if f.ProtectionLevel != "" {
+			seen["level "+string(f.ProtectionLevel)] = true
+		}
+	}
+	regions := map[string]string{}
+	for _, r := range rep.Regions {
+		regions[r.Region] = r.Status
+	}
+	for _, want := range []string{
+		"dms-instance-cmk PASS", "dms-instance-cmk FAIL", "dms-instance-cmk UNKNOWN",
+		"dms-instance-key-usable PASS", "dms-instance-key-usable FAIL", "dms-instance-key-usable UNKNOWN",
+		"evidence kms:ListAliases FAIL", "evidence kms:ListAliases PASS",
+		"level customer-managed", "level imported", "level cloudhsm", "level external-key-store",
+	} {
+		if !seen[want] {
+			t.Errorf("the demo shows no %s", want)
+		}
+	}
+	if regions["af-south-1"] != "skipped" || regions["ap-southeast-2"] != "failed" {
+		t.Errorf("regions: af-south-1 %q (want skipped), ap-southeast-2 %q (want failed)", regions["af-south-1"], regions["ap-southeast-2"])
+	}
+}
+
+func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
+	t.Parallel()
+	emu, err := StartEmulator(cmkguard.DemoEstateYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := emu.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	st, stats, err := awslive.ScanAccount(context.Background(), emu.Config(), awslive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := emu.Server.MutatingRequests(); len(m) != 0 {
+		t.Errorf("the audit made %d mutating calls, first %s", len(m), m[0].Action())
+	}
+	distinct := map[string]bool{}
+	for _, inst := range st.Instances {
+		if inst.KeyRef != "" {
+			distinct[inst.KeyRef] = true
+		}
+	}
+	if got := stats.Calls()["kms:DescribeKey"]; got != len(distinct) {
+		t.Errorf("DescribeKey called %d times for %d distinct keys", got, len(distinct))
+	}
+	// The audit uses ListAliases at most once per region.
+	if got, regions := stats.Calls()["kms:ListAliases"], len(st.Regions); got > regions {
+		t.Errorf("ListAliases called %d times for %d regions", got, regions)
+	}
+	if diff := cmp.Diff(0, len(rule.Evaluate(&st, rule.Options{}))-2*len(st.Instances)-2*failedRegions(st.Regions)); diff != "" {
+		t.Errorf("every instance and failed region should have one finding per rule: %s", diff)
+	}
+}
+
+func TestDemoRefusesBadFlags(t *testing.T) {
+	t.Parallel()
+	err, _, _ := runDemo(t, "--format", "yaml")
+	if code := exit.Code(err); code != exit.Usage {
+		t.Errorf("demo --format yaml: exit %d (%v), want 2", code, err)
+	}
+}
+
+func failedRegions(regions []state.RegionScan) int {
+	n := 0
+	for _, r := range regions {
+		if r.Status == state.RegionFailed {
+			n++
+		}
+	}
+	return n
+}
