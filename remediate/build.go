@@ -41,6 +41,19 @@ func TargetsFromFindings(fs []finding.Finding) []Target {
 	return out
 }
 
+// UndecidedNotes returns a note for each UNKNOWN finding of RuleID: an
+// instance the audit could not decide is not remediated, and the reviewer
+// should know.
+func UndecidedNotes(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.RuleID == RuleID && f.Status == finding.StatusUnknown {
+			out = append(out, fmt.Sprintf("not planned: %s is UNKNOWN in the audit (%s)", f.ResourceARN, f.Reason))
+		}
+	}
+	return out
+}
+
 // KeyRequest says which key the replacements use: an existing one (by ARN or
 // alias) or a new one per region, created with an alias and a key policy.
 type KeyRequest struct {
@@ -66,6 +79,9 @@ type Request struct {
 	EngineVersion  string
 	DeleteOld      bool
 	KeepIdentifier bool
+	// Notes are carried into the plan for its reviewer (e.g. instances the
+	// audit could not decide, which the plan leaves alone).
+	Notes []string
 }
 
 // Facts are what Describe read from the world for a Request.
@@ -118,6 +134,7 @@ func NewPlan(req Request, facts Facts) (*Plan, error) {
 			DeleteOld:      req.DeleteOld,
 			KeepIdentifier: req.KeepIdentifier,
 		},
+		Notes: append([]string(nil), req.Notes...),
 	}
 	var errs []error
 	regions := map[string]bool{}

@@ -189,7 +189,7 @@ func planRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	targets, source, err := findTargets(ctx, cfg, opts)
+	targets, source, notes, err := findTargets(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -212,6 +212,7 @@ func planRun(ctx context.Context, opts *Options) error {
 		EngineVersion:  opts.EngineVersion,
 		DeleteOld:      opts.DeleteOld,
 		KeepIdentifier: opts.KeepIdentifier,
+		Notes:          notes,
 	}
 	readers := func(region string) (remediate.ReadClients, error) {
 		c := writeClients(cfg)(region)
@@ -242,18 +243,18 @@ func planRun(ctx context.Context, opts *Options) error {
 
 // findTargets reads the FAIL findings of CMKG-DMS-001 from a report, or runs
 // a live audit.
-func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediate.Target, remediate.Source, error) {
+func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediate.Target, remediate.Source, []string, error) {
 	if opts.FromReport != "" {
 		b, err := os.ReadFile(opts.FromReport)
 		if err != nil {
-			return nil, remediate.Source{}, fmt.Errorf("read report: %w", err)
+			return nil, remediate.Source{}, nil, fmt.Errorf("read report: %w", err)
 		}
 		var rep finding.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
-			return nil, remediate.Source{}, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
+			return nil, remediate.Source{}, nil, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
 		}
 		if rep.SchemaVersion == "" || !strings.HasPrefix(rep.SchemaVersion, "1.") {
-			return nil, remediate.Source{}, fmt.Errorf("%s: report schema version %q is not supported (want 1.x)", opts.FromReport, rep.SchemaVersion)
+			return nil, remediate.Source{}, nil, fmt.Errorf("%s: report schema version %q is not supported (want 1.x)", opts.FromReport, rep.SchemaVersion)
 		}
 		targets := remediate.TargetsFromFindings(rep.Findings)
 		if len(opts.Regions) > 0 {
@@ -263,14 +264,15 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 		return targets, remediate.Source{
 			Kind: "report", File: opts.FromReport, SHA256: "sha256:" + hex.EncodeToString(sum[:]),
 			GeneratedAt: rep.GeneratedAt, Findings: len(targets),
-		}, nil
+		}, remediate.UndecidedNotes(rep.Findings), nil
 	}
 	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
 	if err != nil {
-		return nil, remediate.Source{}, fmt.Errorf("audit: %w", err)
+		return nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
 	}
-	targets := remediate.TargetsFromFindings(rule.Evaluate(&st, rule.Options{}))
-	return targets, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets)}, nil
+	findings := rule.Evaluate(&st, rule.Options{})
+	targets := remediate.TargetsFromFindings(findings)
+	return targets, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets)}, remediate.UndecidedNotes(findings), nil
 }
 
 func applyRun(ctx context.Context, opts *Options) error {
