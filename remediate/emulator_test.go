@@ -82,7 +82,14 @@ type env struct {
 
 func newEnv(t *testing.T, e awsemu.Estate) *env {
 	t.Helper()
-	srv := awsemu.New(awsemu.Options{DefaultAccount: account})
+	return newEnvWithDelay(t, e, 0)
+}
+
+// newEnvWithDelay makes every status change (creating → available, moving
+// → stopped, …) take delay, so that waits really wait.
+func newEnvWithDelay(t *testing.T, e awsemu.Estate, delay time.Duration) *env {
+	t.Helper()
+	srv := awsemu.New(awsemu.Options{DefaultAccount: account, Delay: delay})
 	if err := srv.LoadEstate(&e); err != nil {
 		t.Fatalf("load estate: %v", err)
 	}
@@ -701,4 +708,42 @@ func instanceARN(t *testing.T, e *env, region, id string) string {
 		t.Fatalf("find instance %s/%s: %v", region, id, err)
 	}
 	return aws.ToString(out.ReplicationInstances[0].ReplicationInstanceArn)
+}
+
+// TestApplyInterruptedMidWaitResumesToTheSameEnd cancels the run (as Ctrl-C
+// or a killed process would) while AWS is still busy with each kind of
+// step, then resumes.
+func TestApplyInterruptedMidWaitResumesToTheSameEnd(t *testing.T) {
+	t.Parallel()
+	for _, step := range []string{"us-east-1/orders/create", "us-east-1/orders/task/orders-cdc/stop", "us-east-1/orders/task/orders-cdc/move", "us-east-1/orders/delete-old", "us-east-1/orders/rename"} {
+		t.Run("interrupted in "+step, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvWithDelay(t, estate(), 30*time.Millisecond)
+			before := e.world(t)
+			p := e.mustPlan(t, nil)
+			path := filepath.Join(t.TempDir(), "j")
+			j, err := remediate.CreateJournal(path, p, time.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			a := e.applier(j)
+			a.Fault = func(id string, at remediate.FaultPoint) error {
+				if id == step && at == remediate.FaultBeforeAction {
+					time.AfterFunc(10*time.Millisecond, cancel)
+				}
+				return nil
+			}
+			err = a.Apply(ctx)
+			j.Close()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("apply error = %v, want it interrupted", err)
+			}
+			if err := e.resume(t, path); err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+			checkFinal(t, e, before)
+		})
+	}
 }
