@@ -92,23 +92,37 @@ func (c *call) checkEncryptionSettings(name string, settings map[string]any) *ap
 	if settings == nil {
 		return nil
 	}
-	mode, _ := settings["EncryptionMode"].(string)
+	mode := encryptionMode(settings)
+	if mode != "" {
+		settings["EncryptionMode"] = mode
+	}
 	keyID, _ := settings["ServerSideEncryptionKmsKeyId"].(string)
 	switch mode {
-	case "", "SSE_S3":
+	case "", "sse-s3":
 		if keyID != "" {
 			return invalidParam("%s.ServerSideEncryptionKmsKeyId requires EncryptionMode SSE_KMS", name)
 		}
-	case "SSE_KMS":
+	case "sse-kms":
 		if keyID != "" {
 			if _, aerr := c.dmsKey(keyID); aerr != nil {
 				return aerr
 			}
 		}
 	default:
-		return invalidParam("Invalid %s.EncryptionMode %s: use SSE_S3 or SSE_KMS", name, mode)
+		return invalidParam("Invalid %s.EncryptionMode %s: use sse-s3 or sse-kms", name, mode)
 	}
 	return nil
+}
+
+// encryptionMode returns a settings map's EncryptionMode in the API's enum
+// form (sse-s3, sse-kms), accepting the SSE_S3/SSE_KMS spelling of the docs.
+func encryptionMode(settings map[string]any) string {
+	mode, _ := settings["EncryptionMode"].(string)
+	norm := strings.ToLower(strings.ReplaceAll(mode, "_", "-"))
+	if norm == "sse-s3" || norm == "sse-kms" {
+		return norm
+	}
+	return mode
 }
 
 func (c *call) dmsCreateEndpoint() (any, *apiError) {
@@ -173,7 +187,7 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 		e.s3Settings = map[string]any{}
 	}
 	if e.s3Settings != nil && e.s3Settings["EncryptionMode"] == nil && engine == "s3" {
-		e.s3Settings["EncryptionMode"] = "SSE_S3"
+		e.s3Settings["EncryptionMode"] = "sse-s3"
 	}
 	e.id, e.arn, e.seq, e.created, e.status = id, dmsARN(c.region, c.caller.Account, "endpoint", rid), c.w.nextSeq(), c.now, "active"
 	if aerr := c.authorize("dms:CreateEndpoint", e.arn); aerr != nil {
@@ -271,10 +285,10 @@ func (c *call) dmsModifyEndpoint() (any, *apiError) {
 		if aerr := c.checkEncryptionSettings(name, pair[1]); aerr != nil {
 			return nil, aerr
 		}
-		oldMode, _ := pair[0]["EncryptionMode"].(string)
-		newMode, _ := pair[1]["EncryptionMode"].(string)
-		if (oldMode == "" || oldMode == "SSE_S3") && newMode == "SSE_KMS" && e.engine == strings.ToLower(strings.TrimSuffix(name, "Settings")) {
-			return nil, invalidParam("An endpoint cannot be changed from SSE_S3 to SSE_KMS encryption; create a new endpoint")
+		oldMode := encryptionMode(pair[0])
+		newMode := encryptionMode(pair[1])
+		if (oldMode == "" || oldMode == "sse-s3") && newMode == "sse-kms" && e.engine == strings.ToLower(strings.TrimSuffix(name, "Settings")) {
+			return nil, invalidParam("An endpoint cannot be changed from sse-s3 to sse-kms encryption; create a new endpoint")
 		}
 	}
 	if in.EndpointIdentifier != "" {
