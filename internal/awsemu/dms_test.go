@@ -226,7 +226,9 @@ func TestWaitersSeeInstancesBecomeAvailableAndGoAway(t *testing.T) {
 	c := e.dms()
 	r := mustCreateInstance(t, c, "slow-one", "")
 	byARN := &dms.DescribeReplicationInstancesInput{Filters: []dmstypes.Filter{{Name: aws.String("replication-instance-arn"), Values: []string{*r.ReplicationInstanceArn}}}}
-	waitOpts := func(o *dms.ReplicationInstanceAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond }
+	waitOpts := func(o *dms.ReplicationInstanceAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond
+	}
 	if err := dms.NewReplicationInstanceAvailableWaiter(c, waitOpts).Wait(ctx, byARN, 10*time.Second); err != nil {
 		t.Fatalf("available waiter: %v", err)
 	}
@@ -237,7 +239,9 @@ func TestWaitersSeeInstancesBecomeAvailableAndGoAway(t *testing.T) {
 	if *out.ReplicationInstance.ReplicationInstanceStatus != "deleting" {
 		t.Errorf("status after delete = %s, want deleting", *out.ReplicationInstance.ReplicationInstanceStatus)
 	}
-	delOpts := func(o *dms.ReplicationInstanceDeletedWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond }
+	delOpts := func(o *dms.ReplicationInstanceDeletedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond
+	}
 	if err := dms.NewReplicationInstanceDeletedWaiter(c, delOpts).Wait(ctx, byARN, 10*time.Second); err != nil {
 		t.Fatalf("deleted waiter: %v", err)
 	}
@@ -324,7 +328,9 @@ func TestReplicationTaskLifecycle(t *testing.T) {
 		t.Errorf("status on create = %s", *task.Status)
 	}
 	arn := *task.ReplicationTaskArn
-	waitReady := func(o *dms.ReplicationTaskReadyWaiterOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond }
+	waitReady := func(o *dms.ReplicationTaskReadyWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond
+	}
 	if err := dms.NewReplicationTaskReadyWaiter(c, waitReady).Wait(ctx, &dms.DescribeReplicationTasksInput{Filters: []dmstypes.Filter{{Name: aws.String("replication-task-arn"), Values: []string{arn}}}}, 5*time.Second); err != nil {
 		t.Fatalf("ready waiter: %v", err)
 	}
