@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -208,6 +209,17 @@ func TestHTMLReportRendersFiltersAndSortsInChromium(t *testing.T) {
 	if !paired {
 		t.Error("after sorting, a row lost its detail row")
 	}
+
+	// The dark theme follows the system setting.
+	var background string
+	p.run(t,
+		emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}),
+		chromedp.Evaluate(`getComputedStyle(document.body).backgroundColor`, &background),
+	)
+	if background != "rgb(15, 17, 21)" {
+		t.Errorf("dark theme background is %s", background)
+	}
+	p.screenshot(t, "every-verdict-dark.png")
 
 	if diff := cmp.Diff([]string(nil), p.Problems()); diff != "" {
 		t.Errorf("console errors (-want +got):\n%s", diff)
