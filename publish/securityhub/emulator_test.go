@@ -221,3 +221,29 @@ func TestTheAWSCLIRejectsAFindingTheModelDoesNotAllow(t *testing.T) {
 		t.Errorf("emulator holds %d findings, want none", got)
 	}
 }
+
+func TestNewFromConfigPublishesForTheCallingAccount(t *testing.T) {
+	emu, url := startEmulator(t)
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCMKGUARDTEST", "not-a-secret", ""),
+	}
+	p, err := NewFromConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Account != testAccount || p.Region != "us-east-1" {
+		t.Errorf("publisher for %s in %s, want %s in us-east-1", p.Account, p.Region, testAccount)
+	}
+	res, err := p.Publish(context.Background(), testReport(2, testAccount, otherTestAccount))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 2 || len(res.Skipped) != 1 || len(emu.ImportedFindings()) != 2 {
+		t.Errorf("%s; skipped %+v", res.Summary(), res.Skipped)
+	}
+	if _, err := NewFromConfig(context.Background(), aws.Config{}); err == nil {
+		t.Error("a configuration without a region was accepted")
+	}
+}
