@@ -110,8 +110,10 @@ func (*JUnit) Write(w io.Writer, r *finding.Report) error {
 	if err := enc.Flush(); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write JUnit: %w", err)
+	}
+	return nil
 }
 
 func junitSuite(enc *xml.Encoder, r *finding.Report, rule finding.Rule, counts junitCounts) error {
