@@ -16,6 +16,7 @@ import (
 func fixtureASFF() *ASFF { return &ASFF{Account: "111111111111"} }
 
 func TestASFFMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -45,6 +46,7 @@ func decodeASFF(t *testing.T, a *ASFF, r *finding.Report) []ASFFFinding {
 }
 
 func TestASFFMapsVerdictsToComplianceSeverityAndWorkflow(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	got := decodeASFF(t, fixtureASFF(), r)
 	if len(got) != len(r.Findings) {
@@ -73,6 +75,7 @@ func TestASFFMapsVerdictsToComplianceSeverityAndWorkflow(t *testing.T) {
 }
 
 func TestASFFDescribesTheDMSInstanceAndItsKey(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	got := decodeASFF(t, fixtureASFF(), r)[4] // the aws/dms FAIL
 	want := ASFFResource{
@@ -95,6 +98,7 @@ func TestASFFDescribesTheDMSInstanceAndItsKey(t *testing.T) {
 }
 
 func TestASFFPublisherSettingsPinProductRegionAndAccount(t *testing.T) {
+	t.Parallel()
 	got := decodeASFF(t, &ASFF{Region: "eu-central-1", Account: "222222222222"}, fixtureEveryVerdict())
 	for _, af := range got {
 		if want := "arn:aws:securityhub:eu-central-1:222222222222:product/222222222222/default"; af.ProductArn != want {
@@ -104,6 +108,7 @@ func TestASFFPublisherSettingsPinProductRegionAndAccount(t *testing.T) {
 }
 
 func TestASFFIDsAreStableAndUnique(t *testing.T) {
+	t.Parallel()
 	a := decodeASFF(t, fixtureASFF(), fixtureEveryVerdict())
 	later := fixtureEveryVerdict()
 	later.GeneratedAt = "2027-02-02T00:00:00Z"
@@ -126,6 +131,7 @@ func TestASFFIDsAreStableAndUnique(t *testing.T) {
 }
 
 func TestASFFRejectsWhatSecurityHubWouldRefuse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		edit   func(r *finding.Report)
@@ -147,6 +153,7 @@ func TestASFFRejectsWhatSecurityHubWouldRefuse(t *testing.T) {
 }
 
 func TestASFFTruncatesLongTextToTheServiceLimits(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	r.Findings[4].Reason = strings.Repeat("é", 3000)
 	r.Findings[4].Remediation = strings.Repeat("r", 3000)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCSVMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -21,6 +22,7 @@ func TestCSVMatchesGoldenFiles(t *testing.T) {
 }
 
 func TestCSVReadsBackAsOneRowPerFindingUnderTheHeader(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	var buf bytes.Buffer
 	if err := (&CSV{}).Write(&buf, r); err != nil {
@@ -51,6 +53,7 @@ func TestCSVReadsBackAsOneRowPerFindingUnderTheHeader(t *testing.T) {
 }
 
 func TestCSVKeepsQuotesCommasAndNewlinesAndDefusesFormulas(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	var buf bytes.Buffer
 	if err := (&CSV{}).Write(&buf, r); err != nil {

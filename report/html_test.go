@@ -8,6 +8,7 @@ import (
 )
 
 func TestHTMLMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -20,6 +21,7 @@ func TestHTMLMatchesGoldenFiles(t *testing.T) {
 }
 
 func TestHTMLLoadsNothingFromTheNetwork(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := (&HTML{}).Write(&buf, fixtureEveryVerdict()); err != nil {
 		t.Fatal(err)
@@ -36,6 +38,7 @@ func TestHTMLLoadsNothingFromTheNetwork(t *testing.T) {
 }
 
 func TestHTMLEscapesFindingText(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := (&HTML{}).Write(&buf, fixtureEveryVerdict()); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestJUnitMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -47,6 +48,7 @@ type junitDecoded struct {
 }
 
 func TestJUnitMapsEachVerdictToItsElement(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	var buf bytes.Buffer
 	if err := (&JUnit{}).Write(&buf, r); err != nil {
@@ -101,6 +103,7 @@ func TestJUnitMapsEachVerdictToItsElement(t *testing.T) {
 }
 
 func TestJUnitStaysWellFormedWithControlCharactersAndCDATAEnds(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	r.Findings[4].Reason = "bell \a, nul \x00 and ]]> end"
 	var buf bytes.Buffer

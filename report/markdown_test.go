@@ -13,6 +13,7 @@ import (
 )
 
 func TestMarkdownMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -25,6 +26,7 @@ func TestMarkdownMatchesGoldenFiles(t *testing.T) {
 }
 
 func TestMarkdownListsFailuresWorstFirst(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := (&Markdown{}).Write(&buf, fixtureEveryVerdict()); err != nil {
 		t.Fatal(err)
@@ -42,6 +44,7 @@ func TestMarkdownListsFailuresWorstFirst(t *testing.T) {
 }
 
 func TestMarkdownCapsTablesAndSaysHowManyItLeftOut(t *testing.T) {
+	t.Parallel()
 	r := fixtureEmpty()
 	for i := range 40 {
 		f := fixtureInstance("111111111111", "us-east-1", fmt.Sprintf("db-%02d", i))
@@ -62,6 +65,7 @@ func TestMarkdownCapsTablesAndSaysHowManyItLeftOut(t *testing.T) {
 }
 
 func TestMarkdownCellsCannotBreakTheTableOrInjectHTML(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"a|b", `a\|b`},
 		{"line1\nline2", "line1 line2"},

@@ -13,6 +13,7 @@ import (
 )
 
 func TestOCSFMatchesGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -25,6 +26,7 @@ func TestOCSFMatchesGoldenFiles(t *testing.T) {
 }
 
 func TestOCSFWritesOneComplianceFindingPerLine(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	var buf bytes.Buffer
 	if err := (&OCSF{}).Write(&buf, r); err != nil {
@@ -79,6 +81,7 @@ func TestOCSFWritesOneComplianceFindingPerLine(t *testing.T) {
 }
 
 func TestOCSFRejectsAReportTimeItCannotRead(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	r.GeneratedAt = "yesterday"
 	if err := (&OCSF{}).Write(&bytes.Buffer{}, r); err == nil {

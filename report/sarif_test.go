@@ -61,6 +61,7 @@ func validateSARIF(t *testing.T, data []byte) {
 }
 
 func TestSARIFMatchesGoldenFilesAndTheSchema(t *testing.T) {
+	t.Parallel()
 	for _, tc := range fixtureCases() {
 		for _, includePass := range []bool{false, true} {
 			name := tc.name + ".sarif"
@@ -80,6 +81,7 @@ func TestSARIFMatchesGoldenFilesAndTheSchema(t *testing.T) {
 }
 
 func TestTheSchemaRejectsABrokenSARIFLog(t *testing.T) {
+	t.Parallel()
 	// Guards the validation itself: a log without a driver name must fail.
 	broken := []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{}},"results":[]}]}`)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(broken))
@@ -141,6 +143,7 @@ func decodeSARIF(t *testing.T, r *finding.Report, s *SARIF) sarifDecoded {
 }
 
 func TestSARIFResultsFollowTheVerdicts(t *testing.T) {
+	t.Parallel()
 	r := fixtureEveryVerdict()
 	log := decodeSARIF(t, r, &SARIF{})
 	var got []string
@@ -170,6 +173,7 @@ func TestSARIFResultsFollowTheVerdicts(t *testing.T) {
 }
 
 func TestSARIFSuppressedFindingsCarryTheirJustification(t *testing.T) {
+	t.Parallel()
 	log := decodeSARIF(t, fixtureEveryVerdict(), &SARIF{})
 	var got []string
 	for _, res := range log.Runs[0].Results {
@@ -185,6 +189,7 @@ func TestSARIFSuppressedFindingsCarryTheirJustification(t *testing.T) {
 }
 
 func TestSARIFPointsIaCFindingsAtTheirFileAndLines(t *testing.T) {
+	t.Parallel()
 	log := decodeSARIF(t, fixtureEveryVerdict(), &SARIF{})
 	type place struct {
 		URI        string
@@ -202,6 +207,7 @@ func TestSARIFPointsIaCFindingsAtTheirFileAndLines(t *testing.T) {
 }
 
 func TestSARIFFingerprintsAreStableAcrossRunsAndDistinctPerResource(t *testing.T) {
+	t.Parallel()
 	first := fixtureEveryVerdict()
 	second := fixtureEveryVerdict()
 	// A later run: new time, new wording, same resources.
@@ -230,6 +236,7 @@ func TestSARIFFingerprintsAreStableAcrossRunsAndDistinctPerResource(t *testing.T
 }
 
 func TestSARIFRejectsANilReport(t *testing.T) {
+	t.Parallel()
 	if err := (&SARIF{}).Write(&bytes.Buffer{}, nil); err == nil {
 		t.Error("want an error for a nil report")
 	}
