@@ -239,7 +239,15 @@ func (s *scanner) progress(p Progress) {
 
 func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	scan := state.RegionScan{Account: s.account, Region: region, Status: state.RegionScanned}
-	instances, err := s.listInstances(ctx, region)
+	// Keys are described as soon as a page names them, while the next
+	// pages are read: the key round overlaps the paging.
+	keys := s.newKeyResolver(ctx)
+	instances, err := s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
+		if inst.KeyRef != "" {
+			keys.add(inst.KeyRef, parseKeyRef(inst.KeyRef, inst.Account, region))
+		}
+	})
+	resolved, keyErr := keys.wait()
 	if err != nil {
 		if isCanceled(ctx, err) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
@@ -249,15 +257,8 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		s.progress(Progress{Region: region, Status: scan.Status, Reason: scan.Reason})
 		return regionResult{scan: scan}
 	}
-	refs := map[string]keyRef{}
-	for i := range instances {
-		if ref := instances[i].KeyRef; ref != "" {
-			refs[ref] = parseKeyRef(ref, instances[i].Account, region)
-		}
-	}
-	resolved, err := s.resolveKeys(ctx, refs)
-	if err != nil {
-		return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
+	if keyErr != nil {
+		return regionResult{err: fmt.Errorf("scan %s: %w", region, keyErr)}
 	}
 	for i := range instances {
 		if ref := instances[i].KeyRef; ref != "" {
@@ -266,12 +267,13 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			instances[i].Key = state.Key{Evidence: state.EvidenceNone, UnknownReason: "the instance reports no KMS key"}
 		}
 	}
-	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(refs)})
+	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved)})
 	return regionResult{scan: scan, instances: instances}
 }
 
-// listInstances reads every page of the region's replication instances.
-func (s *scanner) listInstances(ctx context.Context, region string) ([]state.ReplicationInstance, error) {
+// listInstances reads every page of the region's replication instances,
+// telling found about each as its page arrives.
+func (s *scanner) listInstances(ctx context.Context, region string, found func(*state.ReplicationInstance)) ([]state.ReplicationInstance, error) {
 	p := dms.NewDescribeReplicationInstancesPaginator(s.c.DMS(region), &dms.DescribeReplicationInstancesInput{MaxRecords: aws.Int32(100)})
 	out := []state.ReplicationInstance{}
 	for p.HasMorePages() {
@@ -286,7 +288,9 @@ func (s *scanner) listInstances(ctx context.Context, region string) ([]state.Rep
 			return nil, err
 		}
 		for _, ri := range page.ReplicationInstances {
-			out = append(out, instanceFromAPI(ri, s.account, region))
+			inst := instanceFromAPI(ri, s.account, region)
+			found(&inst)
+			out = append(out, inst)
 		}
 	}
 	return out, nil
@@ -326,40 +330,67 @@ func instanceFromAPI(ri dmstypes.ReplicationInstance, account, region string) st
 	return inst
 }
 
-// resolveKeys resolves each distinct reference concurrently.
-func (s *scanner) resolveKeys(ctx context.Context, refs map[string]keyRef) (map[string]state.Key, error) {
-	out := make(map[string]state.Key, len(refs))
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, s.opts.KeyConcurrency)
-	var wg sync.WaitGroup
-	for raw, ref := range refs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			k, err := s.resolveKey(ctx, ref)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			out[raw] = k
-		}()
+// keyResolver resolves a region's distinct key references concurrently,
+// at most KeyConcurrency at a time.
+type keyResolver struct {
+	ctx     context.Context
+	s       *scanner
+	sem     chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	started map[string]bool
+	out     map[string]state.Key
+	err     error
+}
+
+func (s *scanner) newKeyResolver(ctx context.Context) *keyResolver {
+	return &keyResolver{ctx: ctx, s: s, sem: make(chan struct{}, s.opts.KeyConcurrency),
+		started: map[string]bool{}, out: map[string]state.Key{}}
+}
+
+// add starts resolving raw unless it already was.
+func (r *keyResolver) add(raw string, ref keyRef) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started[raw] {
+		return
 	}
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
+	r.started[raw] = true
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		select {
+		case r.sem <- struct{}{}:
+		case <-r.ctx.Done():
+			r.fail(r.ctx.Err())
+			return
+		}
+		defer func() { <-r.sem }()
+		k, err := r.s.resolveKey(r.ctx, ref)
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		r.mu.Lock()
+		r.out[raw] = k
+		r.mu.Unlock()
+	}()
+}
+
+func (r *keyResolver) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
 	}
-	return out, firstErr
+}
+
+// wait waits for every key started and returns them by reference.
+func (r *keyResolver) wait() (map[string]state.Key, error) {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out, r.err
 }
 
 // resolveKey learns who manages the key behind ref. The error is only for a
