@@ -1,7 +1,10 @@
 package awsemu
 
 import (
+	"encoding/json"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +28,30 @@ type dmsInstance struct {
 	dnsNameServers     string
 	privateIP          string
 	publicIP           string
+
+	// cached is the JSON of view() for cachedStatus and the subnet group's
+	// revision cachedGroupRev; Modify clears it. Listing large estates is
+	// then mostly copying bytes.
+	cached         []byte
+	cachedStatus   string
+	cachedGroupRev uint64
+}
+
+// viewJSON returns the instance's JSON, from the cache when still valid.
+func (r *dmsInstance) viewJSON() ([]byte, error) {
+	var groupRev uint64
+	if r.subnetGroup != nil {
+		groupRev = r.subnetGroup.rev
+	}
+	if r.cached != nil && r.cachedStatus == r.status && r.cachedGroupRev == groupRev {
+		return r.cached, nil
+	}
+	b, err := json.Marshal(r.view())
+	if err != nil {
+		return nil, err
+	}
+	r.cached, r.cachedStatus, r.cachedGroupRev = b, r.status, groupRev
+	return b, nil
 }
 
 type vpcSecurityGroupMembership struct {
@@ -280,24 +307,45 @@ func (c *call) dmsDescribeReplicationInstances() (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	page, next, aerr := c.zone().instances.page(c.now, in.Marker, max, func(r *dmsInstance) bool {
+	for i, id := range fs["replication-instance-id"] {
+		fs["replication-instance-id"][i] = strings.ToLower(id)
+	}
+	match := func(r *dmsInstance) bool {
 		return fs.match("replication-instance-arn", r.arn) && fs.match("replication-instance-id", r.id) &&
 			fs.match("replication-instance-class", r.class) && fs.match("engine-version", r.engineVersion)
-	})
+	}
+	z := c.zone()
+	list := z.instances.list
+	if ids, arns := fs["replication-instance-id"], fs["replication-instance-arn"]; ids != nil || arns != nil {
+		list = z.instances.lookup(c.now, ids, arns)
+	}
+	page, next, aerr := pageOf(list, c.now, in.Marker, max, match)
 	if aerr != nil {
 		return nil, aerr
 	}
 	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
 		return nil, notFound("No replication instances found matching the provided filters")
 	}
-	out := struct {
-		Marker               string                    `json:"Marker,omitempty"`
-		ReplicationInstances []replicationInstanceJSON `json:"ReplicationInstances"`
-	}{Marker: next, ReplicationInstances: make([]replicationInstanceJSON, 0, len(page))}
-	for _, r := range page {
-		out.ReplicationInstances = append(out.ReplicationInstances, r.view())
+	buf := make([]byte, 0, 64+1600*len(page))
+	buf = append(buf, '{')
+	if next != "" {
+		buf = append(buf, `"Marker":`...)
+		buf = strconv.AppendQuote(buf, next)
+		buf = append(buf, ',')
 	}
-	return out, nil
+	buf = append(buf, `"ReplicationInstances":[`...)
+	for i, r := range page {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		b, err := r.viewJSON()
+		if err != nil {
+			return nil, &apiError{Code: "InternalFailure", Message: "could not encode an instance", Status: http.StatusInternalServerError, Server: true}
+		}
+		buf = append(buf, b...)
+	}
+	buf = append(buf, "]}"...)
+	return rawJSON(buf), nil
 }
 
 // instanceByARN finds the caller's instance, or ResourceNotFoundFault.
@@ -377,6 +425,7 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	if newID != "" && newID != r.id {
 		z.instances.rename(r, newID)
 	}
+	r.cached = nil
 	r.transition(c.now, c.delayed(), "modifying", "available", nil)
 	return map[string]any{"ReplicationInstance": r.view()}, nil
 }

@@ -11,6 +11,7 @@ type dmsSubnetGroup struct {
 	description string
 	vpcID       string
 	subnets     []EstateSubnet
+	rev         uint64 // bumped on every change, so instance views re-render
 }
 
 type subnetJSON struct {
@@ -216,6 +217,7 @@ func (c *call) dmsModifyReplicationSubnetGroup() (any, *apiError) {
 		return nil, aerr
 	}
 	g.subnets = subnets
+	g.rev++
 	if in.ReplicationSubnetGroupDescription != "" {
 		g.description = in.ReplicationSubnetGroupDescription
 	}

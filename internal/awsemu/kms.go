@@ -25,6 +25,17 @@ type kmsKey struct {
 	deletionDate             time.Time
 	pendingWindow            int32
 	tags                     []tagPair
+	// parsed caches the statements of policy, which every call evaluates.
+	parsed       []policyStatement
+	parsedPolicy string
+}
+
+// statements returns the key policy's statements, parsing it once per change.
+func (k *kmsKey) statements() []policyStatement {
+	if k.parsed == nil || k.parsedPolicy != k.policy {
+		k.parsed, k.parsedPolicy = parsePolicy(k.policy), k.policy
+	}
+	return k.parsed
 }
 
 type kmsAlias struct {
@@ -185,7 +196,7 @@ func (c *call) findKey(ref string, how keyLookup) (*kmsKey, *apiError) {
 			return nil, badRequest("NotFoundException", "Key '%s' does not exist", r.display)
 		}
 	}
-	allowed, denied := keyPolicyDecision(k.policy, c.caller, how.action)
+	allowed, denied := keyPolicyDecision(k.statements(), c.caller, how.action)
 	if how.asService {
 		if cross && !allowed {
 			return nil, c.accessDenied(how.action, k.arn, "because no resource-based policy allows the "+how.action+" action")
@@ -227,30 +238,51 @@ type policyStatement struct {
 	Principal json.RawMessage `json:"Principal"`
 	Action    json.RawMessage `json:"Action"`
 	Condition json.RawMessage `json:"Condition"`
+
+	actions     []string
+	conditional bool
+	principals  []string // the AWS principals named
+	anyone      bool     // Principal "*"
 }
 
-// keyPolicyDecision evaluates a key policy for a caller and action.
-// Statements with conditions are not evaluated (they neither allow nor deny).
-func keyPolicyDecision(policy string, who identity, action string) (allowed, denied bool) {
+// parsePolicy returns a policy's statements (none when it does not parse).
+// The result is never nil, so that callers can cache it.
+func parsePolicy(policy string) []policyStatement {
 	var doc struct {
 		Statement json.RawMessage `json:"Statement"`
 	}
 	if json.Unmarshal([]byte(policy), &doc) != nil || len(doc.Statement) == 0 {
-		return false, false
+		return []policyStatement{}
 	}
 	var stmts []policyStatement
 	if json.Unmarshal(doc.Statement, &stmts) != nil {
 		var one policyStatement
 		if json.Unmarshal(doc.Statement, &one) != nil {
-			return false, false
+			return []policyStatement{}
 		}
 		stmts = []policyStatement{one}
 	}
+	for i := range stmts {
+		st := &stmts[i]
+		st.actions = rawStrings(st.Action)
+		st.conditional = len(st.Condition) > 0 && string(st.Condition) != "null" && string(st.Condition) != "{}"
+		st.principals, st.anyone = parsePrincipal(st.Principal)
+	}
+	if stmts == nil {
+		stmts = []policyStatement{}
+	}
+	return stmts
+}
+
+// keyPolicyDecision evaluates a key policy's statements for a caller and
+// action. Statements with conditions are not evaluated (they neither allow
+// nor deny).
+func keyPolicyDecision(stmts []policyStatement, who identity, action string) (allowed, denied bool) {
 	for _, st := range stmts {
-		if len(st.Condition) > 0 && string(st.Condition) != "null" && string(st.Condition) != "{}" {
+		if st.conditional {
 			continue
 		}
-		if !principalMatches(st.Principal, who) || !actionMatches(rawStrings(st.Action), action) {
+		if !actionMatches(st.actions, action) || !principalMatches(st, who) {
 			continue
 		}
 		switch st.Effect {
@@ -263,16 +295,24 @@ func keyPolicyDecision(policy string, who identity, action string) (allowed, den
 	return allowed, denied
 }
 
-func principalMatches(raw json.RawMessage, who identity) bool {
+// parsePrincipal reads a statement's Principal: "*" or {"AWS": …}.
+func parsePrincipal(raw json.RawMessage) (aws []string, anyone bool) {
 	var star string
 	if json.Unmarshal(raw, &star) == nil {
-		return star == "*"
+		return nil, star == "*"
 	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
-		return false
+		return nil, false
 	}
-	for _, p := range rawStrings(m["AWS"]) {
+	return rawStrings(m["AWS"]), false
+}
+
+func principalMatches(st policyStatement, who identity) bool {
+	if st.anyone {
+		return true
+	}
+	for _, p := range st.principals {
 		switch {
 		case p == "*", p == who.Account, p == "arn:aws:iam::"+who.Account+":root":
 			return true

@@ -275,9 +275,15 @@ func writeResult(w http.ResponseWriter, rt route, out any, reqID string) int {
 	return http.StatusOK
 }
 
+// rawJSON is a response body a handler encoded itself.
+type rawJSON []byte
+
 func marshalJSON(out any) ([]byte, error) {
 	if out == nil {
 		return []byte("{}"), nil
+	}
+	if raw, ok := out.(rawJSON); ok {
+		return raw, nil
 	}
 	return json.Marshal(out)
 }

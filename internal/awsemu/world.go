@@ -249,14 +249,40 @@ func (t *table[T]) live(now time.Time) []T {
 // page returns up to max matching resources starting at the marker, and
 // the marker of the next page ("" when there is none).
 func (t *table[T]) page(now time.Time, marker string, max int, match func(T) bool) ([]T, string, *apiError) {
+	return pageOf(t.list, now, marker, max, match)
+}
+
+// lookup returns the live resources named by identifiers or ARNs, in
+// creation order: the fast path of an id or ARN filter.
+func (t *table[T]) lookup(now time.Time, ids, arns []string) []T {
+	seen := map[*record]bool{}
+	var out []T
+	add := func(v T, ok bool) {
+		if ok && !seen[v.base()] {
+			seen[v.base()] = true
+			out = append(out, v)
+		}
+	}
+	for _, id := range ids {
+		add(t.byIdentifier(id, now))
+	}
+	for _, arn := range arns {
+		add(t.byArn(arn, now))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].base().seq < out[j].base().seq })
+	return out
+}
+
+// pageOf pages a list sorted by seq.
+func pageOf[T resource](list []T, now time.Time, marker string, max int, match func(T) bool) ([]T, string, *apiError) {
 	start, err := decodeMarker(marker)
 	if err != nil {
 		return nil, "", err
 	}
-	i := sort.Search(len(t.list), func(i int) bool { return t.list[i].base().seq >= start })
+	i := sort.Search(len(list), func(i int) bool { return list[i].base().seq >= start })
 	var out []T
-	for ; i < len(t.list); i++ {
-		v := t.list[i]
+	for ; i < len(list); i++ {
+		v := list[i]
 		if v.base().goneAt(now) || !match(v) {
 			continue
 		}
