@@ -61,6 +61,36 @@ type DescribeReplicationConfigsAPI interface {
 	DescribeReplicationConfigs(context.Context, *databasemigrationservice.DescribeReplicationConfigsInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.DescribeReplicationConfigsOutput, error)
 }
 
+// DescribeReplicationsAPI lists DMS Serverless replications (one per config).
+type DescribeReplicationsAPI interface {
+	DescribeReplications(context.Context, *databasemigrationservice.DescribeReplicationsInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.DescribeReplicationsOutput, error)
+}
+
+// CreateReplicationConfigAPI creates a serverless replication config.
+type CreateReplicationConfigAPI interface {
+	CreateReplicationConfig(context.Context, *databasemigrationservice.CreateReplicationConfigInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.CreateReplicationConfigOutput, error)
+}
+
+// ModifyReplicationConfigAPI modifies a serverless replication config.
+type ModifyReplicationConfigAPI interface {
+	ModifyReplicationConfig(context.Context, *databasemigrationservice.ModifyReplicationConfigInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.ModifyReplicationConfigOutput, error)
+}
+
+// DeleteReplicationConfigAPI deletes a serverless replication config.
+type DeleteReplicationConfigAPI interface {
+	DeleteReplicationConfig(context.Context, *databasemigrationservice.DeleteReplicationConfigInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.DeleteReplicationConfigOutput, error)
+}
+
+// StopReplicationAPI stops a serverless replication.
+type StopReplicationAPI interface {
+	StopReplication(context.Context, *databasemigrationservice.StopReplicationInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.StopReplicationOutput, error)
+}
+
+// StartReplicationAPI starts a serverless replication (rollback only).
+type StartReplicationAPI interface {
+	StartReplication(context.Context, *databasemigrationservice.StartReplicationInput, ...func(*databasemigrationservice.Options)) (*databasemigrationservice.StartReplicationOutput, error)
+}
+
 // DescribeKeyAPI reads a KMS key's metadata.
 type DescribeKeyAPI interface {
 	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
@@ -111,6 +141,8 @@ type DMSReader interface {
 	DescribeReplicationInstancesAPI
 	DescribeReplicationTasksAPI
 	ListDMSTagsAPI
+	DescribeReplicationConfigsAPI
+	DescribeReplicationsAPI
 }
 
 // KMSReader is the read-only KMS surface Describe uses.
@@ -128,6 +160,11 @@ type DMSWriter interface {
 	MoveReplicationTaskAPI
 	StopReplicationTaskAPI
 	StartReplicationTaskAPI
+	CreateReplicationConfigAPI
+	ModifyReplicationConfigAPI
+	DeleteReplicationConfigAPI
+	StopReplicationAPI
+	StartReplicationAPI
 }
 
 // KMSWriter is the KMS surface Apply uses.

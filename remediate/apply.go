@@ -221,6 +221,16 @@ func (r *run) act(ctx context.Context, s Step) error {
 	case StepEnsureKey:
 		k, _ := r.plan.KeyFor(s.Region)
 		return r.ensureKey(ctx, c, k)
+	case StepModifyConfig:
+		return r.modifyConfig(ctx, c, r.plan.Configs[s.Config])
+	case StepStopConfig:
+		return r.stopConfig(ctx, c, r.plan.Configs[s.Config])
+	case StepCreateConfig:
+		return r.createConfig(ctx, c, r.plan.Configs[s.Config])
+	case StepDeleteConfig:
+		return r.deleteConfig(ctx, c, r.plan.Configs[s.Config])
+	case StepRenameConfig:
+		return r.renameConfig(ctx, c, r.plan.Configs[s.Config])
 	}
 	rep := r.plan.Replacements[s.Replacement]
 	switch s.Kind {
@@ -281,6 +291,20 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		drift = append(drift, compareInstance(rep, *d)...)
 	}
+	for i, cp := range r.plan.Configs {
+		if !cp.Consent || r.configBegun(i) {
+			continue
+		}
+		c, err := r.client(cp.Region)
+		if err != nil {
+			return err
+		}
+		now, err := describeConfig(ctx, c.DMS, cp.Old.ARN)
+		if err != nil {
+			return err
+		}
+		drift = append(drift, compareConfig(cp, now)...)
+	}
 	for _, k := range r.plan.Keys {
 		if r.progress.Begun[k.Region+"/key"] {
 			continue
@@ -319,6 +343,15 @@ func (r *run) preflight(ctx context.Context) error {
 func (r *run) replacementBegun(i int) bool {
 	for _, s := range r.plan.Steps {
 		if s.Replacement == i && s.Kind != StepEnsureKey && r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) configBegun(i int) bool {
+	for _, s := range r.plan.Steps {
+		if s.Config == i && s.Kind != StepEnsureKey && r.progress.Begun[s.ID] {
 			return true
 		}
 	}

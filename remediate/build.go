@@ -82,6 +82,10 @@ type Request struct {
 	// Notes are carried into the plan for its reviewer (e.g. instances the
 	// audit could not decide, which the plan leaves alone).
 	Notes []string
+	// ConfigTargets are the DMS Serverless configs to fix.
+	ConfigTargets []Target
+	// RecreateStartedConfigs consents to re-creating started configs.
+	RecreateStartedConfigs bool
 }
 
 // Facts are what Describe read from the world for a Request.
@@ -95,6 +99,10 @@ type Facts struct {
 	Keys map[string]KeyFacts
 	// Aliases are the customer alias names in use, by region.
 	Aliases map[string]map[string]bool
+	// Configs are the serverless config targets as described now, by ARN.
+	Configs map[string]Config
+	// ConfigIdentifiers are the serverless config identifiers in use, by region.
+	ConfigIdentifiers map[string]map[string]bool
 }
 
 // DescribedInstance is an instance and the tasks on it.
@@ -130,9 +138,10 @@ func NewPlan(req Request, facts Facts) (*Plan, error) {
 		Account:   req.Account,
 		Source:    req.Source,
 		Options: Options{
-			NameTemplate:   req.NameTemplate,
-			DeleteOld:      req.DeleteOld,
-			KeepIdentifier: req.KeepIdentifier,
+			NameTemplate:           req.NameTemplate,
+			DeleteOld:              req.DeleteOld,
+			KeepIdentifier:         req.KeepIdentifier,
+			RecreateStartedConfigs: req.RecreateStartedConfigs,
 		},
 		Notes: append([]string(nil), req.Notes...),
 	}
@@ -157,6 +166,42 @@ func NewPlan(req Request, facts Facts) (*Plan, error) {
 		regions[t.Region] = true
 		p.Replacements = append(p.Replacements, r)
 	}
+	configTaken := map[string]bool{}
+	for region, ids := range facts.ConfigIdentifiers {
+		for id := range ids {
+			configTaken[region+"/"+id] = true
+		}
+	}
+	for _, t := range req.ConfigTargets {
+		if t.Account != "" && t.Account != req.Account {
+			p.Notes = append(p.Notes, fmt.Sprintf("skipped %s: it is in account %s, the credentials are for %s", t.ARN, t.Account, req.Account))
+			continue
+		}
+		old, ok := facts.Configs[t.ARN]
+		if !ok {
+			p.Notes = append(p.Notes, fmt.Sprintf("skipped %s: it no longer exists", t.ARN))
+			continue
+		}
+		cp, note, err := configPlan(req, t, old, configTaken)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if note != "" {
+			p.Notes = append(p.Notes, note)
+		}
+		if cp.Consent {
+			regions[t.Region] = true
+		}
+		p.Configs = append(p.Configs, cp)
+	}
+	sort.Slice(p.Configs, func(i, j int) bool {
+		a, b := p.Configs[i], p.Configs[j]
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		return a.Old.ID < b.Old.ID
+	})
 	for _, region := range sortedKeys(regions) {
 		k, err := keyPlan(req, region, facts)
 		if err != nil {
@@ -319,14 +364,14 @@ func steps(p *Plan) []Step {
 		if k.Mode == KeyCreate {
 			desc = "create a customer-managed key with alias " + k.Alias + " (or find the one this plan created)"
 		}
-		out = append(out, Step{ID: region + "/key", Kind: StepEnsureKey, Region: region, Replacement: -1, Task: -1, Description: desc})
+		out = append(out, Step{ID: region + "/key", Kind: StepEnsureKey, Region: region, Replacement: -1, Task: -1, Config: -1, Description: desc})
 		for i, r := range p.Replacements {
 			if r.Region != region {
 				continue
 			}
 			base := region + "/" + r.Old.ID
 			add := func(suffix string, kind StepKind, task int, desc string) {
-				out = append(out, Step{ID: base + "/" + suffix, Kind: kind, Region: region, Replacement: i, Task: task, Description: desc})
+				out = append(out, Step{ID: base + "/" + suffix, Kind: kind, Region: region, Replacement: i, Task: task, Config: -1, Description: desc})
 			}
 			add("create", StepCreateInstance, -1, fmt.Sprintf("create %s (copy of %s with the customer key) and wait until available", r.NewID, r.Old.ID))
 			add("verify-key", StepVerifyKey, -1, fmt.Sprintf("verify by DescribeKey that %s is encrypted with the chosen customer key", r.NewID))
@@ -342,6 +387,7 @@ func steps(p *Plan) []Step {
 				add("rename", StepRename, -1, fmt.Sprintf("rename %s to %s", r.NewID, r.Old.ID))
 			}
 		}
+		out = append(out, configSteps(p, region)...)
 	}
 	return out
 }

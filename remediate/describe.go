@@ -22,17 +22,29 @@ type RegionReaders func(region string) (ReadClients, error)
 // use, and the requested key (or the aliases in use, for --create-key).
 func Describe(ctx context.Context, clients RegionReaders, req Request) (Facts, error) {
 	facts := Facts{
-		Instances:   map[string]DescribedInstance{},
-		Identifiers: map[string]map[string]bool{},
-		Keys:        map[string]KeyFacts{},
-		Aliases:     map[string]map[string]bool{},
+		Instances:         map[string]DescribedInstance{},
+		Identifiers:       map[string]map[string]bool{},
+		Keys:              map[string]KeyFacts{},
+		Aliases:           map[string]map[string]bool{},
+		Configs:           map[string]Config{},
+		ConfigIdentifiers: map[string]map[string]bool{},
 	}
 	byRegion := map[string][]Target{}
+	configsByRegion := map[string][]Target{}
 	for _, t := range req.Targets {
 		if t.Account != "" && t.Account != req.Account {
 			continue
 		}
 		byRegion[t.Region] = append(byRegion[t.Region], t)
+	}
+	for _, t := range req.ConfigTargets {
+		if t.Account != "" && t.Account != req.Account {
+			continue
+		}
+		configsByRegion[t.Region] = append(configsByRegion[t.Region], t)
+		if _, ok := byRegion[t.Region]; !ok {
+			byRegion[t.Region] = nil
+		}
 	}
 	regions := make([]string, 0, len(byRegion))
 	for r := range byRegion {
@@ -64,6 +76,9 @@ func Describe(ctx context.Context, clients RegionReaders, req Request) (Facts, e
 				return Facts{}, err
 			}
 			facts.Instances[t.ARN] = d
+		}
+		if err := describeConfigs(ctx, c.DMS, region, configsByRegion[region], &facts); err != nil {
+			return Facts{}, err
 		}
 		if req.Key.CreateAlias != "" {
 			aliases, err := listAliases(ctx, c.KMS)
@@ -254,4 +269,40 @@ func isNotFound(err error) bool {
 		}
 	}
 	return false
+}
+
+// describeConfigs describes the serverless config targets of a region and
+// the config identifiers in use there.
+func describeConfigs(ctx context.Context, c DMSReader, region string, targets []Target, facts *Facts) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	facts.ConfigIdentifiers[region] = map[string]bool{}
+	in := &dms.DescribeReplicationConfigsInput{}
+	for {
+		page, err := c.DescribeReplicationConfigs(ctx, in)
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("describe replication configs in %s: %w", region, err)
+		}
+		if page == nil {
+			break
+		}
+		for _, rc := range page.ReplicationConfigs {
+			facts.ConfigIdentifiers[region][aws.ToString(rc.ReplicationConfigIdentifier)] = true
+		}
+		if aws.ToString(page.Marker) == "" {
+			break
+		}
+		in.Marker = page.Marker
+	}
+	for _, t := range targets {
+		cfg, err := describeConfig(ctx, c, t.ARN)
+		if err != nil {
+			return err
+		}
+		if cfg != nil {
+			facts.Configs[t.ARN] = *cfg
+		}
+	}
+	return nil
 }

@@ -164,12 +164,46 @@ const (
 
 // ConfigPlan is what happens to one DMS Serverless replication config.
 type ConfigPlan struct {
-	Region  string       `json:"region"`
-	ARN     string       `json:"arn"`
-	ID      string       `json:"id"`
-	KeyARN  string       `json:"keyArn"`
-	Action  ConfigAction `json:"action"`
-	Consent bool         `json:"consent"`
+	Region string       `json:"region"`
+	Old    Config       `json:"old"`
+	Action ConfigAction `json:"action"`
+	// Consent is true when the plan may act: always for modify; for
+	// recreate, only with --recreate-started-configs.
+	Consent bool `json:"consent"`
+	// NewID is the re-created config's identifier while both exist (recreate).
+	NewID string `json:"newId,omitempty"`
+	// FinalID is the identifier the config ends with.
+	FinalID string `json:"finalId"`
+}
+
+// Config is a DMS Serverless replication config as described when the plan
+// was made: everything a re-creation copies.
+type Config struct {
+	ARN                  string            `json:"arn"`
+	ID                   string            `json:"id"`
+	KeyARN               string            `json:"keyArn"`
+	ReplicationStatus    string            `json:"replicationStatus,omitempty"`
+	Started              bool              `json:"started"`
+	SourceEndpointARN    string            `json:"sourceEndpointArn"`
+	TargetEndpointARN    string            `json:"targetEndpointArn"`
+	ReplicationType      string            `json:"replicationType"`
+	TableMappings        string            `json:"tableMappings,omitempty"`
+	ReplicationSettings  string            `json:"replicationSettings,omitempty"`
+	SupplementalSettings string            `json:"supplementalSettings,omitempty"`
+	Compute              ComputeSettings   `json:"compute"`
+	Tags                 map[string]string `json:"tags,omitempty"`
+}
+
+// ComputeSettings are a serverless config's ComputeConfig, without its key.
+type ComputeSettings struct {
+	AvailabilityZone           string   `json:"availabilityZone,omitempty"`
+	DNSNameServers             string   `json:"dnsNameServers,omitempty"`
+	MaxCapacityUnits           int32    `json:"maxCapacityUnits,omitempty"`
+	MinCapacityUnits           int32    `json:"minCapacityUnits,omitempty"`
+	MultiAZ                    bool     `json:"multiAZ"`
+	PreferredMaintenanceWindow string   `json:"preferredMaintenanceWindow,omitempty"`
+	SubnetGroupID              string   `json:"subnetGroupId,omitempty"`
+	VPCSecurityGroupIDs        []string `json:"vpcSecurityGroupIds,omitempty"`
 }
 
 // StepKind names what a step does.
@@ -185,16 +219,24 @@ const (
 	StepStartTask      StepKind = "start-task"      // resume-processing, if it was running before the stop
 	StepDeleteOld      StepKind = "delete-instance" // delete the old instance once nothing is attached
 	StepRename         StepKind = "rename-instance" // give the replacement the old identifier
+
+	StepModifyConfig StepKind = "modify-config" // point a never-started serverless config at the customer key
+	StepStopConfig   StepKind = "stop-config"   // stop a started config's replication if it is running
+	StepCreateConfig StepKind = "create-config" // re-create a started config with the customer key (not started)
+	StepDeleteConfig StepKind = "delete-config" // delete the started config once its copy exists
+	StepRenameConfig StepKind = "rename-config" // give the copy the old identifier
 )
 
 // Step is one journaled unit of work. Replacement and Task index into the
-// plan's Replacements and that replacement's Tasks (-1 when not relevant).
+// plan's Replacements and that replacement's Tasks, Config into its Configs
+// (-1 when not relevant).
 type Step struct {
 	ID          string   `json:"id"`
 	Kind        StepKind `json:"kind"`
 	Region      string   `json:"region"`
 	Replacement int      `json:"replacement"`
 	Task        int      `json:"task"`
+	Config      int      `json:"config"`
 	Description string   `json:"description"`
 }
 
@@ -324,6 +366,15 @@ func (p *Plan) Validate() error {
 			add("replacement %d: engine %s is older than the instance's %s", i, r.New.EngineVersion, r.Old.Settings.EngineVersion)
 		}
 	}
+	for i, c := range p.Configs {
+		a, err := ParseARN(c.Old.ARN)
+		if err != nil || a.Region != c.Region || a.Account != p.Account || a.Service != "dms" {
+			add("config %d: %q is not a DMS ARN in account %s, region %s", i, c.Old.ARN, p.Account, c.Region)
+		}
+		if c.Consent && !keys[c.Region] {
+			add("config %d: no key for region %s", i, c.Region)
+		}
+	}
 	seen := map[string]bool{}
 	for i, s := range p.Steps {
 		if seen[s.ID] || s.ID == "" {
@@ -342,6 +393,10 @@ func (p *Plan) Validate() error {
 		case StepStopTask, StepMoveTask, StepStartTask:
 			if s.Replacement < 0 || s.Replacement >= len(p.Replacements) || s.Task < 0 || s.Task >= len(p.Replacements[s.Replacement].Tasks) {
 				add("step %s: no task %d of replacement %d", s.ID, s.Task, s.Replacement)
+			}
+		case StepModifyConfig, StepStopConfig, StepCreateConfig, StepDeleteConfig, StepRenameConfig:
+			if s.Config < 0 || s.Config >= len(p.Configs) || !p.Configs[s.Config].Consent {
+				add("step %s: no config %d the plan may act on", s.ID, s.Config)
 			}
 		default:
 			add("step %s: kind %q is unknown", s.ID, s.Kind)

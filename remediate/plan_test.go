@@ -38,8 +38,18 @@ func fixtureRequest() Request {
 		Key:          KeyRequest{CreateAlias: "alias/dms-cmk", Admins: []string{"arn:aws:iam::111122223333:role/KeyAdmin"}},
 		NameTemplate: DefaultNameTemplate,
 		DeleteOld:    true, KeepIdentifier: true,
+		ConfigTargets: []Target{
+			{ARN: cfgFresh, ID: "fresh", Region: "us-east-1", Account: acct},
+			{ARN: cfgStarted, ID: "started", Region: "us-east-1", Account: acct},
+		},
+		RecreateStartedConfigs: true,
 	}
 }
+
+const (
+	cfgFresh   = "arn:aws:dms:us-east-1:111122223333:replication-config:FRESH"
+	cfgStarted = "arn:aws:dms:us-east-1:111122223333:replication-config:STARTED"
+)
 
 func fixtureFacts() Facts {
 	return Facts{
@@ -64,6 +74,14 @@ func fixtureFacts() Facts {
 		},
 		Identifiers: map[string]map[string]bool{"us-east-1": {"orders": true}, "eu-west-1": {"billing": true}},
 		Aliases:     map[string]map[string]bool{"us-east-1": {"alias/aws/dms": true}},
+		Configs: map[string]Config{
+			cfgFresh: {ARN: cfgFresh, ID: "fresh", KeyARN: awsKey1, ReplicationStatus: "created", SourceEndpointARN: "arn:aws:dms:us-east-1:111122223333:endpoint:SRC",
+				TargetEndpointARN: "arn:aws:dms:us-east-1:111122223333:endpoint:TGT", ReplicationType: "cdc", Compute: ComputeSettings{MaxCapacityUnits: 4}},
+			cfgStarted: {ARN: cfgStarted, ID: "started", KeyARN: awsKey1, ReplicationStatus: "running", Started: true, SourceEndpointARN: "arn:aws:dms:us-east-1:111122223333:endpoint:SRC",
+				TargetEndpointARN: "arn:aws:dms:us-east-1:111122223333:endpoint:TGT", ReplicationType: "full-load-and-cdc", TableMappings: `{"rules":[]}`,
+				Compute: ComputeSettings{MaxCapacityUnits: 8, MinCapacityUnits: 2, SubnetGroupID: "default-vpc", VPCSecurityGroupIDs: []string{"sg-0a1"}}, Tags: map[string]string{"app": "cdc"}},
+		},
+		ConfigIdentifiers: map[string]map[string]bool{"us-east-1": {"fresh": true, "started": true}},
 	}
 }
 
@@ -132,6 +150,11 @@ func TestNewPlanOrdersStepsSafely(t *testing.T) {
 		"us-east-1/orders/task/orders-full/start",
 		"us-east-1/orders/delete-old",
 		"us-east-1/orders/rename",
+		"us-east-1/config/fresh/modify",
+		"us-east-1/config/started/stop",
+		"us-east-1/config/started/create",
+		"us-east-1/config/started/delete-old",
+		"us-east-1/config/started/rename",
 	}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
@@ -298,5 +321,28 @@ func TestCompareEngine(t *testing.T) {
 		if got := compareEngine(tt.a, tt.b); got != tt.want {
 			t.Errorf("compareEngine(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestNewPlanRecreatesAStartedConfigOnlyWithConsent(t *testing.T) {
+	t.Parallel()
+	req := fixtureRequest()
+	req.RecreateStartedConfigs = false
+	p, err := NewPlan(req, fixtureFacts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configSteps []string
+	for _, s := range p.Steps {
+		if s.Config >= 0 {
+			configSteps = append(configSteps, s.ID)
+		}
+	}
+	if diff := cmp.Diff([]string{"us-east-1/config/fresh/modify"}, configSteps); diff != "" {
+		t.Errorf("config steps without consent (-want +got):\n%s", diff)
+	}
+	wantNote := "not planned: serverless config " + cfgStarted + " has started"
+	if len(p.Notes) != 1 || !strings.HasPrefix(p.Notes[0], wantNote) {
+		t.Errorf("notes = %q, want one starting %q", p.Notes, wantNote)
 	}
 }

@@ -42,6 +42,11 @@ func WriteText(w io.Writer, p *Plan) error {
 			}
 			writeReplacement(b, r)
 		}
+		for _, c := range p.Configs {
+			if c.Region == region {
+				writeConfig(b, c, p.Options)
+			}
+		}
 	}
 	fmt.Fprintf(b, "\nSteps (%d), each journaled and safe to resume:\n", len(p.Steps))
 	for i, s := range p.Steps {
@@ -83,6 +88,25 @@ func writeReplacement(b *strings.Builder, r Replacement) {
 		} else {
 			fmt.Fprintln(b, "move (not running: left stopped)")
 		}
+	}
+}
+
+func writeConfig(b *strings.Builder, c ConfigPlan, o Options) {
+	fmt.Fprintf(b, "  serverless config %s (%s)\n    now encrypted with %s\n", c.Old.ID, c.Old.ARN, c.Old.KeyARN)
+	switch {
+	case c.Action == ConfigModify:
+		fmt.Fprintln(b, "    never started: modify it in place to use the customer key")
+	case !c.Consent:
+		fmt.Fprintln(b, "    started: it can only be re-created; NOT planned (needs --recreate-started-configs)")
+	default:
+		fmt.Fprintf(b, "    started (replication %s): re-create as %s with the customer key, NOT started afterwards", orDash(c.Old.ReplicationStatus), c.NewID)
+		if o.DeleteOld {
+			fmt.Fprintf(b, "; delete %s", c.Old.ID)
+		}
+		if o.KeepIdentifier {
+			fmt.Fprintf(b, "; rename %s to %s", c.NewID, c.Old.ID)
+		}
+		fmt.Fprintln(b, "\n    start the new replication yourself (full load, or CDC from a position you choose)")
 	}
 }
 
@@ -165,6 +189,11 @@ func WriteShell(w io.Writer, p *Plan) error {
 		for _, r := range p.Replacements {
 			if r.Region == region {
 				writeShellReplacement(b, p, r, region, keyVar)
+			}
+		}
+		for _, c := range p.Configs {
+			if c.Region == region && c.Consent {
+				writeShellConfig(b, p, c, region, keyVar)
 			}
 		}
 	}
@@ -257,6 +286,62 @@ func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, k
 		fmt.Fprintf(b, "aws dms modify-replication-instance --region %s --replication-instance-arn \"$%s\" --replication-instance-identifier %s --apply-immediately >/dev/null\n", region, newVar, shq(r.Old.ID))
 		fmt.Fprintf(b, "aws dms wait replication-instance-available --region %s --filters Name=replication-instance-arn,Values=\"$%s\"\n", region, newVar)
 	}
+}
+
+func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar string) {
+	const placeholder = "__CMKGUARD_KEY__"
+	cc := withoutNulls(computeConfig(c.Old.Compute, placeholder))
+	ccVar := "CC_" + shellVar(region+"_"+c.Old.ID)
+	fmt.Fprintf(b, "\n# serverless config %s (%s)\n%s=%s\n", c.Old.ID, c.Old.ARN, ccVar, shq(cc))
+	if c.Action == ConfigModify {
+		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn %s --compute-config \"${%s/%s/$%s}\" >/dev/null\n", region, shq(c.Old.ARN), ccVar, placeholder, keyVar)
+		return
+	}
+	newVar := "NEWCFG_" + shellVar(region+"_"+c.Old.ID)
+	in := createConfigInput(p, c, placeholder)
+	fmt.Fprintf(b, "if [ \"$(aws dms describe-replications --region %s --filters Name=replication-config-arn,Values=%s --query 'Replications[0].Status' --output text)\" = running ]; then\n", region, shq(c.Old.ARN))
+	fmt.Fprintf(b, "  aws dms stop-replication --region %s --replication-config-arn %s >/dev/null\n", region, shq(c.Old.ARN))
+	fmt.Fprintf(b, "  until [ \"$(aws dms describe-replications --region %s --filters Name=replication-config-arn,Values=%s --query 'Replications[0].Status' --output text)\" = stopped ]; do sleep 15; done\nfi\n", region, shq(c.Old.ARN))
+	tags := make([]map[string]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		tags = append(tags, map[string]string{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
+	}
+	tb, _ := json.Marshal(tags)
+	fmt.Fprintf(b, "%s=$(aws dms create-replication-config --region %s --replication-config-identifier %s \\\n", newVar, region, shq(c.NewID))
+	fmt.Fprintf(b, "    --source-endpoint-arn %s --target-endpoint-arn %s --replication-type %s \\\n", shq(c.Old.SourceEndpointARN), shq(c.Old.TargetEndpointARN), shq(c.Old.ReplicationType))
+	for _, a := range [][2]string{{"--table-mappings", c.Old.TableMappings}, {"--replication-settings", c.Old.ReplicationSettings}, {"--supplemental-settings", c.Old.SupplementalSettings}} {
+		if a[1] != "" {
+			fmt.Fprintf(b, "    %s %s \\\n", a[0], shq(a[1]))
+		}
+	}
+	fmt.Fprintf(b, "    --compute-config \"${%s/%s/$%s}\" --tags %s \\\n    --query ReplicationConfig.ReplicationConfigArn --output text)\n", ccVar, placeholder, keyVar, shq(string(tb)))
+	if p.Options.DeleteOld {
+		fmt.Fprintf(b, "aws dms delete-replication-config --region %s --replication-config-arn %s >/dev/null\n", region, shq(c.Old.ARN))
+	}
+	if p.Options.KeepIdentifier {
+		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn \"$%s\" --replication-config-identifier %s >/dev/null\n", region, newVar, shq(c.Old.ID))
+	}
+	fmt.Fprintf(b, "echo 'serverless config %s was re-created and is NOT started: start it when ready' >&2\n", c.FinalID)
+}
+
+// withoutNulls encodes v as JSON without its null fields (the AWS CLI
+// rejects a null where it expects a value).
+func withoutNulls(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return string(b)
+	}
+	for k, x := range m {
+		if x == nil {
+			delete(m, k)
+		}
+	}
+	b, _ = json.Marshal(m)
+	return string(b)
 }
 
 func flagBool(name string, v bool) string {

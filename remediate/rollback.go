@@ -54,6 +54,19 @@ func (a *Applier) Rollback(ctx context.Context) error {
 			return err
 		}
 	}
+	for i, cp := range plan.Configs {
+		if !cp.Consent {
+			continue
+		}
+		if r.configPastDelete(i) {
+			keptRegions[cp.Region] = true
+			a.logf("%s/config/%s: kept: the old config is already deleted, so its copy %s stays", cp.Region, cp.Old.ID, cp.NewID)
+			continue
+		}
+		if err := r.rollbackConfig(ctx, i, cp); err != nil {
+			return err
+		}
+	}
 	for _, k := range plan.Keys {
 		if keptRegions[k.Region] {
 			a.logf("%s: key kept: a kept replacement uses it", k.Region)
@@ -193,4 +206,74 @@ func (r *run) rollbackKey(ctx context.Context, k KeyPlan) error {
 
 func invalidKMSState(err error) bool {
 	return strings.Contains(err.Error(), "KMSInvalidStateException")
+}
+
+func (r *run) configPastDelete(i int) bool {
+	for _, s := range r.plan.Steps {
+		if s.Config == i && (s.Kind == StepDeleteConfig || s.Kind == StepRenameConfig) && r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// rollbackConfig points a modified config back at its old key, or deletes
+// the copy of a started config and restarts the original's replication.
+func (r *run) rollbackConfig(ctx context.Context, i int, cp ConfigPlan) error {
+	if !r.configBegun(i) {
+		return nil
+	}
+	c, err := r.client(cp.Region)
+	if err != nil {
+		return err
+	}
+	if cp.Action == ConfigModify {
+		now, err := describeConfig(ctx, c.DMS, cp.Old.ARN)
+		if err != nil || now == nil || now.KeyARN == cp.Old.KeyARN {
+			return err
+		}
+		if _, err := c.DMS.ModifyReplicationConfig(ctx, &dms.ModifyReplicationConfigInput{
+			ReplicationConfigArn: aws.String(cp.Old.ARN), ComputeConfig: computeConfig(now.Compute, cp.Old.KeyARN),
+		}); err != nil {
+			return fmt.Errorf("rollback: point serverless config %s back at %s: %w", cp.Old.ID, cp.Old.KeyARN, err)
+		}
+		return r.a.Journal.Append(Record{Type: RecordRollback, Key: "reverted-config-key", Value: cp.Old.ARN})
+	}
+	arn := r.progress.Notes[noteNewConfig(cp)]
+	if arn == "" {
+		rc, err := oneConfig(ctx, c.DMS, "replication-config-id", cp.NewID)
+		if err != nil {
+			return err
+		}
+		if rc != nil {
+			if ours, err := r.dmsTaggedWithPlan(ctx, c, aws.ToString(rc.ReplicationConfigArn)); err != nil {
+				return err
+			} else if ours {
+				arn = aws.ToString(rc.ReplicationConfigArn)
+			}
+		}
+	}
+	if arn != "" {
+		if _, err := c.DMS.DeleteReplicationConfig(ctx, &dms.DeleteReplicationConfigInput{ReplicationConfigArn: aws.String(arn)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("rollback: delete serverless config %s: %w", cp.NewID, err)
+		}
+		if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "deleted-config", Value: arn}); err != nil {
+			return err
+		}
+	}
+	if r.progress.Notes[noteConfigWasRunning(cp)] == "true" {
+		rep, err := replicationOf(ctx, c.DMS, cp.Old.ARN)
+		if err != nil {
+			return err
+		}
+		if rep != nil && aws.ToString(rep.Status) == "stopped" {
+			if _, err := c.DMS.StartReplication(ctx, &dms.StartReplicationInput{
+				ReplicationConfigArn: aws.String(cp.Old.ARN), StartReplicationType: aws.String("resume-processing"),
+			}); err != nil {
+				return fmt.Errorf("rollback: restart the replication of %s: %w", cp.Old.ID, err)
+			}
+			return r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-replication", Value: cp.Old.ARN})
+		}
+	}
+	return nil
 }

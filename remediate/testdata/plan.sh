@@ -117,4 +117,23 @@ aws dms wait replication-instance-deleted --region us-east-1 --filters Name=repl
 aws dms modify-replication-instance --region us-east-1 --replication-instance-arn "$NEW_us_east_1_orders" --replication-instance-identifier orders --apply-immediately >/dev/null
 aws dms wait replication-instance-available --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders"
 
+# serverless config fresh (arn:aws:dms:us-east-1:111122223333:replication-config:FRESH)
+CC_us_east_1_fresh='{"KmsKeyId":"__CMKGUARD_KEY__","MaxCapacityUnits":4,"MultiAZ":false}'
+aws dms modify-replication-config --region us-east-1 --replication-config-arn arn:aws:dms:us-east-1:111122223333:replication-config:FRESH --compute-config "${CC_us_east_1_fresh/__CMKGUARD_KEY__/$KEY_us_east_1}" >/dev/null
+
+# serverless config started (arn:aws:dms:us-east-1:111122223333:replication-config:STARTED)
+CC_us_east_1_started='{"KmsKeyId":"__CMKGUARD_KEY__","MaxCapacityUnits":8,"MinCapacityUnits":2,"MultiAZ":false,"ReplicationSubnetGroupId":"default-vpc","VpcSecurityGroupIds":["sg-0a1"]}'
+if [ "$(aws dms describe-replications --region us-east-1 --filters Name=replication-config-arn,Values=arn:aws:dms:us-east-1:111122223333:replication-config:STARTED --query 'Replications[0].Status' --output text)" = running ]; then
+  aws dms stop-replication --region us-east-1 --replication-config-arn arn:aws:dms:us-east-1:111122223333:replication-config:STARTED >/dev/null
+  until [ "$(aws dms describe-replications --region us-east-1 --filters Name=replication-config-arn,Values=arn:aws:dms:us-east-1:111122223333:replication-config:STARTED --query 'Replications[0].Status' --output text)" = stopped ]; do sleep 15; done
+fi
+NEWCFG_us_east_1_started=$(aws dms create-replication-config --region us-east-1 --replication-config-identifier started-cmk \
+    --source-endpoint-arn arn:aws:dms:us-east-1:111122223333:endpoint:SRC --target-endpoint-arn arn:aws:dms:us-east-1:111122223333:endpoint:TGT --replication-type full-load-and-cdc \
+    --table-mappings '{"rules":[]}' \
+    --compute-config "${CC_us_east_1_started/__CMKGUARD_KEY__/$KEY_us_east_1}" --tags '[{"Key":"app","Value":"cdc"},{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
+    --query ReplicationConfig.ReplicationConfigArn --output text)
+aws dms delete-replication-config --region us-east-1 --replication-config-arn arn:aws:dms:us-east-1:111122223333:replication-config:STARTED >/dev/null
+aws dms modify-replication-config --region us-east-1 --replication-config-arn "$NEWCFG_us_east_1_started" --replication-config-identifier started >/dev/null
+echo 'serverless config started was re-created and is NOT started: start it when ready' >&2
+
 echo 'remediation complete'

@@ -60,8 +60,11 @@ type Options struct {
 	EngineVersion    string
 	DeleteOld        bool
 	KeepIdentifier   bool
-	Out              string
-	Format           string
+	// RecreateStartedConfigs consents to re-creating DMS Serverless configs
+	// that have started (they cannot be modified).
+	RecreateStartedConfigs bool
+	Out                    string
+	Format                 string
 
 	// Execution.
 	Apply        string
@@ -122,6 +125,7 @@ prints the plan. Planning makes no change to the account.
 	fl.StringVar(&opts.EngineVersion, "engine-version", "", "Engine version of the replacements (default: the old instance's; never older)")
 	fl.BoolVar(&opts.DeleteOld, "delete-old", false, "Delete each old instance once its tasks have moved")
 	fl.BoolVar(&opts.KeepIdentifier, "keep-identifier", false, "Rename each replacement to the old identifier once the old instance is gone (needs --delete-old)")
+	fl.BoolVar(&opts.RecreateStartedConfigs, "recreate-started-configs", false, "Re-create DMS Serverless configs that have started (their replication must then be restarted by you)")
 	fl.StringVar(&opts.Out, "out", "", "Also write the plan as JSON to this file (the input of --apply)")
 	fl.StringVar(&opts.Format, "format", "text", "Plan output on stdout: text, json or shell (AWS CLI commands)")
 	fl.StringVar(&opts.Apply, "apply", "", "Execute this saved plan")
@@ -189,7 +193,7 @@ func planRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	targets, source, notes, err := findTargets(ctx, cfg, opts)
+	targets, configTargets, source, notes, err := findTargets(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -213,6 +217,9 @@ func planRun(ctx context.Context, opts *Options) error {
 		DeleteOld:      opts.DeleteOld,
 		KeepIdentifier: opts.KeepIdentifier,
 		Notes:          notes,
+
+		ConfigTargets:          configTargets,
+		RecreateStartedConfigs: opts.RecreateStartedConfigs,
 	}
 	readers := func(region string) (remediate.ReadClients, error) {
 		c := writeClients(cfg)(region)
@@ -243,36 +250,35 @@ func planRun(ctx context.Context, opts *Options) error {
 
 // findTargets reads the FAIL findings of CMKG-DMS-001 from a report, or runs
 // a live audit.
-func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediate.Target, remediate.Source, []string, error) {
+func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediate.Target, []remediate.Target, remediate.Source, []string, error) {
 	if opts.FromReport != "" {
 		b, err := os.ReadFile(opts.FromReport)
 		if err != nil {
-			return nil, remediate.Source{}, nil, fmt.Errorf("read report: %w", err)
+			return nil, nil, remediate.Source{}, nil, fmt.Errorf("read report: %w", err)
 		}
 		var rep finding.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
-			return nil, remediate.Source{}, nil, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
+			return nil, nil, remediate.Source{}, nil, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
 		}
 		if rep.SchemaVersion == "" || !strings.HasPrefix(rep.SchemaVersion, "1.") {
-			return nil, remediate.Source{}, nil, fmt.Errorf("%s: report schema version %q is not supported (want 1.x)", opts.FromReport, rep.SchemaVersion)
+			return nil, nil, remediate.Source{}, nil, fmt.Errorf("%s: report schema version %q is not supported (want 1.x)", opts.FromReport, rep.SchemaVersion)
 		}
-		targets := remediate.TargetsFromFindings(rep.Findings)
-		if len(opts.Regions) > 0 {
-			targets = slices.DeleteFunc(targets, func(t remediate.Target) bool { return !slices.Contains(opts.Regions, t.Region) })
-		}
+		targets := inRegions(remediate.TargetsFromFindings(rep.Findings), opts.Regions)
+		configs := inRegions(remediate.ConfigTargetsFromFindings(rep.Findings), opts.Regions)
 		sum := sha256.Sum256(b)
-		return targets, remediate.Source{
+		return targets, configs, remediate.Source{
 			Kind: "report", File: opts.FromReport, SHA256: "sha256:" + hex.EncodeToString(sum[:]),
-			GeneratedAt: rep.GeneratedAt, Findings: len(targets),
+			GeneratedAt: rep.GeneratedAt, Findings: len(targets) + len(configs),
 		}, remediate.UndecidedNotes(rep.Findings), nil
 	}
 	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
 	if err != nil {
-		return nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
+		return nil, nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
 	}
 	findings := rule.Evaluate(&st, rule.Options{})
 	targets := remediate.TargetsFromFindings(findings)
-	return targets, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets)}, remediate.UndecidedNotes(findings), nil
+	configs := remediate.ConfigTargetsFromFindings(findings)
+	return targets, configs, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets) + len(configs)}, remediate.UndecidedNotes(findings), nil
 }
 
 func applyRun(ctx context.Context, opts *Options) error {
@@ -427,6 +433,13 @@ func newPlanID() (string, error) {
 		return "", fmt.Errorf("plan id: %w", err)
 	}
 	return "rp-" + hex.EncodeToString(b), nil
+}
+
+func inRegions(ts []remediate.Target, regions []string) []remediate.Target {
+	if len(regions) == 0 {
+		return ts
+	}
+	return slices.DeleteFunc(ts, func(t remediate.Target) bool { return !slices.Contains(regions, t.Region) })
 }
 
 func firstOr(s []string, def string) string {
