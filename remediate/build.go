@@ -343,7 +343,7 @@ func checkExistingKey(k KeyFacts, region string) error {
 	case k.Problem != "":
 		return fmt.Errorf("%s: key %s: %s", region, k.Ref, k.Problem)
 	case k.Region != region:
-		return fmt.Errorf("%s: key %s is in region %s; DMS needs a key in the instance's own region", region, k.Ref, k.Region)
+		return fmt.Errorf("%s: key %s is in region %s; DMS needs a key in the instance's own region (use an alias that exists in every region, or plan one region at a time with --region)", region, k.Ref, k.Region)
 	case k.Manager != "CUSTOMER":
 		return fmt.Errorf("%s: key %s is managed by %s; remediation needs a customer-managed key", region, k.Ref, k.Manager)
 	case k.State != "Enabled":

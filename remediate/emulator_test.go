@@ -80,14 +80,14 @@ type env struct {
 	cfg aws.Config
 }
 
-func newEnv(t *testing.T, e awsemu.Estate) *env {
+func newEnv(t testing.TB, e awsemu.Estate) *env {
 	t.Helper()
 	return newEnvWithDelay(t, e, 0)
 }
 
 // newEnvWithDelay makes every status change (creating → available, moving
 // → stopped, …) take delay, so that waits really wait.
-func newEnvWithDelay(t *testing.T, e awsemu.Estate, delay time.Duration) *env {
+func newEnvWithDelay(t testing.TB, e awsemu.Estate, delay time.Duration) *env {
 	t.Helper()
 	srv := awsemu.New(awsemu.Options{DefaultAccount: account, Delay: delay})
 	if err := srv.LoadEstate(&e); err != nil {
@@ -130,7 +130,7 @@ func (e *env) writers(region string) (remediate.WriteClients, error) {
 }
 
 // audit runs the real live audit and returns its findings.
-func (e *env) audit(t *testing.T) []finding.Finding {
+func (e *env) audit(t testing.TB) []finding.Finding {
 	t.Helper()
 	st, _, err := awslive.ScanAccount(context.Background(), e.cfg, awslive.Options{Regions: []string{east, west}})
 	if err != nil {
@@ -155,7 +155,7 @@ func baseRequest(targets []remediate.Target) remediate.Request {
 }
 
 // plan audits, describes and plans; edit adjusts the request.
-func (e *env) plan(t *testing.T, edit func(*remediate.Request)) (*remediate.Plan, error) {
+func (e *env) plan(t testing.TB, edit func(*remediate.Request)) (*remediate.Plan, error) {
 	t.Helper()
 	req := baseRequest(remediate.TargetsFromFindings(e.audit(t)))
 	if edit != nil {

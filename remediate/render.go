@@ -73,7 +73,11 @@ func writeReplacement(b *strings.Builder, r Replacement) {
 		fmt.Fprintf(b, " (was %s)", o.EngineVersion)
 	}
 	fmt.Fprintln(b)
-	fmt.Fprintf(b, "      subnet group %s, security groups %s, AZ %s, multi-AZ %s\n", orDash(n.SubnetGroupID), orDash(strings.Join(n.VPCSecurityGroupIDs, " ")), orDash(n.AvailabilityZone), yesNo(n.MultiAZ))
+	az := orDash(n.AvailabilityZone)
+	if n.MultiAZ {
+		az = "chosen by DMS (Multi-AZ)"
+	}
+	fmt.Fprintf(b, "      subnet group %s, security groups %s, AZ %s, multi-AZ %s\n", orDash(n.SubnetGroupID), orDash(strings.Join(n.VPCSecurityGroupIDs, " ")), az, yesNo(n.MultiAZ))
 	fmt.Fprintf(b, "      publicly accessible %s, auto minor upgrade %s, maintenance %s, network %s\n", yesNo(n.PubliclyAccessible), yesNo(n.AutoMinorVersionUpgrade), orDash(n.PreferredMaintenanceWindow), orDash(n.NetworkType))
 	if len(n.Tags) > 0 {
 		fmt.Fprintf(b, "      tags %s\n", formatTags(n.Tags))
