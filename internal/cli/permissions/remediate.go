@@ -31,6 +31,8 @@ Planning (read-only, also all that --plan-only prints):
   kms:ListAliases               the live audit (not needed with --from-report)
   dms:DescribeReplicationTasks  the tasks on each instance
   dms:ListTagsForResource       each instance's tags, copied to its replacement
+  dms:DescribeReplicationConfigs,
+  dms:DescribeReplications      serverless configs and whether they have started
 
 Applying (--apply, --resume):
   dms:CreateReplicationInstance, dms:AddTagsToResource   the replacement, with the old tags
@@ -38,6 +40,8 @@ Applying (--apply, --resume):
   dms:StartReplicationTask      move each task, restart it with resume-processing
   dms:DeleteReplicationInstance the old instance (--delete-old)
   dms:ModifyReplicationInstance the rename (--keep-identifier)
+  dms:ModifyReplicationConfig, dms:CreateReplicationConfig, dms:DeleteReplicationConfig,
+  dms:StopReplication           serverless configs (dms:StartReplication: rollback only)
   kms:CreateKey, kms:TagResource, kms:CreateAlias, kms:ListKeys,
   kms:ListResourceTags          --create-key: create the key, tagged with the plan
                                 id so that a resumed run finds it instead of
@@ -77,7 +81,7 @@ func RemediatePolicy(planOnly bool) []ConditionalStatement {
 		{Statement: Statement{Sid: "CmkguardRemediatePlanAudit", Effect: "Allow", Resource: "*", Action: []string{
 			"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases"}}},
 		{Statement: Statement{Sid: "CmkguardRemediatePlanDescribe", Effect: "Allow", Resource: "*", Action: []string{
-			"dms:DescribeReplicationTasks", "dms:ListTagsForResource"}}},
+			"dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications"}}},
 	}
 	if planOnly {
 		return st
@@ -87,6 +91,8 @@ func RemediatePolicy(planOnly bool) []ConditionalStatement {
 			"dms:CreateReplicationInstance", "dms:AddTagsToResource", "dms:DeleteReplicationInstance", "dms:ModifyReplicationInstance"}}},
 		ConditionalStatement{Statement: Statement{Sid: "CmkguardRemediateMoveTasks", Effect: "Allow", Resource: "*", Action: []string{
 			"dms:StopReplicationTask", "dms:MoveReplicationTask", "dms:StartReplicationTask"}}},
+		ConditionalStatement{Statement: Statement{Sid: "CmkguardRemediateServerlessConfigs", Effect: "Allow", Resource: "*", Action: []string{
+			"dms:ModifyReplicationConfig", "dms:CreateReplicationConfig", "dms:DeleteReplicationConfig", "dms:StopReplication", "dms:StartReplication"}}},
 		ConditionalStatement{Statement: Statement{Sid: "CmkguardRemediateCreateKey", Effect: "Allow", Resource: "*", Action: []string{
 			"kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:ListKeys", "kms:ListResourceTags"}}},
 		ConditionalStatement{

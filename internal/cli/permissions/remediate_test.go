@@ -13,7 +13,7 @@ import (
 
 func TestPermissionsRemediatePrintsThePolicyRemediateNeeds(t *testing.T) {
 	t.Parallel()
-	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "dms:DescribeReplicationTasks", "dms:ListTagsForResource"}
+	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications"}
 	tests := []struct {
 		name string
 		args []string
@@ -23,6 +23,7 @@ func TestPermissionsRemediatePrintsThePolicyRemediateNeeds(t *testing.T) {
 		{"the full policy covers apply and rollback", []string{"remediate"}, append(append([]string{}, planActions...),
 			"dms:CreateReplicationInstance", "dms:AddTagsToResource", "dms:DeleteReplicationInstance", "dms:ModifyReplicationInstance",
 			"dms:StopReplicationTask", "dms:MoveReplicationTask", "dms:StartReplicationTask",
+			"dms:ModifyReplicationConfig", "dms:CreateReplicationConfig", "dms:DeleteReplicationConfig", "dms:StopReplication", "dms:StartReplication",
 			"kms:CreateKey", "kms:TagResource", "kms:CreateAlias", "kms:ListKeys", "kms:ListResourceTags",
 			"kms:CreateGrant", "kms:DeleteAlias", "kms:ScheduleKeyDeletion")},
 	}
