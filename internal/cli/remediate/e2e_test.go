@@ -19,6 +19,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	"github.com/cmkguard/cmkguard/internal/estatefile"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 	"github.com/cmkguard/cmkguard/remediate"
@@ -309,5 +310,37 @@ func TestAWSCLIEndToEnd(t *testing.T) {
 	}
 	if len(policy.Statement) != 3 {
 		t.Errorf("key policy has %d statements, want root, use through DMS and grants: %+v", len(policy.Statement), policy)
+	}
+}
+
+// TestPermissionsRemediateCoversEveryCallOfAPlanAndApply checks the policy
+// printed by `permissions remediate` against what a live plan and an apply
+// really call.
+func TestPermissionsRemediateCoversEveryCallOfAPlanAndApply(t *testing.T) {
+	srv, url := emulator(t, smallEstate())
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if code, out, errOut := run(t, "remediate", "--endpoint-url", url, "--create-key", "alias/dms-cmk", "--delete-old", "--keep-identifier", "--out", planFile); code != exit.OK {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "remediate", "--apply", planFile, "--yes", "--poll-interval", "1ms", "--endpoint-url", url); code != exit.OK {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	allowed := map[string]bool{"sts:GetCallerIdentity": true} // needs no permission
+	for _, s := range permissions.RemediatePolicy(false) {
+		for _, a := range s.Action {
+			allowed[a] = true
+		}
+	}
+	called := map[string]bool{}
+	for _, r := range srv.Requests() {
+		called[r.Action()] = true
+	}
+	if len(called) < 10 {
+		t.Fatalf("only %d distinct actions were called: the test proves little", len(called))
+	}
+	for a := range called {
+		if !allowed[a] {
+			t.Errorf("%s was called but `permissions remediate` does not grant it", a)
+		}
 	}
 }
