@@ -263,7 +263,11 @@ func (t *Table) passing(w io.Writer, r *finding.Report) {
 		if f.Status != finding.StatusPass {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.paint(statusColor(f.Status), "PASS"), f.RuleID, resourceLabel(f), f.Region, f.Account, cmp.Or(string(f.ProtectionLevel), string(f.Evidence)))
+		detail := cmp.Or(string(f.ProtectionLevel), string(f.Evidence))
+		if f.KeyAccount != "" && f.KeyAccount != f.Account {
+			detail += ", key in " + f.KeyAccount
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.paint(statusColor(f.Status), "PASS"), f.RuleID, resourceLabel(f), f.Region, f.Account, detail)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)

@@ -168,3 +168,19 @@ func TestParseOutputs(t *testing.T) {
 		})
 	}
 }
+
+func TestTableNamesTheOwnerOfACrossAccountKey(t *testing.T) {
+	t.Parallel()
+	r := fixtureEmpty()
+	f := fixturePass("111111111111", "us-east-1", "shared-key", "customer-managed")
+	f.KeyAccount = "999999999999"
+	r.Findings = []finding.Finding{f}
+	r.Summary = finding.Summarize(r.Findings)
+	var buf bytes.Buffer
+	if err := (&Table{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "customer-managed, key in 999999999999") {
+		t.Errorf("table does not name the key's account:\n%s", buf.String())
+	}
+}
