@@ -68,6 +68,9 @@ type htmlPage struct {
 	StatusChips                                       []htmlChip
 	Severities, AccountOptions, RegionOptions         []string
 	Findings                                          []finding.Finding
+	// Order lists indexes into Findings, worst first (status, then
+	// severity, then report order): the browser gets rows already sorted.
+	Order []int32
 	Coverage                                          []finding.Region
 	Rules                                             []finding.Rule
 
@@ -112,11 +115,12 @@ type htmlRow struct {
 	KeySummary          string
 }
 
-func newHTMLRow(i int, f finding.Finding) htmlRow {
+func newHTMLRow(p *htmlPage, i int32) htmlRow {
+	f := &p.Findings[i]
 	return htmlRow{
-		Index: i, F: &f,
+		Index: int(i), F: f,
 		StatusRank: htmlStatusRank(f.Status), SevRank: f.Severity.Rank(),
-		Label: resourceLabel(&f), Identity: resourceIdentity(&f), KeySummary: htmlKeySummary(&f),
+		Label: resourceLabel(f), Identity: resourceIdentity(f), KeySummary: htmlKeySummary(f),
 	}
 }
 
@@ -189,6 +193,7 @@ func newHTMLPage(r *finding.Report) *htmlPage {
 			p.CriticalFail++
 		}
 	}
+	p.Order = worstFirst(r.Findings)
 	p.Charts = []htmlChart{htmlChartOf("Verdicts by region", byRegion), htmlChartOf("Verdicts by account", byAccount)}
 	p.RegionOptions = sortedKeys(byRegion)
 	p.AccountOptions = sortedKeys(byAccount)
@@ -210,6 +215,23 @@ func newHTMLPage(r *finding.Report) *htmlPage {
 		p.PassRate = strconv.Itoa(p.Summary.Pass*100/decided) + "%"
 	}
 	return p
+}
+
+// worstFirst returns the indexes of findings ordered failing, unknown,
+// suppressed, passing; then by severity, highest first; then as reported.
+func worstFirst(findings []finding.Finding) []int32 {
+	order := make([]int32, len(findings))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		fa, fb := &findings[a], &findings[b]
+		if d := htmlStatusRank(fb.Status) - htmlStatusRank(fa.Status); d != 0 {
+			return d
+		}
+		return fb.Severity.Rank() - fa.Severity.Rank()
+	})
+	return order
 }
 
 func countInto(m map[string]map[finding.Status]int, key string, s finding.Status) {

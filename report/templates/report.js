@@ -81,12 +81,5 @@
     });
   });
 
-  // Worst first: failing, unknown, suppressed, passing; then by severity.
-  rows.sort(function (a, b) {
-    return (b.dataset.statusRank - a.dataset.statusRank) || (b.dataset.sevRank - a.dataset.sevRank) || byOrder(a, b);
-  });
-  place();
-  var statusHeader = document.querySelector('th[data-key="statusRank"]');
-  if (statusHeader) { statusHeader.setAttribute("aria-sort", "descending"); }
   apply();
 })();
