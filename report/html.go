@@ -70,9 +70,9 @@ type htmlPage struct {
 	Findings                                          []finding.Finding
 	// Order lists indexes into Findings, worst first (status, then
 	// severity, then report order): the browser gets rows already sorted.
-	Order []int32
-	Coverage                                          []finding.Region
-	Rules                                             []finding.Rule
+	Order    []int32
+	Coverage []finding.Region
+	Rules    []finding.Rule
 
 	ChartWidth, ChartLabelWidth, ChartBarWidth int
 	CSP                                        string
