@@ -172,7 +172,7 @@ func WriteShell(w io.Writer, p *Plan) error {
 	fmt.Fprintf(b, "#!/usr/bin/env bash\n# cmkguard remediation plan %s for account %s (%s)\n", p.ID, p.Account, strings.Join(p.Regions, ", "))
 	fmt.Fprintf(b, "# Generated from %s. Review before running.\nset -euo pipefail\n\n", describeSource(p.Source))
 	b.WriteString(shellPreamble)
-	fmt.Fprintf(b, "[ \"$(aws sts get-caller-identity --query Account --output text)\" = %s ] || { echo 'wrong account: this plan is for %s' >&2; exit 1; }\n", p.Account, p.Account)
+	fmt.Fprintf(b, "[ \"$(aws sts get-caller-identity --region %s --query Account --output text)\" = %s ] || { echo 'wrong account: this plan is for %s' >&2; exit 1; }\n", firstOrDefault(p.Regions, "us-east-1"), p.Account, p.Account)
 	for _, region := range p.Regions {
 		k, _ := p.KeyFor(region)
 		keyVar := "KEY_" + shellVar(region)
@@ -389,4 +389,11 @@ func shellVar(s string) string {
 
 func isRunning(status string) bool {
 	return status == "running" || status == "starting"
+}
+
+func firstOrDefault(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
 }

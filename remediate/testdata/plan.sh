@@ -18,7 +18,7 @@ wait_task() {
     sleep 15
   done
 }
-[ "$(aws sts get-caller-identity --query Account --output text)" = 111122223333 ] || { echo 'wrong account: this plan is for 111122223333' >&2; exit 1; }
+[ "$(aws sts get-caller-identity --region eu-west-1 --query Account --output text)" = 111122223333 ] || { echo 'wrong account: this plan is for 111122223333' >&2; exit 1; }
 
 # ---- eu-west-1 ----
 # key: look the alias up first, so that a re-run never creates a second key

@@ -344,3 +344,44 @@ func TestPermissionsRemediateCoversEveryCallOfAPlanAndApply(t *testing.T) {
 		}
 	}
 }
+
+// TestShellPlanRunsWithTheAWSCLI runs the `--format shell` script with the
+// AWS CLI against the emulator, then audits: the script must be exact and
+// complete.
+func TestShellPlanRunsWithTheAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CMKGUARD_REQUIRE_AWSCLI") == "1" {
+			t.Fatal("the aws CLI is required (CMKGUARD_REQUIRE_AWSCLI=1) but not found")
+		}
+		t.Skip("aws CLI not installed (set CMKGUARD_REQUIRE_AWSCLI=1 to require it)")
+	}
+	srv, url := emulator(t, smallEstate())
+	script := filepath.Join(t.TempDir(), "fix.sh")
+	code, out, errOut := run(t, "remediate", "--endpoint-url", url, "--region", "us-east-1", "--create-key", "alias/dms-cmk",
+		"--delete-old", "--keep-identifier", "--format", "shell")
+	if code != exit.OK {
+		t.Fatalf("plan: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(script, []byte(out), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetLog()
+	cmd := exec.Command("bash", script)
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+url, "AWS_DEFAULT_REGION=us-east-1")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the script failed: %v\n%s", err, b)
+	}
+	var moves int
+	for _, r := range srv.MutatingRequests() {
+		if r.Action() == "dms:MoveReplicationTask" && r.OK() {
+			moves++
+		}
+	}
+	if moves != 3 {
+		t.Errorf("the script moved %d task(s), want 3", moves)
+	}
+	code, out, errOut = run(t, "audit", "--endpoint-url", url, "--region", "us-east-1", "--format", "json")
+	if code != exit.OK {
+		t.Fatalf("audit after the script: exit %d\n%s%s", code, out, errOut)
+	}
+}
