@@ -1,0 +1,101 @@
+package audit_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cmkguard/cmkguard"
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/awsemu"
+	"github.com/cmkguard/cmkguard/internal/cli"
+	"github.com/cmkguard/cmkguard/internal/cli/exit"
+	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/estatefile"
+	"github.com/cmkguard/cmkguard/internal/iostreams"
+)
+
+// TestAuditCommandAgainstTheEmulator runs `cmkguard audit` as a user would,
+// through cli.Main, the standard AWS configuration (environment variables
+// only) and --endpoint-url, against the emulator serving the demo estate.
+func TestAuditCommandAgainstTheEmulator(t *testing.T) {
+	est, err := estatefile.Parse(cmkguard.DemoEstateYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsemu.New(awsemu.Options{DefaultAccount: est.DefaultAccount})
+	if err := srv.LoadEstate(est); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", home+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", home+"/credentials")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDCMKGUARDE2E")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		ios, _, out, errOut := iostreams.Test()
+		f := &factory.Factory{IOStreams: ios, Now: func() time.Time { return time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) }, Version: "e2e"}
+		code := cli.Main(context.Background(), f, append([]string{"audit", "--endpoint-url", ts.URL}, args...))
+		return code, out.String(), errOut.String()
+	}
+
+	t.Run("the demo estate's findings exit 3 and the JSON report holds them", func(t *testing.T) {
+		code, out, errOut := run("--format", "json", "--stats")
+		if code != exit.Findings {
+			t.Fatalf("exit %d, want 3\nstderr:\n%s", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("stdout is not the JSON report: %v", err)
+		}
+		if rep.Summary.Fail == 0 || rep.Summary.Unknown == 0 || rep.Summary.Pass == 0 {
+			t.Errorf("summary %+v: the demo estate has FAIL, UNKNOWN and PASS findings", rep.Summary)
+		}
+		for _, want := range []string{"API calls", "ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("--stats output has no %q:\n%s", want, errOut)
+			}
+		}
+	})
+
+	t.Run("fail-on none exits 0", func(t *testing.T) {
+		if code, _, errOut := run("--fail-on", "none"); code != exit.OK {
+			t.Errorf("exit %d, want 0\n%s", code, errOut)
+		}
+	})
+
+	t.Run("a region without DMS resources is clean and needs no region listing", func(t *testing.T) {
+		srv.ResetLog()
+		code, out, errOut := run("--region", "us-west-2")
+		if code != exit.OK {
+			t.Errorf("exit %d, want 0\n%s", code, errOut)
+		}
+		if !strings.Contains(out, "us-west-2") {
+			t.Errorf("table does not list us-west-2:\n%s", out)
+		}
+		for _, e := range srv.Requests() {
+			if e.Action() == "ec2:DescribeRegions" {
+				t.Errorf("DescribeRegions called although --region was given")
+			}
+		}
+	})
+
+	t.Run("an invalid ignore file exits 2", func(t *testing.T) {
+		code, _, errOut := run("--ignore-file", "/nonexistent/ignore.yaml")
+		if code != exit.Usage || !strings.Contains(errOut, "ignore.yaml") {
+			t.Errorf("exit %d, stderr %q; want 2 and the file named", code, errOut)
+		}
+	})
+}
