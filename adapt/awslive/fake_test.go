@@ -32,6 +32,8 @@ type fakeAWS struct {
 	failDMS         map[string]error // region → error
 	failIdentity    error
 	failRegions     error
+	// beforeDescribeKey, when set, runs first in every DescribeKey.
+	beforeDescribeKey func(ctx context.Context) error
 
 	mu    sync.Mutex
 	calls []string // "op region arg"
@@ -167,7 +169,12 @@ type fakeKMS struct {
 	region string
 }
 
-func (k fakeKMS) DescribeKey(_ context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+func (k fakeKMS) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
+	if k.f.beforeDescribeKey != nil {
+		if err := k.f.beforeDescribeKey(ctx); err != nil {
+			return nil, err
+		}
+	}
 	id := aws.ToString(in.KeyId)
 	k.f.record("kms:DescribeKey", k.region, id)
 	if strings.Contains(id, "alias/") {
