@@ -69,6 +69,7 @@ func mixedReport() *finding.Report {
 }
 
 func TestPublishThroughTheSDKToTheEmulator(t *testing.T) {
+	t.Parallel()
 	emu, url := startEmulator(t)
 	r := testReport(230, testAccount)
 	p := &Publisher{Client: emulatorClient(url), Account: testAccount, Region: "us-east-1",
@@ -104,6 +105,7 @@ func TestPublishThroughTheSDKToTheEmulator(t *testing.T) {
 }
 
 func TestPublishRidesOutThrottlingFromTheEmulator(t *testing.T) {
+	t.Parallel()
 	emu, url := startEmulator(t)
 	emu.SetFaults(awsemu.Faults{Throttle: map[string]float64{"securityhub:BatchImportFindings": 0.5}, Seed: 7})
 	p := &Publisher{Client: emulatorClient(url), Account: testAccount, Region: "us-east-1", MaxAttempts: 20,
@@ -121,6 +123,7 @@ func TestPublishRidesOutThrottlingFromTheEmulator(t *testing.T) {
 }
 
 func TestPublishSendsEveryFindingShapeTheEmulatorAccepts(t *testing.T) {
+	t.Parallel()
 	emu, url := startEmulator(t)
 	r := mixedReport()
 	res, err := (&Publisher{Client: emulatorClient(url), Account: testAccount, Region: "us-east-1"}).Publish(context.Background(), r)
@@ -173,6 +176,7 @@ func runAWSCLI(t *testing.T, cli, url, file string) (string, error) {
 // the real Security Hub service model: the CLI checks parameter names,
 // types and required members before it sends anything.
 func TestTheAWSCLIAcceptsTheASFFFile(t *testing.T) {
+	t.Parallel()
 	cli := awsCLI(t)
 	emu, url := startEmulator(t)
 	r := mixedReport()
@@ -201,6 +205,7 @@ func TestTheAWSCLIAcceptsTheASFFFile(t *testing.T) {
 }
 
 func TestTheAWSCLIRejectsAFindingTheModelDoesNotAllow(t *testing.T) {
+	t.Parallel()
 	// Guards the validation above: a field the model lacks must fail in the CLI.
 	cli := awsCLI(t)
 	emu, url := startEmulator(t)
@@ -223,6 +228,7 @@ func TestTheAWSCLIRejectsAFindingTheModelDoesNotAllow(t *testing.T) {
 }
 
 func TestNewFromConfigPublishesForTheCallingAccount(t *testing.T) {
+	t.Parallel()
 	emu, url := startEmulator(t)
 	cfg := aws.Config{
 		Region:       "us-east-1",

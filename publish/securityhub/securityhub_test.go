@@ -120,6 +120,7 @@ func idOf(i int) string {
 }
 
 func TestPublishSendsBatchesOfAtMostOneHundred(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		findings  int
@@ -135,6 +136,7 @@ func TestPublishSendsBatchesOfAtMostOneHundred(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			hub := &fakeHub{}
 			p := newTestPublisher(hub, nil)
 			p.BatchSize = tt.batchSize
@@ -153,6 +155,7 @@ func TestPublishSendsBatchesOfAtMostOneHundred(t *testing.T) {
 }
 
 func TestPublishRetriesAThrottledBatchWithBackoff(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{errs: []error{throttled, throttled, nil}}
 	var slept []time.Duration
 	res, err := newTestPublisher(hub, &slept).Publish(context.Background(), testReport(3, testAccount))
@@ -169,6 +172,7 @@ func TestPublishRetriesAThrottledBatchWithBackoff(t *testing.T) {
 }
 
 func TestPublishGivesUpAfterMaxAttemptsAndListsWhatWasNotSent(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{errs: []error{nil, throttled, throttled, throttled}}
 	p := newTestPublisher(hub, nil)
 	p.MaxAttempts = 3
@@ -195,6 +199,7 @@ func TestPublishGivesUpAfterMaxAttemptsAndListsWhatWasNotSent(t *testing.T) {
 }
 
 func TestPublishStopsAtAnErrorThatRetryingCannotFix(t *testing.T) {
+	t.Parallel()
 	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
 	hub := &fakeHub{errs: []error{denied}}
 	res, err := newTestPublisher(hub, nil).Publish(context.Background(), testReport(3, testAccount))
@@ -208,6 +213,7 @@ func TestPublishStopsAtAnErrorThatRetryingCannotFix(t *testing.T) {
 }
 
 func TestPublishReportsEachRejectedFinding(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{reject: map[string]string{idOf(1): "InvalidInput", idOf(3): "FindingSizeExceeded"}}
 	res, err := newTestPublisher(hub, nil).Publish(context.Background(), testReport(4, testAccount))
 	if err != nil {
@@ -229,6 +235,7 @@ func TestPublishReportsEachRejectedFinding(t *testing.T) {
 }
 
 func TestPublishSkipsOtherAccountsFindings(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{}
 	res, err := newTestPublisher(hub, nil).Publish(context.Background(), testReport(2, testAccount, otherTestAccount))
 	if err != nil {
@@ -243,6 +250,7 @@ func TestPublishSkipsOtherAccountsFindings(t *testing.T) {
 }
 
 func TestPublishStopsWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
 	hub := &fakeHub{errs: []error{throttled, throttled, throttled}}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := newTestPublisher(hub, nil)
@@ -254,6 +262,7 @@ func TestPublishStopsWhenTheContextEnds(t *testing.T) {
 }
 
 func TestPublishNeedsAClientAndARegion(t *testing.T) {
+	t.Parallel()
 	for _, p := range []*Publisher{{Region: "us-east-1"}, {Client: &fakeHub{}}} {
 		if _, err := p.Publish(context.Background(), testReport(1, testAccount)); err == nil {
 			t.Errorf("%+v: want an error", p)
@@ -264,6 +273,7 @@ func TestPublishNeedsAClientAndARegion(t *testing.T) {
 // TestTheSDKFindingCarriesEveryASFFField guards the JSON conversion: every
 // field report.ASFF sets reaches the SDK's AwsSecurityFinding.
 func TestTheSDKFindingCarriesEveryASFFField(t *testing.T) {
+	t.Parallel()
 	r := testReport(1, testAccount)
 	r.Findings[0].Suppression = &finding.Suppression{Reason: "accepted", Expires: "2027-01-01"}
 	r.Findings[0].Status = finding.StatusSuppressed
