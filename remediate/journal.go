@@ -58,6 +58,11 @@ type Journal struct {
 // overwrite an existing file: that journal belongs to a run to resume.
 func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if errors.Is(err, os.ErrExist) && unstarted(path) {
+		// A run killed while writing its very first record did nothing:
+		// nothing acts before the plan record is durable.
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("journal %s already exists: continue that run with --resume %s (or roll it back with --rollback %s)", path, path, path)
@@ -71,6 +76,22 @@ func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, err
 		return nil, err
 	}
 	return j, nil
+}
+
+// unstarted says whether an existing journal holds not even one complete
+// record (a run killed while writing its plan record).
+func unstarted(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && !bytes.Contains(b, []byte("\n"))
+}
+
+// Unstarted says whether the journal at path is missing or holds not even
+// its plan record: such a run did nothing, and --apply may start it afresh.
+func Unstarted(path string) bool {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return true
+	}
+	return unstarted(path)
 }
 
 // OpenJournal reopens a journal to continue it. A torn last line (a crash in

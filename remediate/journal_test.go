@@ -132,3 +132,30 @@ func TestOpenJournalRefusesATamperedPlan(t *testing.T) {
 		t.Fatalf("err = %v, want a digest mismatch", err)
 	}
 }
+
+func TestCreateJournalRestartsARunKilledBeforeItsPlanRecord(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "j")
+	if !Unstarted(path) {
+		t.Fatal("a missing journal is unstarted")
+	}
+	if err := os.WriteFile(path, []byte(`{"type":"plan","plan":{"ver`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !Unstarted(path) {
+		t.Fatal("a journal with a torn first line is unstarted")
+	}
+	j, err := CreateJournal(path, fixturePlan(t), fixedClock)
+	if err != nil {
+		t.Fatalf("CreateJournal over a torn first record: %v", err)
+	}
+	j.Close()
+	if Unstarted(path) {
+		t.Fatal("a journal with its plan record is started")
+	}
+	j2, err := OpenJournal(path, fixedClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j2.Close()
+}

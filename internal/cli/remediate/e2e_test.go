@@ -38,6 +38,7 @@ func emulator(t *testing.T, estate *awsemu.Estate) (*awsemu.Server, string) {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
+	t.Setenv("CMKGUARD_TEST_URL", ts.URL)
 	home := t.TempDir()
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "AKIATEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "",
