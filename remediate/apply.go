@@ -384,30 +384,30 @@ func compareInstance(rep Replacement, now DescribedInstance) []string {
 	if o.KeyARN != n.KeyARN {
 		add("KMS key", o.KeyARN, n.KeyARN)
 	}
-	os, ns := o.Settings, n.Settings // old and new settings
+	was, is := o.Settings, n.Settings
 	for _, f := range []struct {
 		name    string
 		was, is any
 	}{
-		{"class", os.Class, ns.Class},
-		{"allocated storage", os.AllocatedStorage, ns.AllocatedStorage},
-		{"engine version", os.EngineVersion, ns.EngineVersion},
-		{"security groups", strings.Join(os.VPCSecurityGroupIDs, ","), strings.Join(ns.VPCSecurityGroupIDs, ",")},
-		{"subnet group", os.SubnetGroupID, ns.SubnetGroupID},
-		{"availability zone", os.AvailabilityZone, ns.AvailabilityZone},
-		{"multi-AZ", os.MultiAZ, ns.MultiAZ},
-		{"public accessibility", os.PubliclyAccessible, ns.PubliclyAccessible},
-		{"auto minor version upgrade", os.AutoMinorVersionUpgrade, ns.AutoMinorVersionUpgrade},
-		{"maintenance window", os.PreferredMaintenanceWindow, ns.PreferredMaintenanceWindow},
-		{"network type", os.NetworkType, ns.NetworkType},
-		{"DNS name servers", os.DNSNameServers, ns.DNSNameServers},
-		{"tags", formatTags(os.Tags), formatTags(ns.Tags)},
+		{"class", was.Class, is.Class},
+		{"allocated storage", was.AllocatedStorage, is.AllocatedStorage},
+		{"engine version", was.EngineVersion, is.EngineVersion},
+		{"security groups", strings.Join(was.VPCSecurityGroupIDs, ","), strings.Join(is.VPCSecurityGroupIDs, ",")},
+		{"subnet group", was.SubnetGroupID, is.SubnetGroupID},
+		{"availability zone", was.AvailabilityZone, is.AvailabilityZone},
+		{"multi-AZ", was.MultiAZ, is.MultiAZ},
+		{"public accessibility", was.PubliclyAccessible, is.PubliclyAccessible},
+		{"auto minor version upgrade", was.AutoMinorVersionUpgrade, is.AutoMinorVersionUpgrade},
+		{"maintenance window", was.PreferredMaintenanceWindow, is.PreferredMaintenanceWindow},
+		{"network type", was.NetworkType, is.NetworkType},
+		{"DNS name servers", was.DNSNameServers, is.DNSNameServers},
+		{"tags", formatTags(was.Tags), formatTags(is.Tags)},
 	} {
 		if f.was != f.is {
 			add(f.name, f.was, f.is)
 		}
 	}
-	if fmt.Sprint(os.Kerberos) != fmt.Sprint(ns.Kerberos) {
+	if fmt.Sprint(was.Kerberos) != fmt.Sprint(is.Kerberos) {
 		add("Kerberos settings", "(as planned)", "(different)")
 	}
 	planned := map[string]bool{}

@@ -246,7 +246,7 @@ func (req Request) validate() error {
 			problems = append(problems, err.Error())
 		}
 	case req.Key.Existing != "":
-		if strings.HasPrefix(req.Key.Existing, "alias/aws/") {
+		if strings.HasPrefix(req.Key.Existing, "alias/aws/") || strings.Contains(req.Key.Existing, ":alias/aws/") {
 			problems = append(problems, fmt.Sprintf("--kms-key %s is an AWS-managed key; remediation needs a customer-managed key", req.Key.Existing))
 		}
 		if (len(req.Key.Admins) + len(req.Key.Users) + len(req.Key.ExternalAccounts)) > 0 {

@@ -197,6 +197,9 @@ func TestNewPlanRefusesBadInput(t *testing.T) {
 		{"no key chosen", func(r *Request, _ *Facts) { r.Key = KeyRequest{} }, "choose the key"},
 		{"both key choices", func(r *Request, _ *Facts) { r.Key.Existing = custKey1 }, "are exclusive"},
 		{"an AWS-managed alias as --kms-key", func(r *Request, _ *Facts) { r.Key = KeyRequest{Existing: "alias/aws/dms"} }, "is an AWS-managed key"},
+		{"an AWS-managed alias ARN as --kms-key", func(r *Request, _ *Facts) {
+			r.Key = KeyRequest{Existing: "arn:aws:kms:us-east-1:111122223333:alias/aws/dms"}
+		}, "is an AWS-managed key"},
 		{"an AWS-managed key ARN as --kms-key", existingKey(KeyFacts{Ref: awsKey1, ARN: awsKey1, Region: "us-east-1", Manager: "AWS", State: "Enabled"}), "is managed by AWS"},
 		{"a disabled key", existingKey(KeyFacts{Ref: custKey1, ARN: custKey1, Region: "us-east-1", Manager: "CUSTOMER", State: "Disabled"}), "is Disabled"},
 		{"a key in another region", existingKey(KeyFacts{Ref: custKey1, ARN: custKey1, Region: "us-east-1", Manager: "CUSTOMER", State: "Enabled"}), "eu-west-1: key " + custKey1 + " is in region us-east-1"},

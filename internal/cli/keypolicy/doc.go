@@ -1,0 +1,8 @@
+// Package keypolicy is the `cmkguard key-policy` command: it prints the
+// recommended key policy for a customer-managed KMS key that protects DMS
+// data, as built by the keypolicy package (the same builder `remediate
+// --create-key` uses).
+//
+// It may import keypolicy, the CLI plumbing packages and, to find the caller's
+// account when --account is not given, the AWS SDK's config and STS.
+package keypolicy
