@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -384,5 +385,48 @@ func TestShellPlanRunsWithTheAWSCLI(t *testing.T) {
 	code, out, errOut = run(t, "audit", "--endpoint-url", url, "--region", "us-east-1", "--format", "json")
 	if code != exit.OK {
 		t.Fatalf("audit after the script: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestRollbackThroughTheCommandLine makes an apply fail (the emulator denies
+// StopReplicationTask), then rolls it back from its journal.
+func TestRollbackThroughTheCommandLine(t *testing.T) {
+	srv, url := emulator(t, smallEstate())
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	journal := planFile + ".journal"
+	if code, out, errOut := run(t, "remediate", "--endpoint-url", url, "--region", "us-east-1", "--create-key", "alias/dms-cmk", "--out", planFile); code != exit.OK {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	srv.AddDeny(awsemu.DenyRule{Action: "dms:StopReplicationTask"})
+	code, _, errOut := run(t, "remediate", "--apply", planFile, "--yes", "--poll-interval", "1ms", "--endpoint-url", url)
+	if code != exit.Error || !strings.Contains(errOut, "step us-east-1/orders/task/orders-cdc/stop failed") || !strings.Contains(errOut, "--rollback "+journal) {
+		t.Fatalf("apply: exit %d, stderr:\n%s", code, errOut)
+	}
+	srv.ClearDeny()
+	if code, _, errOut := run(t, "remediate", "--rollback", journal, "--endpoint-url", url); code != exit.Usage || !strings.Contains(errOut, "pass --yes") {
+		t.Fatalf("rollback without --yes: exit %d, stderr:\n%s", code, errOut)
+	}
+	if code, _, errOut := run(t, "remediate", "--rollback", journal, "--yes", "--poll-interval", "1ms", "--endpoint-url", url); code != exit.OK {
+		t.Fatalf("rollback: exit %d, stderr:\n%s", code, errOut)
+	}
+	code, out, errOut := run(t, "audit", "--endpoint-url", url, "--region", "us-east-1", "--format", "json", "--fail-on", "none")
+	if code != exit.OK {
+		t.Fatalf("audit: exit %d\n%s", code, errOut)
+	}
+	var rep struct {
+		Findings []struct{ ResourceID, Status string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.ResourceID+" "+f.Status)
+	}
+	sort.Strings(got)
+	// Back to the start: orders alone, on aws/dms, FAIL for CMKG-DMS-001;
+	// no replacement left behind.
+	if diff := cmp.Diff([]string{"orders FAIL", "orders PASS"}, got); diff != "" {
+		t.Errorf("findings after rollback (-want +got):\n%s", diff)
 	}
 }
