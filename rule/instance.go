@@ -11,9 +11,41 @@ import (
 
 const instanceResourceType = "AWS::DMS::ReplicationInstance"
 
-// instanceFinding starts a finding for rule m on instance inst, with the
-// key facts every verdict shows.
-func instanceFinding(m finding.Rule, inst *state.ReplicationInstance) finding.Finding {
+// subject is a resource whose data a KMS key protects, as the key rules see
+// it: replication instances and serverless replication configs alike.
+type subject struct {
+	ARN, ID, Account, Region, Type string
+	Source                         state.Source
+	KeyRef                         string
+	Key                            state.Key
+	// Noun names the resource in reasons ("instance", "replication config").
+	Noun string
+	// NoKeyMeansDefault is true when a resource that names no key is, by
+	// AWS's documentation, encrypted with the default aws/dms key.
+	NoKeyMeansDefault bool
+	// Fix texts for each kind of FAIL.
+	FixAWSManaged, FixNoKey        string
+	FixUntrusted, FixLowProtection func(keyAccount string, min state.ProtectionLevel) string
+}
+
+func instanceSubject(inst *state.ReplicationInstance) *subject {
+	return &subject{
+		ARN: inst.ARN, ID: inst.ID, Account: inst.Account, Region: inst.Region, Type: instanceResourceType,
+		Source: inst.Source, KeyRef: inst.KeyRef, Key: inst.Key, Noun: "instance",
+		FixAWSManaged: fmt.Sprintf("Replace instance %s with one encrypted by a customer-managed key in %s and move its tasks (`cmkguard remediate`); the key cannot be changed in place.", inst.ID, inst.Region),
+		FixNoKey:      "Check the instance in the DMS console; if it was created without a key recorded, treat it as using the default aws/dms key and replace it.",
+		FixUntrusted: func(keyAccount string, _ state.ProtectionLevel) string {
+			return fmt.Sprintf("Replace instance %s with one encrypted by a key in this account or a trusted one, or add %s to --trusted-key-account if that account is yours.", inst.ID, keyAccount)
+		},
+		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
+			return fmt.Sprintf("Replace instance %s with one encrypted by a key of protection level %s or higher (`cmkguard remediate --kms-key ...`).", inst.ID, min)
+		},
+	}
+}
+
+// instanceFinding starts a finding for rule m on inst, with the key facts
+// every verdict shows.
+func instanceFinding(m finding.Rule, inst *subject) finding.Finding {
 	k := inst.Key
 	keyARN := k.ARN
 	if keyARN == "" {
@@ -30,7 +62,7 @@ func instanceFinding(m finding.Rule, inst *state.ReplicationInstance) finding.Fi
 		Severity:        m.Severity,
 		ResourceARN:     inst.ARN,
 		ResourceID:      inst.ID,
-		ResourceType:    instanceResourceType,
+		ResourceType:    inst.Type,
 		Region:          inst.Region,
 		Account:         inst.Account,
 		Source:          inst.Source,
@@ -45,11 +77,11 @@ func instanceFinding(m finding.Rule, inst *state.ReplicationInstance) finding.Fi
 
 // unknownKey fills f as UNKNOWN because the key behind inst could not be
 // resolved (or none was reported).
-func unknownKey(f finding.Finding, inst *state.ReplicationInstance) finding.Finding {
+func unknownKey(f finding.Finding, inst *subject) finding.Finding {
 	f.Status = finding.StatusUnknown
 	if inst.KeyRef == "" && inst.Key.ARN == "" {
-		f.Reason = "the instance reports no KMS key, so its encryption cannot be verified"
-		f.Remediation = "Check the instance in the DMS console; if it was created without a key recorded, treat it as using the default aws/dms key and replace it."
+		f.Reason = "the " + inst.Noun + " reports no KMS key, so its encryption cannot be verified"
+		f.Remediation = inst.FixNoKey
 		return f
 	}
 	reason := "the KMS key could not be read"
@@ -104,24 +136,32 @@ func (instanceCMK) Metadata() finding.Rule {
 
 func (r instanceCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 	m := r.Metadata()
-	out := regionFindings(s, m, "replication instance")
+	out := regionFindings(s, m, "DMS resource")
 	for i := range s.Instances {
-		out = append(out, r.evaluate(m, &s.Instances[i], opts))
+		out = append(out, evaluateCMK(m, instanceSubject(&s.Instances[i]), opts))
 	}
 	return out
 }
 
-func (instanceCMK) evaluate(m finding.Rule, inst *state.ReplicationInstance, opts Options) finding.Finding {
+// evaluateCMK decides whether the key behind inst is customer-managed (and
+// trusted, and strong enough for opts).
+func evaluateCMK(m finding.Rule, inst *subject, opts Options) finding.Finding {
 	f := instanceFinding(m, inst)
 	k := inst.Key
+	if inst.NoKeyMeansDefault && inst.KeyRef == "" && k.ARN == "" {
+		f.Status = finding.StatusFail
+		f.Reason = "the " + inst.Noun + " names no KMS key, so DMS encrypts it with the default AWS-managed aws/dms key"
+		f.Remediation = inst.FixAWSManaged
+		return f
+	}
 	if !k.Resolved || k.Manager == state.KeyManagerUnknown {
 		return unknownKey(f, inst)
 	}
 	by := " (evidence: " + evidenceText(k) + ")"
 	if k.Manager == state.KeyManagerAWS {
 		f.Status = finding.StatusFail
-		f.Reason = "the instance is encrypted with an AWS-managed key (the default aws/dms key), which the customer cannot control, restrict or disable" + by
-		f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a customer-managed key in %s and move its tasks (`cmkguard remediate`); the key cannot be changed in place.", inst.ID, inst.Region)
+		f.Reason = "the " + inst.Noun + " is encrypted with an AWS-managed key (the default aws/dms key), which the customer cannot control, restrict or disable" + by
+		f.Remediation = inst.FixAWSManaged
 		return f
 	}
 	if k.Manager != state.KeyManagerCustomer {
@@ -135,8 +175,8 @@ func (instanceCMK) evaluate(m finding.Rule, inst *state.ReplicationInstance, opt
 		owner = fmt.Sprintf(" owned by another account (%s)", k.Account)
 		if len(opts.TrustedKeyAccounts) > 0 && !slices.Contains(opts.TrustedKeyAccounts, k.Account) {
 			f.Status = finding.StatusFail
-			f.Reason = fmt.Sprintf("the instance is encrypted with a customer-managed key%s, which is not a trusted key account (trusted: %s)", owner, strings.Join(opts.TrustedKeyAccounts, ", ")) + by
-			f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a key in this account or a trusted one, or add %s to --trusted-key-account if that account is yours.", inst.ID, k.Account)
+			f.Reason = fmt.Sprintf("the %s is encrypted with a customer-managed key%s, which is not a trusted key account (trusted: %s)", inst.Noun, owner, strings.Join(opts.TrustedKeyAccounts, ", ")) + by
+			f.Remediation = inst.FixUntrusted(k.Account, opts.MinProtection)
 			return f
 		}
 	}
@@ -152,16 +192,16 @@ func (instanceCMK) evaluate(m finding.Rule, inst *state.ReplicationInstance, opt
 		if level.Rank() < opts.MinProtection.Rank() {
 			f.Status = finding.StatusFail
 			f.Reason = fmt.Sprintf("the key is customer-managed%s but its protection level is %s, below the required %s", owner, level, opts.MinProtection) + by
-			f.Remediation = fmt.Sprintf("Replace instance %s with one encrypted by a key of protection level %s or higher (`cmkguard remediate --kms-key ...`).", inst.ID, opts.MinProtection)
+			f.Remediation = inst.FixLowProtection(k.Account, opts.MinProtection)
 			return f
 		}
 	}
 	f.Status = finding.StatusPass
 	level := k.Protection()
 	if level == state.ProtectionNone {
-		f.Reason = "the instance is encrypted with a customer-managed key" + owner + by
+		f.Reason = "the " + inst.Noun + " is encrypted with a customer-managed key" + owner + by
 	} else {
-		f.Reason = fmt.Sprintf("the instance is encrypted with a customer-managed key%s (protection level %s)", owner, level) + by
+		f.Reason = fmt.Sprintf("the %s is encrypted with a customer-managed key%s (protection level %s)", inst.Noun, owner, level) + by
 	}
 	return f
 }
@@ -199,14 +239,15 @@ func (instanceKeyUsable) Metadata() finding.Rule {
 
 func (r instanceKeyUsable) Evaluate(s *state.State, _ Options) []finding.Finding {
 	m := r.Metadata()
-	out := regionFindings(s, m, "replication instance")
+	out := regionFindings(s, m, "DMS resource")
 	for i := range s.Instances {
-		out = append(out, r.evaluate(m, &s.Instances[i]))
+		out = append(out, evaluateUsable(m, instanceSubject(&s.Instances[i])))
 	}
 	return out
 }
 
-func (instanceKeyUsable) evaluate(m finding.Rule, inst *state.ReplicationInstance) finding.Finding {
+// evaluateUsable decides whether DMS can use the key behind inst.
+func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 	f := instanceFinding(m, inst)
 	k := inst.Key
 	if k.State == "" {
@@ -225,7 +266,7 @@ func (instanceKeyUsable) evaluate(m finding.Rule, inst *state.ReplicationInstanc
 	by := " (evidence: " + evidenceText(k) + ")"
 	if why, bad := unusableKeyStates[k.State]; bad {
 		f.Status = finding.StatusFail
-		f.Reason = fmt.Sprintf("%s (state %s): DMS cannot decrypt the instance's storage, so its data is inaccessible and its tasks cannot run", why, k.State) + by
+		f.Reason = fmt.Sprintf("%s (state %s): DMS cannot decrypt the %s's data, so it is inaccessible and its replication cannot run", why, k.State, inst.Noun) + by
 		f.Remediation = keyStateRemediation(k)
 		return f
 	}

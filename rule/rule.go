@@ -35,7 +35,7 @@ type Rule interface {
 
 // All returns every rule, in id order.
 func All() []Rule {
-	return []Rule{instanceCMK{}, instanceKeyUsable{}}
+	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}}
 }
 
 // Metadata returns the metadata of every rule, in id order.
@@ -124,11 +124,11 @@ func regionFindings(s *state.State, m finding.Rule, resourceType string) []findi
 		if r.Status != state.RegionFailed {
 			continue
 		}
-		reason := "the region could not be scanned"
+		reason := "the region could not be fully scanned"
 		if r.Reason != "" {
 			reason += ": " + r.Reason
 		}
-		reason += "; its " + resourceType + " resources were not checked"
+		reason += "; the " + resourceType + "s that could not be listed were not checked"
 		out = append(out, finding.Finding{
 			RuleID:            m.ID,
 			ShortCode:         m.ShortCode,

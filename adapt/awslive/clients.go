@@ -25,6 +25,10 @@ type DescribeRegionsAPI interface {
 // it is the SDK's paginator client interface.
 type DescribeReplicationInstancesAPI = dms.DescribeReplicationInstancesAPIClient
 
+// DescribeReplicationConfigsAPI lists a region's DMS Serverless replication
+// configs; it is the SDK's paginator client interface.
+type DescribeReplicationConfigsAPI = dms.DescribeReplicationConfigsAPIClient
+
 // DescribeKeyAPI reads a KMS key's metadata.
 type DescribeKeyAPI interface {
 	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
@@ -41,8 +45,10 @@ type Clients struct {
 	// region).
 	Identity CallerIdentityAPI
 	Regions  DescribeRegionsAPI
-	// DMS, DescribeKey and ListAliases return a client for a region.
+	// DMS, DMSConfigs, DescribeKey and ListAliases return a client for a
+	// region. DMSConfigs is used only with Options.IncludeServerless.
 	DMS         func(region string) DescribeReplicationInstancesAPI
+	DMSConfigs  func(region string) DescribeReplicationConfigsAPI
 	DescribeKey func(region string) DescribeKeyAPI
 	ListAliases func(region string) ListAliasesAPI
 }
@@ -64,6 +70,7 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		Identity:    sts.NewFromConfig(cfg),
 		Regions:     ec2.NewFromConfig(cfg),
 		DMS:         func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
+		DMSConfigs:  func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
 		DescribeKey: func(r string) DescribeKeyAPI { return kmsClients(r) },
 		ListAliases: func(r string) ListAliasesAPI { return kmsClients(r) },
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/cmkguard/cmkguard/adapt/awslive"
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/internal/awsemu"
+	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
 )
@@ -399,11 +400,12 @@ func TestTheAuditPolicyCoversEveryCallTheScanMakes(t *testing.T) {
 	t.Parallel()
 	srv, cfg := startEmulator(t, everyVerdictEstate())
 	srv.AddDeny(awsemu.DenyRule{Action: "kms:DescribeKey", Resource: keyARN("eu-west-1", me, "11111111-0000-0000-0000-000000000001")})
-	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{}); err != nil {
+	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{IncludeServerless: true}); err != nil {
 		t.Fatal(err)
 	}
-	// The actions of `cmkguard permissions audit` (sts:GetCallerIdentity needs none).
-	policy := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "sts:GetCallerIdentity"}
+	// The actions of `cmkguard permissions audit`, and sts:GetCallerIdentity,
+	// which needs no permission.
+	policy := append(permissions.AuditPolicy().Actions(), "sts:GetCallerIdentity")
 	seen := map[string]bool{}
 	for _, e := range srv.Requests() {
 		seen[e.Action()] = true
@@ -413,5 +415,49 @@ func TestTheAuditPolicyCoversEveryCallTheScanMakes(t *testing.T) {
 	}
 	if len(seen) != len(policy) {
 		t.Errorf("the scan called %d distinct actions, the policy lists %d: %v", len(seen), len(policy), seen)
+	}
+}
+
+func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
+	t.Parallel()
+	const r = "eu-west-1"
+	est := everyVerdictEstate()
+	est.Endpoints = []awsemu.EstateEndpoint{
+		{ID: "src", Region: r, Type: "source", Engine: "mysql", ServerName: "db.example.com", Port: 3306, Username: "dms"},
+		{ID: "dst", Region: r, Type: "target", Engine: "postgres", ServerName: "pg.example.com", Port: 5432, DatabaseName: "orders", Username: "dms"},
+	}
+	est.ReplicationConfigs = []awsemu.EstateReplicationConfig{
+		{ID: "serverless-default", Region: r, Source: "src", Target: "dst", MaxCapacityUnits: 4},
+		{ID: "serverless-cmk", Region: r, Source: "src", Target: "dst", MaxCapacityUnits: 4, KmsKey: keyARN(r, me, "11111111-0000-0000-0000-000000000001")},
+	}
+	_, cfg := startEmulator(t, est)
+
+	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.ReplicationConfigs) != 0 || stats.Calls()["dms:DescribeReplicationConfigs"] != 0 {
+		t.Errorf("configs were listed without IncludeServerless")
+	}
+
+	st, stats, err = awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}, IncludeServerless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]finding.Status{}
+	for _, f := range rule.Evaluate(&st, rule.Options{}) {
+		if f.ResourceType == "AWS::DMS::ReplicationConfig" {
+			got[f.ResourceID+" "+f.ShortCode] = f.Status
+		}
+	}
+	want := map[string]finding.Status{
+		"serverless-default dms-serverless-cmk": finding.StatusFail, "serverless-default dms-serverless-key-usable": finding.StatusPass,
+		"serverless-cmk dms-serverless-cmk": finding.StatusPass, "serverless-cmk dms-serverless-key-usable": finding.StatusPass,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("serverless verdicts (-want +got):\n%s", diff)
+	}
+	if n := stats.Calls()["dms:DescribeReplicationConfigs"]; n != 1 {
+		t.Errorf("DescribeReplicationConfigs called %d times, want 1", n)
 	}
 }

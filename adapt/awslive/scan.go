@@ -39,6 +39,10 @@ type Options struct {
 	// the defaults.
 	RegionConcurrency int
 	KeyConcurrency    int
+	// IncludeServerless also lists each region's DMS Serverless replication
+	// configs (dms:DescribeReplicationConfigs, one more call per region and
+	// page) and resolves their keys. Off by default.
+	IncludeServerless bool
 	// Progress, when set, is told as each region finishes. Calls are
 	// serialised; it must not block for long.
 	Progress func(Progress)
@@ -124,9 +128,13 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		}
 		st.Regions = append(st.Regions, r.scan)
 		st.Instances = append(st.Instances, r.instances...)
+		st.ReplicationConfigs = append(st.ReplicationConfigs, r.configs...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.ReplicationConfigs, func(a, b state.ReplicationConfig) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -197,6 +205,7 @@ func discover(ctx context.Context, c Clients, given []string) (account string, t
 type regionResult struct {
 	scan      state.RegionScan
 	instances []state.ReplicationInstance
+	configs   []state.ReplicationConfig
 	err       error // only for a cancelled scan
 }
 
@@ -242,16 +251,33 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	// Keys are described as soon as a page names them, while the next
 	// pages are read: the key round overlaps the paging.
 	keys := s.newKeyResolver(ctx)
+	var configs []state.ReplicationConfig
+	var configErr error
+	var wg sync.WaitGroup
+	if s.opts.IncludeServerless {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			configs, configErr = s.listConfigs(ctx, region, func(rc *state.ReplicationConfig) {
+				if rc.KeyRef != "" {
+					keys.add(rc.KeyRef, parseKeyRef(rc.KeyRef, rc.Account, region))
+				}
+			})
+		}()
+	}
 	instances, err := s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
 		if inst.KeyRef != "" {
 			keys.add(inst.KeyRef, parseKeyRef(inst.KeyRef, inst.Account, region))
 		}
 	})
+	wg.Wait()
 	resolved, keyErr := keys.wait()
-	if err != nil {
-		if isCanceled(ctx, err) {
-			return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
+	for _, e := range []error{err, configErr, keyErr} {
+		if e != nil && isCanceled(ctx, e) {
+			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
+	}
+	if err != nil {
 		p := classify("dms:DescribeReplicationInstances", err)
 		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, p.reason, p.permission
 		s.progress(Progress{Region: region, Status: scan.Status, Reason: scan.Reason})
@@ -260,15 +286,58 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	if keyErr != nil {
 		return regionResult{err: fmt.Errorf("scan %s: %w", region, keyErr)}
 	}
+	if configErr != nil {
+		// The instances were listed and are reported; the region is still
+		// failed, so that the configs that could not be listed show up.
+		p := classify("dms:DescribeReplicationConfigs", configErr)
+		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, "serverless replication configs: "+p.reason, p.permission
+		configs = nil
+	}
 	for i := range instances {
-		if ref := instances[i].KeyRef; ref != "" {
-			instances[i].Key = resolved[ref]
-		} else {
-			instances[i].Key = state.Key{Evidence: state.EvidenceNone, UnknownReason: "the instance reports no KMS key"}
+		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
+	}
+	for i := range configs {
+		configs[i].Key = keyFor(configs[i].KeyRef, resolved, "the replication config names no KMS key")
+	}
+	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
+	return regionResult{scan: scan, instances: instances, configs: configs}
+}
+
+func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
+	if ref == "" {
+		return state.Key{Evidence: state.EvidenceNone, UnknownReason: none}
+	}
+	return resolved[ref]
+}
+
+// listConfigs reads every page of the region's serverless replication
+// configs, telling found about each as its page arrives.
+func (s *scanner) listConfigs(ctx context.Context, region string, found func(*state.ReplicationConfig)) ([]state.ReplicationConfig, error) {
+	p := dms.NewDescribeReplicationConfigsPaginator(s.c.DMSConfigs(region), &dms.DescribeReplicationConfigsInput{MaxRecords: aws.Int32(100)})
+	out := []state.ReplicationConfig{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			var nf *dmstypes.ResourceNotFoundFault
+			if errors.As(err, &nf) && len(out) == 0 {
+				return out, nil
+			}
+			return nil, err
+		}
+		for _, c := range page.ReplicationConfigs {
+			arn := aws.ToString(c.ReplicationConfigArn)
+			rc := state.ReplicationConfig{
+				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(c.ReplicationConfigIdentifier),
+				Account: cmp.Or(accountOfARN(arn), s.account), Region: region,
+			}
+			if c.ComputeConfig != nil {
+				rc.KeyRef = strings.TrimSpace(aws.ToString(c.ComputeConfig.KmsKeyId))
+			}
+			found(&rc)
+			out = append(out, rc)
 		}
 	}
-	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved)})
-	return regionResult{scan: scan, instances: instances}
+	return out, nil
 }
 
 // listInstances reads every page of the region's replication instances,

@@ -46,6 +46,7 @@ type Options struct {
 	TrustedKeyAccounts []string
 	IgnoreFile         string
 	Stats              bool
+	IncludeServerless  bool
 }
 
 // NewCmdAudit returns the audit command. runF replaces Run in tests.
@@ -89,6 +90,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
 	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
+	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; one more call per region)")
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
 	return cmd
 }
@@ -248,7 +250,7 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	if err != nil {
 		return state.State{}, nil, err
 	}
-	scanOpts := awslive.Options{Regions: opts.Regions}
+	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless}
 	if opts.IO.IsStderrTTY() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")

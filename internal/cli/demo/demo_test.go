@@ -74,6 +74,7 @@ func TestDemoEstateHoldsEveryVerdictClass(t *testing.T) {
 		"dms-instance-cmk PASS", "dms-instance-cmk FAIL", "dms-instance-cmk UNKNOWN",
 		"dms-instance-key-usable PASS", "dms-instance-key-usable FAIL", "dms-instance-key-usable UNKNOWN",
 		"evidence kms:ListAliases FAIL", "evidence kms:ListAliases PASS",
+		"dms-serverless-cmk FAIL", "dms-serverless-key-usable PASS",
 		"level customer-managed", "level imported", "level cloudhsm", "level external-key-store",
 	} {
 		if !seen[want] {
