@@ -90,7 +90,7 @@ func writeReplacement(b *strings.Builder, r Replacement) {
 		if isRunning(t.Status) {
 			fmt.Fprintln(b, "stop, move, restart with resume-processing")
 		} else {
-			fmt.Fprintln(b, "move (not running: left stopped)")
+			fmt.Fprintf(b, "move (not running: left %s)\n", t.Status)
 		}
 	}
 }
