@@ -33,6 +33,7 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 
+	var runWith func(t *testing.T, stderrTTY bool, args ...string) (int, string, string)
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("AWS_CONFIG_FILE", home+"/config")
@@ -45,7 +46,12 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
+		return runWith(t, false, args...)
+	}
+	runWith = func(t *testing.T, stderrTTY bool, args ...string) (int, string, string) {
+		t.Helper()
 		ios, _, out, errOut := iostreams.Test()
+		ios.SetStderrTTY(stderrTTY)
 		f := &factory.Factory{IOStreams: ios, Now: func() time.Time { return time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) }, Version: "e2e"}
 		code := cli.Main(context.Background(), f, append([]string{"audit", "--endpoint-url", ts.URL}, args...))
 		return code, out.String(), errOut.String()
@@ -88,6 +94,19 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		for _, e := range srv.Requests() {
 			if e.Action() == "ec2:DescribeRegions" {
 				t.Errorf("DescribeRegions called although --region was given")
+			}
+		}
+	})
+
+	t.Run("progress goes to stderr only when it is a terminal", func(t *testing.T) {
+		_, _, piped := runWith(t, false, "--region", "us-west-2,eu-west-1")
+		_, _, term := runWith(t, true, "--region", "us-west-2,eu-west-1")
+		if strings.Contains(piped, "scanning") {
+			t.Errorf("progress on a piped stderr:\n%s", piped)
+		}
+		for _, want := range []string{"scanning", "eu-west-1:", "us-west-2: 0 instances"} {
+			if !strings.Contains(term, want) {
+				t.Errorf("terminal stderr has no %q:\n%s", want, term)
 			}
 		}
 	})
