@@ -9,6 +9,7 @@ import (
 
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/keypolicy"
+	"github.com/cmkguard/cmkguard/state"
 )
 
 // RuleID is the rule whose FAIL findings a plan remediates.
@@ -82,6 +83,9 @@ type Request struct {
 	// Notes are carried into the plan for its reviewer (e.g. instances the
 	// audit could not decide, which the plan leaves alone).
 	Notes []string
+	// MinProtection is the lowest protection level the chosen key must have
+	// (the audit's --min-protection); ProtectionNone accepts any customer key.
+	MinProtection state.ProtectionLevel
 	// ConfigTargets are the DMS Serverless configs to fix.
 	ConfigTargets []Target
 	// RecreateStartedConfigs consents to re-creating started configs.
@@ -121,6 +125,7 @@ type KeyFacts struct {
 	State   string
 	Usage   string
 	Spec    string
+	Origin  string
 	Problem string // why it could not be described
 }
 
@@ -300,6 +305,9 @@ func newReplacement(req Request, t Target, d DescribedInstance, facts Facts, tak
 
 func keyPlan(req Request, region string, facts Facts) (KeyPlan, error) {
 	if req.Key.CreateAlias != "" {
+		if req.MinProtection.Rank() > state.ProtectionCustomerManaged.Rank() {
+			return KeyPlan{}, fmt.Errorf("%s: --create-key makes a key with AWS_KMS key material (protection %s), below --min-protection %s; use an existing key of that level with --kms-key", region, state.ProtectionCustomerManaged, req.MinProtection)
+		}
 		if facts.Aliases[region][req.Key.CreateAlias] {
 			return KeyPlan{}, fmt.Errorf("%s: alias %s already exists; use it with --kms-key %s, or choose another alias", region, req.Key.CreateAlias, req.Key.CreateAlias)
 		}
@@ -328,6 +336,9 @@ func keyPlan(req Request, region string, facts Facts) (KeyPlan, error) {
 	}
 	if err := checkExistingKey(k, region); err != nil {
 		return KeyPlan{}, err
+	}
+	if got := (state.Key{Manager: state.KeyManagerCustomer, Origin: k.Origin}).Protection(); req.MinProtection != state.ProtectionNone && got.Rank() < req.MinProtection.Rank() {
+		return KeyPlan{}, fmt.Errorf("%s: key %s has protection %s (origin %s), below --min-protection %s", region, k.Ref, orDash(string(got)), orDash(k.Origin), req.MinProtection)
 	}
 	kp := KeyPlan{Region: region, Mode: KeyExisting, ARN: k.ARN}
 	if strings.HasPrefix(k.Ref, "alias/") {

@@ -194,6 +194,7 @@ func describeExistingKey(ctx context.Context, c DescribeKeyAPI, ref, region stri
 	kf.State = string(m.KeyState)
 	kf.Usage = string(m.KeyUsage)
 	kf.Spec = string(m.KeySpec)
+	kf.Origin = string(m.Origin)
 	if a, err := ParseARN(kf.ARN); err == nil {
 		kf.Region = a.Region
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/state"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -206,6 +207,12 @@ func TestNewPlanRefusesBadInput(t *testing.T) {
 		{"an asymmetric key", existingKey(KeyFacts{Ref: custKey1, ARN: custKey1, Region: "us-east-1", Manager: "CUSTOMER", State: "Enabled", Spec: "RSA_2048"}), "needs a symmetric key"},
 		{"a key that was not found", existingKey(KeyFacts{Ref: "alias/nope", Problem: "was not found in us-east-1"}), "alias/nope: was not found"},
 		{"an engine downgrade", func(r *Request, _ *Facts) { r.EngineVersion = "3.4.6" }, "engine version 3.4.6 is older than the instance's 3.5.2"},
+		{"a new key below the minimum protection", func(r *Request, _ *Facts) { r.MinProtection = state.ProtectionCloudHSM }, "below --min-protection cloudhsm"},
+		{"an existing key below the minimum protection", func(r *Request, f *Facts) {
+			existingKey(KeyFacts{Ref: custKey1, ARN: custKey1, Region: "us-east-1", Manager: "CUSTOMER", State: "Enabled", Origin: "AWS_KMS"})(r, f)
+			r.Targets = r.Targets[:1]
+			r.MinProtection = state.ProtectionImported
+		}, "has protection customer-managed (origin AWS_KMS), below --min-protection imported"},
 		{"keep-identifier without delete-old", func(r *Request, _ *Facts) { r.DeleteOld = false }, "--keep-identifier needs --delete-old"},
 		{"a name template without {id}", func(r *Request, _ *Facts) { r.NameTemplate = "replacement" }, "must contain {id}"},
 		{"a name that is taken", func(_ *Request, f *Facts) { f.Identifiers["us-east-1"]["orders-cmk"] = true }, "identifier orders-cmk is already in use"},

@@ -5,6 +5,6 @@
 // this package parses flags, builds AWS clients, asks for consent and
 // renders.
 //
-// It may import remediate, keypolicy, adapt/awslive, rule, finding, the CLI
+// It may import remediate, keypolicy, adapt/awslive, rule, finding, state, the CLI
 // plumbing packages and the AWS SDK.
 package remediate

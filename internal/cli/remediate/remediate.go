@@ -27,6 +27,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 	"github.com/cmkguard/cmkguard/remediate"
 	"github.com/cmkguard/cmkguard/rule"
+	"github.com/cmkguard/cmkguard/state"
 )
 
 // Options are the remediate command's dependencies and flags.
@@ -51,6 +52,10 @@ type Options struct {
 	EngineVersion    string
 	DeleteOld        bool
 	KeepIdentifier   bool
+	// MinProtection and TrustedKeyAccounts are the audit's rule policy, for
+	// the live audit; the chosen key must also meet MinProtection.
+	MinProtection      string
+	TrustedKeyAccounts []string
 	// RecreateStartedConfigs consents to re-creating DMS Serverless configs
 	// that have started (they cannot be modified).
 	RecreateStartedConfigs bool
@@ -106,6 +111,8 @@ prints the plan. Planning makes no change to the account.
 	fl.StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE)")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (e.g. the local emulator)")
 	fl.StringSliceVar(&opts.Regions, "region", nil, "Regions to audit and remediate (repeatable; default: every enabled region, or the report's)")
+	fl.StringVar(&opts.MinProtection, "min-protection", "", "As audit: the lowest passing protection level ("+rule.ProtectionLevelNames()+"); the chosen key must meet it too")
+	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "As audit: account whose keys are accepted besides the resource's own (repeatable)")
 	fl.StringVar(&opts.FromReport, "from-report", "", "Plan from a saved audit report (cmkguard audit --format json) instead of a live audit")
 	fl.StringVar(&opts.KMSKey, "kms-key", "", "Existing customer-managed key for the replacements (ARN or alias/NAME)")
 	fl.StringVar(&opts.CreateKey, "create-key", "", "Create a customer-managed key per region with this alias (alias/NAME)")
@@ -147,6 +154,9 @@ func (o *Options) validate() error {
 			return exit.Usagef("--journal goes with --apply")
 		}
 	}
+	if err := rule.ValidateOptions(o.ruleOptions()); err != nil {
+		return &exit.UsageError{Err: err}
+	}
 	switch o.Format {
 	case "text", "json", "shell":
 	default:
@@ -156,6 +166,10 @@ func (o *Options) validate() error {
 		return exit.Usagef("--poll-interval and --timeout must be positive")
 	}
 	return nil
+}
+
+func (o *Options) ruleOptions() rule.Options {
+	return rule.Options{MinProtection: state.ProtectionLevel(strings.ToLower(o.MinProtection)), TrustedKeyAccounts: o.TrustedKeyAccounts}
 }
 
 func remediateRun(ctx context.Context, opts *Options) error {
@@ -205,6 +219,7 @@ func planRun(ctx context.Context, opts *Options) error {
 		},
 		NameTemplate:   opts.NameTemplate,
 		EngineVersion:  opts.EngineVersion,
+		MinProtection:  opts.ruleOptions().MinProtection,
 		DeleteOld:      opts.DeleteOld,
 		KeepIdentifier: opts.KeepIdentifier,
 		Notes:          notes,
@@ -266,7 +281,7 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 	if err != nil {
 		return nil, nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
 	}
-	findings := rule.Evaluate(&st, rule.Options{})
+	findings := rule.Evaluate(&st, opts.ruleOptions())
 	targets := remediate.TargetsFromFindings(findings)
 	configs := remediate.ConfigTargetsFromFindings(findings)
 	return targets, configs, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets) + len(configs)}, remediate.UndecidedNotes(findings), nil

@@ -76,6 +76,7 @@ func TestNewCmdRemediateRejectsConflictingFlags(t *testing.T) {
 		{"journal without apply", []string{"--resume", "j", "--journal", "x"}, "--journal goes with --apply"},
 		{"an unknown format", []string{"--format", "yaml"}, `--format "yaml"`},
 		{"a zero poll interval", []string{"--poll-interval", "0s"}, "must be positive"},
+		{"an unknown protection level", []string{"--min-protection", "gold"}, `unknown protection level "gold"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
