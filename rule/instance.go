@@ -150,7 +150,7 @@ func evaluateCMK(m finding.Rule, inst *subject, opts Options) finding.Finding {
 	k := inst.Key
 	if inst.NoKeyMeansDefault && inst.KeyRef == "" && k.ARN == "" {
 		f.Status = finding.StatusFail
-		f.Reason = "the " + inst.Noun + " names no KMS key, so DMS encrypts it with the default AWS-managed aws/dms key"
+		f.Reason = "no KMS key is named for the " + inst.Noun + ", so DMS encrypts it with the default AWS-managed aws/dms key"
 		f.Remediation = inst.FixAWSManaged
 		return f
 	}

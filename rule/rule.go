@@ -35,7 +35,7 @@ type Rule interface {
 
 // All returns every rule, in id order.
 func All() []Rule {
-	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}}
+	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}, endpointCMK{}, targetSSEKMS{}}
 }
 
 // Metadata returns the metadata of every rule, in id order.

@@ -323,6 +323,7 @@ func TestRulesHaveStableIDsAndCompleteMetadata(t *testing.T) {
 	want := []string{
 		"CMKG-DMS-001 dms-instance-cmk high", "CMKG-DMS-002 dms-instance-key-usable critical",
 		"CMKG-DMS-003 dms-serverless-cmk high", "CMKG-DMS-004 dms-serverless-key-usable critical",
+		"CMKG-DMS-005 dms-endpoint-cmk medium", "CMKG-DMS-006 dms-target-sse-kms high",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)

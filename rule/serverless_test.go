@@ -42,7 +42,7 @@ func TestServerlessRules(t *testing.T) {
 			name: "a config that names no key uses the default key and fails",
 			rc:   config(state.Key{}, false),
 			cmk:  finding.StatusFail, usable: finding.StatusPass,
-			inReason: "names no KMS key",
+			inReason: "no KMS key is named",
 		},
 		{
 			name: "a config on an enabled customer key passes",

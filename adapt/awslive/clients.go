@@ -29,6 +29,10 @@ type DescribeReplicationInstancesAPI = dms.DescribeReplicationInstancesAPIClient
 // configs; it is the SDK's paginator client interface.
 type DescribeReplicationConfigsAPI = dms.DescribeReplicationConfigsAPIClient
 
+// DescribeEndpointsAPI lists a region's DMS endpoints; it is the SDK's
+// paginator client interface.
+type DescribeEndpointsAPI = dms.DescribeEndpointsAPIClient
+
 // DescribeKeyAPI reads a KMS key's metadata.
 type DescribeKeyAPI interface {
 	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
@@ -47,10 +51,12 @@ type Clients struct {
 	Regions  DescribeRegionsAPI
 	// DMS, DMSConfigs, DescribeKey and ListAliases return a client for a
 	// region. DMSConfigs is used only with Options.IncludeServerless.
-	DMS         func(region string) DescribeReplicationInstancesAPI
-	DMSConfigs  func(region string) DescribeReplicationConfigsAPI
-	DescribeKey func(region string) DescribeKeyAPI
-	ListAliases func(region string) ListAliasesAPI
+	DMS        func(region string) DescribeReplicationInstancesAPI
+	DMSConfigs func(region string) DescribeReplicationConfigsAPI
+	// DMSEndpoints is used only with Options.IncludeEndpoints.
+	DMSEndpoints func(region string) DescribeEndpointsAPI
+	DescribeKey  func(region string) DescribeKeyAPI
+	ListAliases  func(region string) ListAliasesAPI
 }
 
 // NewClients returns SDK clients built from cfg. When stats is not nil,
@@ -67,12 +73,13 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
 	})
 	return Clients{
-		Identity:    sts.NewFromConfig(cfg),
-		Regions:     ec2.NewFromConfig(cfg),
-		DMS:         func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
-		DMSConfigs:  func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
-		DescribeKey: func(r string) DescribeKeyAPI { return kmsClients(r) },
-		ListAliases: func(r string) ListAliasesAPI { return kmsClients(r) },
+		Identity:     sts.NewFromConfig(cfg),
+		Regions:      ec2.NewFromConfig(cfg),
+		DMS:          func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
+		DMSConfigs:   func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
+		DMSEndpoints: func(r string) DescribeEndpointsAPI { return dmsClients(r) },
+		DescribeKey:  func(r string) DescribeKeyAPI { return kmsClients(r) },
+		ListAliases:  func(r string) ListAliasesAPI { return kmsClients(r) },
 	}
 }
 

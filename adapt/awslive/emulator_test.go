@@ -400,7 +400,7 @@ func TestTheAuditPolicyCoversEveryCallTheScanMakes(t *testing.T) {
 	t.Parallel()
 	srv, cfg := startEmulator(t, everyVerdictEstate())
 	srv.AddDeny(awsemu.DenyRule{Action: "kms:DescribeKey", Resource: keyARN("eu-west-1", me, "11111111-0000-0000-0000-000000000001")})
-	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{IncludeServerless: true}); err != nil {
+	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{IncludeServerless: true, IncludeEndpoints: true}); err != nil {
 		t.Fatal(err)
 	}
 	// The actions of `cmkguard permissions audit`, and sts:GetCallerIdentity,
@@ -459,5 +459,43 @@ func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
 	}
 	if n := stats.Calls()["dms:DescribeReplicationConfigs"]; n != 1 {
 		t.Errorf("DescribeReplicationConfigs called %d times, want 1", n)
+	}
+}
+
+func TestScanOfTheEmulatorCoversEndpointsOnRequest(t *testing.T) {
+	t.Parallel()
+	const r = "eu-west-1"
+	cmk := keyARN(r, me, "11111111-0000-0000-0000-000000000001")
+	est := everyVerdictEstate()
+	est.Endpoints = []awsemu.EstateEndpoint{
+		{ID: "src-default", Region: r, Type: "source", Engine: "mysql", ServerName: "db.example.com", Port: 3306, Username: "dms"},
+		{ID: "lake-sse-s3", Region: r, Type: "target", Engine: "s3", KmsKey: cmk,
+			S3Settings: map[string]any{"BucketName": "lake", "EncryptionMode": "SSE_S3"}},
+		{ID: "lake-sse-kms", Region: r, Type: "target", Engine: "s3", KmsKey: cmk,
+			S3Settings: map[string]any{"BucketName": "lake2", "EncryptionMode": "SSE_KMS", "ServerSideEncryptionKmsKeyId": cmk}},
+	}
+	_, cfg := startEmulator(t, est)
+	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}, IncludeEndpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]finding.Status{}
+	for _, f := range rule.Evaluate(&st, rule.Options{}) {
+		if f.ResourceType == "AWS::DMS::Endpoint" {
+			got[f.ResourceID+" "+f.ShortCode] = f.Status
+		}
+	}
+	want := map[string]finding.Status{
+		"src-default dms-endpoint-cmk":    finding.StatusFail,
+		"lake-sse-s3 dms-endpoint-cmk":    finding.StatusPass,
+		"lake-sse-s3 dms-target-sse-kms":  finding.StatusFail,
+		"lake-sse-kms dms-endpoint-cmk":   finding.StatusPass,
+		"lake-sse-kms dms-target-sse-kms": finding.StatusPass,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("endpoint verdicts (-want +got):\n%s", diff)
+	}
+	if n := stats.Calls()["dms:DescribeEndpoints"]; n != 1 {
+		t.Errorf("DescribeEndpoints called %d times, want 1", n)
 	}
 }

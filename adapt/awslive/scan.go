@@ -43,6 +43,10 @@ type Options struct {
 	// configs (dms:DescribeReplicationConfigs, one more call per region and
 	// page) and resolves their keys. Off by default.
 	IncludeServerless bool
+	// IncludeEndpoints also lists each region's DMS endpoints
+	// (dms:DescribeEndpoints) and resolves the keys of their connection
+	// information and of S3/Redshift target data. Off by default.
+	IncludeEndpoints bool
 	// Progress, when set, is told as each region finishes. Calls are
 	// serialised; it must not block for long.
 	Progress func(Progress)
@@ -129,12 +133,16 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		st.Regions = append(st.Regions, r.scan)
 		st.Instances = append(st.Instances, r.instances...)
 		st.ReplicationConfigs = append(st.ReplicationConfigs, r.configs...)
+		st.Endpoints = append(st.Endpoints, r.endpoints...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	slices.SortFunc(st.ReplicationConfigs, func(a, b state.ReplicationConfig) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.Endpoints, func(a, b state.Endpoint) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -206,6 +214,7 @@ type regionResult struct {
 	scan      state.RegionScan
 	instances []state.ReplicationInstance
 	configs   []state.ReplicationConfig
+	endpoints []state.Endpoint
 	err       error // only for a cancelled scan
 }
 
@@ -265,6 +274,22 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			})
 		}()
 	}
+	var endpoints []state.Endpoint
+	var endpointErr error
+	if s.opts.IncludeEndpoints {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			endpoints, endpointErr = s.listEndpoints(ctx, region, func(e *state.Endpoint) {
+				if e.KeyRef != "" {
+					keys.add(e.KeyRef, parseKeyRef(e.KeyRef, e.Account, region))
+				}
+				if e.TargetKeyRef != "" {
+					keys.add(e.TargetKeyRef, parseKeyRef(e.TargetKeyRef, e.Account, region))
+				}
+			})
+		}()
+	}
 	instances, err := s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
 		if inst.KeyRef != "" {
 			keys.add(inst.KeyRef, parseKeyRef(inst.KeyRef, inst.Account, region))
@@ -272,7 +297,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	})
 	wg.Wait()
 	resolved, keyErr := keys.wait()
-	for _, e := range []error{err, configErr, keyErr} {
+	for _, e := range []error{err, configErr, endpointErr, keyErr} {
 		if e != nil && isCanceled(ctx, e) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
@@ -293,14 +318,29 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, "serverless replication configs: "+p.reason, p.permission
 		configs = nil
 	}
+	if endpointErr != nil {
+		p := classify("dms:DescribeEndpoints", endpointErr)
+		reason := "endpoints: " + p.reason
+		if scan.Reason != "" {
+			reason = scan.Reason + "; " + reason
+		}
+		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, reason, cmp.Or(scan.MissingPermission, p.permission)
+		endpoints = nil
+	}
 	for i := range instances {
 		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
 	}
 	for i := range configs {
 		configs[i].Key = keyFor(configs[i].KeyRef, resolved, "the replication config names no KMS key")
 	}
+	for i := range endpoints {
+		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
+		if endpoints[i].TargetKeyRef != "" {
+			endpoints[i].TargetKey = resolved[endpoints[i].TargetKeyRef]
+		}
+	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
-	return regionResult{scan: scan, instances: instances, configs: configs}
+	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
@@ -338,6 +378,53 @@ func (s *scanner) listConfigs(ctx context.Context, region string, found func(*st
 		}
 	}
 	return out, nil
+}
+
+// listEndpoints reads every page of the region's endpoints, telling found
+// about each as its page arrives.
+func (s *scanner) listEndpoints(ctx context.Context, region string, found func(*state.Endpoint)) ([]state.Endpoint, error) {
+	p := dms.NewDescribeEndpointsPaginator(s.c.DMSEndpoints(region), &dms.DescribeEndpointsInput{MaxRecords: aws.Int32(100)})
+	out := []state.Endpoint{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			var nf *dmstypes.ResourceNotFoundFault
+			if errors.As(err, &nf) && len(out) == 0 {
+				return out, nil
+			}
+			return nil, err
+		}
+		for _, ep := range page.Endpoints {
+			e := endpointFromAPI(ep, s.account, region)
+			found(&e)
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoint {
+	arn := aws.ToString(ep.EndpointArn)
+	e := state.Endpoint{
+		Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(ep.EndpointIdentifier),
+		Account: cmp.Or(accountOfARN(arn), account), Region: region,
+		EndpointType: strings.ToLower(string(ep.EndpointType)), EngineName: aws.ToString(ep.EngineName),
+		KeyRef: strings.TrimSpace(aws.ToString(ep.KmsKeyId)),
+	}
+	var mode dmstypes.EncryptionModeValue
+	var key *string
+	switch {
+	case ep.S3Settings != nil:
+		mode, key = ep.S3Settings.EncryptionMode, ep.S3Settings.ServerSideEncryptionKmsKeyId
+	case ep.RedshiftSettings != nil:
+		mode, key = ep.RedshiftSettings.EncryptionMode, ep.RedshiftSettings.ServerSideEncryptionKmsKeyId
+	}
+	// The API spells the modes sse-s3 and sse-kms; the state, SSE_S3 and SSE_KMS.
+	e.TargetEncryptionMode = strings.ReplaceAll(strings.ToUpper(string(mode)), "-", "_")
+	if e.TargetEncryptionMode == "SSE_KMS" {
+		e.TargetKeyRef = strings.TrimSpace(aws.ToString(key))
+	}
+	return e
 }
 
 // listInstances reads every page of the region's replication instances,

@@ -47,6 +47,7 @@ type Options struct {
 	IgnoreFile         string
 	Stats              bool
 	IncludeServerless  bool
+	IncludeEndpoints   bool
 }
 
 // NewCmdAudit returns the audit command. runF replaces Run in tests.
@@ -59,6 +60,8 @@ func NewCmdAudit(f *factory.Factory, runF func(context.Context, *Options) error)
 regions given) and say, for each, whether its storage is encrypted with a KMS
 key the customer manages (CMKG-DMS-001, dms-instance-cmk, high) and whether
 that key is usable (CMKG-DMS-002, dms-instance-key-usable, critical).
+--include-serverless adds DMS Serverless replication configs (CMKG-DMS-003/004);
+--include-endpoints adds endpoints (CMKG-DMS-005/006).
 
 Verdicts: PASS, FAIL, UNKNOWN (the key could not be read: never counted as
 PASS) and SUPPRESSED (accepted in the --ignore-file, with its reason).
@@ -91,6 +94,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; one more call per region)")
+	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
 	return cmd
 }
@@ -250,7 +254,7 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	if err != nil {
 		return state.State{}, nil, err
 	}
-	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless}
+	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints}
 	if opts.IO.IsStderrTTY() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")

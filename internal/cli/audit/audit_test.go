@@ -76,13 +76,13 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	cmd := NewCmdAudit(&factory.Factory{IOStreams: ios, Now: time.Now}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--profile", "prod", "--region", "eu-west-1,us-east-1", "--region", "ap-south-1", "--endpoint-url", "http://127.0.0.1:4566",
 		"--format", "json", "--format", "sarif=x.sarif", "--fail-on", "critical", "--min-protection", "cloudhsm",
-		"--trusted-key-account", "444455556666", "--ignore-file", "ignore.yaml", "--stats", "--include-serverless"})
+		"--trusted-key-account", "444455556666", "--ignore-file", "ignore.yaml", "--stats", "--include-serverless", "--include-endpoints"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := Options{Profile: "prod", Regions: []string{"eu-west-1", "us-east-1", "ap-south-1"}, EndpointURL: "http://127.0.0.1:4566",
 		Formats: []string{"json", "sarif=x.sarif"}, FailOn: "critical", MinProtection: "cloudhsm",
-		TrustedKeyAccounts: []string{"444455556666"}, IgnoreFile: "ignore.yaml", Stats: true, IncludeServerless: true}
+		TrustedKeyAccounts: []string{"444455556666"}, IgnoreFile: "ignore.yaml", Stats: true, IncludeServerless: true, IncludeEndpoints: true}
 	got.IO, got.Now = nil, nil
 	if diff := cmp.Diff(want, *got, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Scan" }, cmp.Ignore())); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)

@@ -75,6 +75,7 @@ func TestDemoEstateHoldsEveryVerdictClass(t *testing.T) {
 		"dms-instance-key-usable PASS", "dms-instance-key-usable FAIL", "dms-instance-key-usable UNKNOWN",
 		"evidence kms:ListAliases FAIL", "evidence kms:ListAliases PASS",
 		"dms-serverless-cmk FAIL", "dms-serverless-key-usable PASS",
+		"dms-endpoint-cmk FAIL", "dms-endpoint-cmk PASS", "dms-target-sse-kms FAIL", "dms-target-sse-kms PASS",
 		"level customer-managed", "level imported", "level cloudhsm", "level external-key-store",
 	} {
 		if !seen[want] {

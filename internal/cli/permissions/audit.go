@@ -32,6 +32,7 @@ action is read-only:
                                     the alias aws/dms identifies the default key
   dms:DescribeReplicationConfigs    list DMS Serverless replication configs
                                     (only with --include-serverless)
+  dms:DescribeEndpoints             list DMS endpoints (only with --include-endpoints)
 
 sts:GetCallerIdentity needs no permission. A key in another account is read
 only if that key's policy also allows kms:DescribeKey to this account.
@@ -57,6 +58,7 @@ func AuditPolicy() Policy {
 			{Sid: "CmkguardAuditListRegions", Effect: "Allow", Action: []string{"ec2:DescribeRegions"}, Resource: "*"},
 			{Sid: "CmkguardAuditListReplicationInstances", Effect: "Allow", Action: []string{"dms:DescribeReplicationInstances"}, Resource: "*"},
 			{Sid: "CmkguardAuditListServerlessConfigs", Effect: "Allow", Action: []string{"dms:DescribeReplicationConfigs"}, Resource: "*"},
+			{Sid: "CmkguardAuditListEndpoints", Effect: "Allow", Action: []string{"dms:DescribeEndpoints"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeys", Effect: "Allow", Action: []string{"kms:DescribeKey", "kms:ListAliases"}, Resource: "*"},
 		},
 	}
