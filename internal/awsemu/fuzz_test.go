@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cmkguard/cmkguard/internal/awsemu"
 )
@@ -54,7 +55,16 @@ func FuzzHandler(f *testing.F) {
 		}
 		req := fuzzRequest(service, op, body)
 		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			srv.ServeHTTP(rec, req)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s %s %q: no answer within 5s", service, op, body)
+		}
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s %q: status %d: %s", service, op, body, rec.Code, rec.Body.String())
 		}
