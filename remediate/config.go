@@ -365,6 +365,9 @@ func (r *run) createConfig(ctx context.Context, c WriteClients, cp ConfigPlan) e
 		if err != nil {
 			return fmt.Errorf("create serverless config %s: %w", cp.NewID, err)
 		}
+		if out.ReplicationConfig == nil {
+			return fmt.Errorf("create serverless config %s: the answer names no config", cp.NewID)
+		}
 		arn = aws.ToString(out.ReplicationConfig.ReplicationConfigArn)
 	}
 	if err := r.note(noteNewConfig(cp), arn); err != nil {
@@ -437,8 +440,8 @@ func (r *run) verifyConfigKey(ctx context.Context, c WriteClients, region, arn, 
 	if err != nil {
 		return fmt.Errorf("describe key of serverless config %s: %w", id, err)
 	}
-	if m := out.KeyMetadata; aws.ToString(m.Arn) != want || m.KeyManager != kmstypes.KeyManagerTypeCustomer {
-		return fmt.Errorf("serverless config %s is encrypted with %s (%s), not the chosen key %s", id, aws.ToString(m.Arn), m.KeyManager, want)
+	if m := out.KeyMetadata; m == nil || aws.ToString(m.Arn) != want || m.KeyManager != kmstypes.KeyManagerTypeCustomer {
+		return fmt.Errorf("serverless config %s is encrypted with %s, not the chosen customer key %s", id, aws.ToString(rc.ComputeConfig.KmsKeyId), want)
 	}
 	return nil
 }

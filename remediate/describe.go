@@ -188,6 +188,10 @@ func describeExistingKey(ctx context.Context, c DescribeKeyAPI, ref, region stri
 		return kf
 	}
 	m := out.KeyMetadata
+	if m == nil {
+		kf.Problem = "could not be described: the answer has no key metadata"
+		return kf
+	}
 	kf.ARN = aws.ToString(m.Arn)
 	kf.Account = aws.ToString(m.AWSAccountId)
 	kf.Manager = string(m.KeyManager)

@@ -57,6 +57,9 @@ type Journal struct {
 // CreateJournal starts a new journal for plan at path. It refuses to
 // overwrite an existing file: that journal belongs to a run to resume.
 func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, error) {
+	if err := plan.Validate(); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if errors.Is(err, os.ErrExist) && unstarted(path) {
 		// A run killed while writing its very first record did nothing:

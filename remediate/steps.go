@@ -53,6 +53,9 @@ func (r *run) ensureKey(ctx context.Context, c WriteClients, k KeyPlan) error {
 		if err != nil {
 			return fmt.Errorf("create key: %w", err)
 		}
+		if out.KeyMetadata == nil {
+			return fmt.Errorf("create key: the answer has no key metadata")
+		}
 		arn = aws.ToString(out.KeyMetadata.Arn)
 		if err := r.note(noteCreatedKey(k.Region), arn); err != nil {
 			return err
@@ -77,6 +80,9 @@ func (r *run) keyARN(ctx context.Context, c WriteClients, id string) (string, er
 	out, err := c.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
 	if err != nil {
 		return "", fmt.Errorf("describe key %s: %w", id, err)
+	}
+	if out.KeyMetadata == nil {
+		return "", fmt.Errorf("describe key %s: the answer has no key metadata", id)
 	}
 	return aws.ToString(out.KeyMetadata.Arn), nil
 }
@@ -129,7 +135,7 @@ func (r *run) findTaggedKey(ctx context.Context, c WriteClients, k KeyPlan) (str
 			if err != nil {
 				return "", fmt.Errorf("describe key %s: %w", aws.ToString(key.KeyArn), err)
 			}
-			if d.KeyMetadata.KeyState == kmstypes.KeyStateEnabled {
+			if d.KeyMetadata != nil && d.KeyMetadata.KeyState == kmstypes.KeyStateEnabled {
 				arn := aws.ToString(d.KeyMetadata.Arn)
 				return arn, r.note(noteCreatedKey(k.Region), arn)
 			}
@@ -170,6 +176,9 @@ func (r *run) createInstance(ctx context.Context, c WriteClients, rep Replacemen
 		out, err := c.DMS.CreateReplicationInstance(ctx, createInstanceInput(r.plan, rep, keyARN))
 		if err != nil {
 			return fmt.Errorf("create replication instance %s: %w", rep.NewID, err)
+		}
+		if out.ReplicationInstance == nil {
+			return fmt.Errorf("create replication instance %s: the answer names no instance", rep.NewID)
 		}
 		arn := aws.ToString(out.ReplicationInstance.ReplicationInstanceArn)
 		if err := r.note(noteCreatedInstance(rep), arn); err != nil {
@@ -259,6 +268,8 @@ func (r *run) verifyInstanceKey(ctx context.Context, c WriteClients, rep Replace
 	}
 	m := out.KeyMetadata
 	switch {
+	case m == nil:
+		return fmt.Errorf("describe key %s of %s: the answer has no key metadata", got, rep.NewID)
 	case aws.ToString(m.Arn) != want:
 		return fmt.Errorf("replacement %s is encrypted with %s, not the chosen key %s", rep.NewID, aws.ToString(m.Arn), want)
 	case m.KeyManager != kmstypes.KeyManagerTypeCustomer:
