@@ -29,6 +29,11 @@ type DescribeReplicationInstancesAPI = dms.DescribeReplicationInstancesAPIClient
 // configs; it is the SDK's paginator client interface.
 type DescribeReplicationConfigsAPI = dms.DescribeReplicationConfigsAPIClient
 
+// DescribeReplicationsAPI lists a region's serverless replications (to
+// learn which configs have started); it is the SDK's paginator client
+// interface.
+type DescribeReplicationsAPI = dms.DescribeReplicationsAPIClient
+
 // DescribeEndpointsAPI lists a region's DMS endpoints; it is the SDK's
 // paginator client interface.
 type DescribeEndpointsAPI = dms.DescribeEndpointsAPIClient
@@ -53,6 +58,8 @@ type Clients struct {
 	// region. DMSConfigs is used only with Options.IncludeServerless.
 	DMS        func(region string) DescribeReplicationInstancesAPI
 	DMSConfigs func(region string) DescribeReplicationConfigsAPI
+	// DMSReplications is used only with Options.IncludeServerless.
+	DMSReplications func(region string) DescribeReplicationsAPI
 	// DMSEndpoints is used only with Options.IncludeEndpoints.
 	DMSEndpoints func(region string) DescribeEndpointsAPI
 	DescribeKey  func(region string) DescribeKeyAPI
@@ -73,13 +80,14 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
 	})
 	return Clients{
-		Identity:     sts.NewFromConfig(cfg),
-		Regions:      ec2.NewFromConfig(cfg),
-		DMS:          func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
-		DMSConfigs:   func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
-		DMSEndpoints: func(r string) DescribeEndpointsAPI { return dmsClients(r) },
-		DescribeKey:  func(r string) DescribeKeyAPI { return kmsClients(r) },
-		ListAliases:  func(r string) ListAliasesAPI { return kmsClients(r) },
+		Identity:        sts.NewFromConfig(cfg),
+		Regions:         ec2.NewFromConfig(cfg),
+		DMS:             func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
+		DMSConfigs:      func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
+		DMSEndpoints:    func(r string) DescribeEndpointsAPI { return dmsClients(r) },
+		DMSReplications: func(r string) DescribeReplicationsAPI { return dmsClients(r) },
+		DescribeKey:     func(r string) DescribeKeyAPI { return kmsClients(r) },
+		ListAliases:     func(r string) ListAliasesAPI { return kmsClients(r) },
 	}
 }
 

@@ -428,7 +428,7 @@ func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
 	}
 	est.ReplicationConfigs = []awsemu.EstateReplicationConfig{
 		{ID: "serverless-default", Region: r, Source: "src", Target: "dst", MaxCapacityUnits: 4},
-		{ID: "serverless-cmk", Region: r, Source: "src", Target: "dst", MaxCapacityUnits: 4, KmsKey: keyARN(r, me, "11111111-0000-0000-0000-000000000001")},
+		{ID: "serverless-cmk", Region: r, Source: "src", Target: "dst", MaxCapacityUnits: 4, KmsKey: keyARN(r, me, "11111111-0000-0000-0000-000000000001"), Started: true},
 	}
 	_, cfg := startEmulator(t, est)
 
@@ -459,6 +459,13 @@ func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
 	}
 	if n := stats.Calls()["dms:DescribeReplicationConfigs"]; n != 1 {
 		t.Errorf("DescribeReplicationConfigs called %d times, want 1", n)
+	}
+	started := map[string]bool{}
+	for _, rc := range st.ReplicationConfigs {
+		started[rc.ID] = rc.Started
+	}
+	if diff := cmp.Diff(map[string]bool{"serverless-default": false, "serverless-cmk": true}, started); diff != "" {
+		t.Errorf("Started (-want +got):\n%s", diff)
 	}
 }
 

@@ -40,8 +40,10 @@ type Options struct {
 	RegionConcurrency int
 	KeyConcurrency    int
 	// IncludeServerless also lists each region's DMS Serverless replication
-	// configs (dms:DescribeReplicationConfigs, one more call per region and
-	// page) and resolves their keys. Off by default.
+	// configs (dms:DescribeReplicationConfigs) and their replications
+	// (dms:DescribeReplications, for ReplicationConfig.Started): two more
+	// calls per region and page, at the same time as the instances. Off by
+	// default.
 	IncludeServerless bool
 	// IncludeEndpoints also lists each region's DMS endpoints
 	// (dms:DescribeEndpoints) and resolves the keys of their connection
@@ -262,6 +264,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	keys := s.newKeyResolver(ctx)
 	var configs []state.ReplicationConfig
 	var configErr error
+	var started map[string]bool
 	var wg sync.WaitGroup
 	if s.opts.IncludeServerless {
 		wg.Add(1)
@@ -272,6 +275,11 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 					keys.add(rc.KeyRef, parseKeyRef(rc.KeyRef, rc.Account, region))
 				}
 			})
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started = s.startedReplications(ctx, region)
 		}()
 	}
 	var endpoints []state.Endpoint
@@ -332,6 +340,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	for i := range configs {
 		configs[i].Key = keyFor(configs[i].KeyRef, resolved, "the replication config names no KMS key")
+		configs[i].Started = started[configs[i].ARN]
 	}
 	for i := range endpoints {
 		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
@@ -378,6 +387,31 @@ func (s *scanner) listConfigs(ctx context.Context, region string, found func(*st
 		}
 	}
 	return out, nil
+}
+
+// notStartedStatuses are the replication statuses of a config whose first
+// replication has not started (it can still be modified).
+var notStartedStatuses = map[string]bool{"": true, "created": true, "failed": true, "failed-provision": true}
+
+// startedReplications returns the configs (by ARN) whose replication has
+// started, as dms:DescribeReplications reports them. It is best effort:
+// on failure nothing is marked started, and the remediation texts cover
+// both cases.
+func (s *scanner) startedReplications(ctx context.Context, region string) map[string]bool {
+	out := map[string]bool{}
+	p := dms.NewDescribeReplicationsPaginator(s.c.DMSReplications(region), &dms.DescribeReplicationsInput{MaxRecords: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out
+		}
+		for _, r := range page.Replications {
+			if aws.ToString(r.StartReplicationType) != "" || !notStartedStatuses[strings.ToLower(aws.ToString(r.Status))] {
+				out[aws.ToString(r.ReplicationConfigArn)] = true
+			}
+		}
+	}
+	return out
 }
 
 // listEndpoints reads every page of the region's endpoints, telling found

@@ -30,8 +30,8 @@ action is read-only:
   kms:DescribeKey                   read who manages each instance's key and its state
   kms:ListAliases                   fallback when a key policy denies DescribeKey:
                                     the alias aws/dms identifies the default key
-  dms:DescribeReplicationConfigs    list DMS Serverless replication configs
-                                    (only with --include-serverless)
+  dms:DescribeReplicationConfigs    list DMS Serverless replication configs, and
+  dms:DescribeReplications          whether each has started (only with --include-serverless)
   dms:DescribeEndpoints             list DMS endpoints (only with --include-endpoints)
 
 sts:GetCallerIdentity needs no permission. A key in another account is read
@@ -57,7 +57,7 @@ func AuditPolicy() Policy {
 		Statement: []Statement{
 			{Sid: "CmkguardAuditListRegions", Effect: "Allow", Action: []string{"ec2:DescribeRegions"}, Resource: "*"},
 			{Sid: "CmkguardAuditListReplicationInstances", Effect: "Allow", Action: []string{"dms:DescribeReplicationInstances"}, Resource: "*"},
-			{Sid: "CmkguardAuditListServerlessConfigs", Effect: "Allow", Action: []string{"dms:DescribeReplicationConfigs"}, Resource: "*"},
+			{Sid: "CmkguardAuditListServerlessConfigs", Effect: "Allow", Action: []string{"dms:DescribeReplicationConfigs", "dms:DescribeReplications"}, Resource: "*"},
 			{Sid: "CmkguardAuditListEndpoints", Effect: "Allow", Action: []string{"dms:DescribeEndpoints"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeys", Effect: "Allow", Action: []string{"kms:DescribeKey", "kms:ListAliases"}, Resource: "*"},
 		},

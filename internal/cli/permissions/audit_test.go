@@ -27,7 +27,7 @@ func TestPermissionsAuditPrintsAValidReadOnlyPolicy(t *testing.T) {
 		t.Errorf("Version = %q", got.Version)
 	}
 	// Exactly the calls adapt/awslive makes (STS GetCallerIdentity needs no permission).
-	want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases"}
+	want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases"}
 	if diff := cmp.Diff(want, got.Actions()); diff != "" {
 		t.Errorf("actions (-want +got):\n%s", diff)
 	}
