@@ -747,3 +747,27 @@ func TestApplyInterruptedMidWaitResumesToTheSameEnd(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyGivesUpWaitingAfterTheTimeoutAndSaysHowToGoOn(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithDelay(t, estate(), time.Hour)
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, west) })
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := remediate.CreateJournal(path, p, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	a := e.applier(j)
+	a.InstanceTimeout = 30 * time.Millisecond
+	err = a.Apply(context.Background())
+	var stepErr *remediate.StepError
+	if !errors.As(err, &stepErr) || stepErr.Step != "eu-west-1/billing/create" {
+		t.Fatalf("apply error = %v, want a StepError for the create step", err)
+	}
+	for _, want := range []string{"timed out after 30ms waiting for instance", "--resume " + path, "--rollback " + path} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
