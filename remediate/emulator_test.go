@@ -62,7 +62,7 @@ func estate() awsemu.Estate {
 				VpcSecurityGroupIDs: []string{"sg-0a1"}, PreferredMaintenanceWindow: "sun:06:00-sun:06:30", Tags: map[string]string{"team": "orders"}},
 			{ID: "reports", Region: east, Class: "dms.r5.large", AllocatedStorage: 100, EngineVersion: "3.5.1"},
 			{ID: "billing", Region: west, Class: "dms.t3.large", AllocatedStorage: 20, EngineVersion: "3.4.7", MultiAZ: true},
-			{ID: "compliant", Region: east, Class: "dms.t3.small", AllocatedStorage: 20, EngineVersion: "3.5.2", KmsKey: "alias/existing"},
+			{ID: "compliant", Region: east, Class: "dms.t3.small", AllocatedStorage: 100, EngineVersion: "3.5.2", KmsKey: "alias/existing"},
 		},
 		Endpoints: []awsemu.EstateEndpoint{ep("src", east, "source"), ep("tgt", east, "target")},
 		ReplicationTasks: []awsemu.EstateReplicationTask{
@@ -326,7 +326,7 @@ func checkFinal(t *testing.T, e *env, before world) {
 	want := world{
 		Instances: []string{
 			"eu-west-1/billing key=CUSTOMER status=available engine=3.4.7 class=dms.t3.large storage=20 multiAZ=true",
-			"us-east-1/compliant key=CUSTOMER status=available engine=3.5.2 class=dms.t3.small storage=20 multiAZ=false",
+			"us-east-1/compliant key=CUSTOMER status=available engine=3.5.2 class=dms.t3.small storage=100 multiAZ=false",
 			"us-east-1/orders key=CUSTOMER status=available engine=3.5.2 class=dms.t3.medium storage=50 multiAZ=false",
 			"us-east-1/reports key=CUSTOMER status=available engine=3.5.1 class=dms.r5.large storage=100 multiAZ=false",
 		},
@@ -769,5 +769,62 @@ func TestApplyGivesUpWaitingAfterTheTimeoutAndSaysHowToGoOn(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
+	}
+}
+
+// TestApplyStopsWhenATaskIsNoLongerWhereThePlanLeftIt moves or deletes a
+// task behind cmkguard's back in the middle of a run: the run must stop
+// with the reason, never skip the task silently.
+func TestApplyStopsWhenATaskIsNoLongerWhereThePlanLeftIt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		meddle  func(t *testing.T, e *env, taskARN string)
+		wantErr string
+	}{
+		{
+			name: "moved to another instance",
+			meddle: func(t *testing.T, e *env, taskARN string) {
+				if _, err := e.dms(east).MoveReplicationTask(context.Background(), &dms.MoveReplicationTaskInput{
+					ReplicationTaskArn: aws.String(taskARN), TargetReplicationInstanceArn: aws.String(instanceARN(t, e, east, "compliant")),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "neither the old instance orders nor its replacement",
+		},
+		{
+			name: "deleted",
+			meddle: func(t *testing.T, e *env, taskARN string) {
+				if _, err := e.dms(east).DeleteReplicationTask(context.Background(), &dms.DeleteReplicationTaskInput{ReplicationTaskArn: aws.String(taskARN)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "task orders-full (" + "arn:aws:dms:us-east-1:111122223333:task:",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, estate())
+			p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+			var taskARN string
+			for _, r := range p.Replacements {
+				for _, tk := range r.Tasks {
+					if tk.ID == "orders-full" {
+						taskARN = tk.ARN
+					}
+				}
+			}
+			err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), func(step string, at remediate.FaultPoint) error {
+				if step == "us-east-1/orders/task/orders-full/stop" && at == remediate.FaultBeforeAction {
+					tt.meddle(t, e, taskARN)
+				}
+				return nil
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("apply error = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
 	}
 }
