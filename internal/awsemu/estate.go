@@ -93,6 +93,10 @@ type EstateKey struct {
 	Tags              map[string]string `json:"tags,omitempty"`
 	// PendingWindowInDays is used with State PendingDeletion (default 30).
 	PendingWindowInDays int `json:"pendingWindowInDays,omitempty"`
+	// HiddenFromListKeys leaves the key out of ListKeys, as AWS sometimes
+	// does for AWS-managed keys in use; DescribeKey and ListAliases still
+	// find it. A catalogue built from ListKeys then misses it.
+	HiddenFromListKeys bool `json:"hiddenFromListKeys,omitempty"`
 }
 
 // EstateSubnetGroup is a DMS replication subnet group.

@@ -25,6 +25,7 @@ type kmsKey struct {
 	deletionDate             time.Time
 	pendingWindow            int32
 	tags                     []tagPair
+	unlisted                 bool // left out of ListKeys
 	// parsed caches the statements of policy, which every call evaluates.
 	parsed       []policyStatement
 	parsedPolicy string
@@ -564,6 +565,9 @@ func (c *call) kmsListKeys() (any, *apiError) {
 			break
 		}
 		k := z.keyList[i]
+		if k.unlisted {
+			continue
+		}
 		out.Keys = append(out.Keys, entry{k.id, k.arn})
 	}
 	return out, nil

@@ -434,3 +434,29 @@ func TestKeyPolicyDenyAndDenyRulesGiveAccessDenied(t *testing.T) {
 		t.Errorf("ListAliases: %v", err)
 	}
 }
+
+func TestAKeyHiddenFromListKeysIsStillFoundByDescribeKeyAndListAliases(t *testing.T) {
+	e := startEmu(t, awsemu.Options{})
+	const id = "0d5e1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b"
+	if err := e.srv.LoadEstate(&awsemu.Estate{Keys: []awsemu.EstateKey{{ID: id, Manager: "AWS", Aliases: []string{"alias/aws/dms"}, HiddenFromListKeys: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.kms()
+	keys, err := c.ListKeys(ctx, &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 0 {
+		t.Errorf("ListKeys lists %d keys, want none", len(keys.Keys))
+	}
+	aliases, err := c.ListAliases(ctx, &kms.ListAliasesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(aliases.Aliases) != 1 || *aliases.Aliases[0].TargetKeyId != id {
+		t.Errorf("ListAliases = %+v, want alias/aws/dms → %s", aliases.Aliases, id)
+	}
+	if _, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)}); err != nil {
+		t.Errorf("DescribeKey: %v", err)
+	}
+}

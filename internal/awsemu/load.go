@@ -263,6 +263,7 @@ func (l *estateLoader) key(k EstateKey) error {
 	if k.RotationEnabled {
 		key.rotation = true
 	}
+	key.unlisted = k.HiddenFromListKeys
 	switch k.State {
 	case "":
 		if key.origin == "EXTERNAL" {
