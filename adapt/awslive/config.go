@@ -2,9 +2,11 @@ package awslive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,8 +69,19 @@ func NewRetryer() aws.Retryer {
 		o.MaxBackoff = MaxBackoff
 		o.Backoff = JitterBackoff{Base: BackoffBase, Max: MaxBackoff}
 		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{refusedIsFinal}, o.Retryables...)
 	})
 }
+
+// refusedIsFinal stops retrying a refused connection: an AWS endpoint
+// never refuses one, so it means a wrong --endpoint-url or a local service
+// that is not running, and ten patient retries would only hide that.
+var refusedIsFinal = retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+})
 
 // JitterBackoff waits a uniformly random time between 0 and
 // min(Max, Base·2^(attempt-1)) ("full jitter"), so that clients throttled

@@ -506,3 +506,22 @@ func TestScanOfTheEmulatorCoversEndpointsOnRequest(t *testing.T) {
 		t.Errorf("DescribeEndpoints called %d times, want 1", n)
 	}
 }
+
+func TestARefusedConnectionFailsFastWithAClearError(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(awsemu.New(awsemu.Options{}))
+	url := ts.URL
+	ts.Close() // nothing listens there any more
+	cfg, err := awslive.LoadConfig(context.Background(), "", url, "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIDCMKGUARDTEST", "not-a-secret", "")
+	_, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{"us-east-1"}})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v, want a refused connection", err)
+	}
+	if n := stats.Attempts()["sts:GetCallerIdentity"]; n != 1 {
+		t.Errorf("a refused connection was tried %d times, want 1", n)
+	}
+}
