@@ -65,7 +65,11 @@ type StepError struct {
 	Journal string
 	// Moved is true once a task has moved: rollback is then no longer possible.
 	Moved bool
-	Err   error
+	// Done and Total count the plan's steps.
+	Done, Total int
+	// Stopped are the tasks this run stopped and has not restarted yet.
+	Stopped []string
+	Err     error
 }
 
 func (e *StepError) Error() string {
@@ -75,7 +79,11 @@ func (e *StepError) Error() string {
 	} else {
 		next += " (a task has moved already, so the run can only go forward)"
 	}
-	return fmt.Sprintf("step %s failed: %v; %s", e.Step, e.Err, next)
+	where := fmt.Sprintf("%d of %d steps done", e.Done, e.Total)
+	if len(e.Stopped) > 0 {
+		where += fmt.Sprintf("; stopped by this run and not restarted yet: %s", strings.Join(e.Stopped, ", "))
+	}
+	return fmt.Sprintf("step %s failed: %v (%s); %s", e.Step, e.Err, where, next)
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
@@ -111,7 +119,7 @@ func (a *Applier) Apply(ctx context.Context) error {
 		}
 		if err := r.runStep(ctx, s); err != nil {
 			_ = a.Journal.Append(Record{Type: RecordFailed, Step: s.ID, Error: err.Error()})
-			return &StepError{Step: s.ID, Journal: a.Journal.Path(), Moved: r.anyMoveBegun(), Err: err}
+			return r.stepError(s, err)
 		}
 	}
 	if err := a.Journal.Append(Record{Type: RecordFinished}); err != nil {
@@ -119,6 +127,23 @@ func (a *Applier) Apply(ctx context.Context) error {
 	}
 	a.logf("Plan %s applied: %d step(s) done.", plan.ID, len(plan.Steps))
 	return nil
+}
+
+// stepError says where things stand after step s failed.
+func (r *run) stepError(s Step, err error) *StepError {
+	e := &StepError{Step: s.ID, Journal: r.a.Journal.Path(), Moved: r.anyMoveBegun(), Total: len(r.plan.Steps), Err: err}
+	for _, st := range r.plan.Steps {
+		if r.progress.Done[st.ID] {
+			e.Done++
+		}
+		if st.Kind == StepStartTask && !r.progress.Done[st.ID] {
+			t := r.plan.Replacements[st.Replacement].Tasks[st.Task]
+			if r.progress.Notes[noteWasRunning(t)] == "true" {
+				e.Stopped = append(e.Stopped, t.ID)
+			}
+		}
+	}
+	return e
 }
 
 func (a *Applier) defaults() {

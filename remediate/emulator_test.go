@@ -632,8 +632,10 @@ func TestRollbackUndoesARunThatMovedNoTask(t *testing.T) {
 	if !errors.Is(err, injected) {
 		t.Fatalf("apply error = %v", err)
 	}
-	if !strings.Contains(err.Error(), "--rollback "+path) {
-		t.Errorf("the error does not tell how to roll back: %v", err)
+	for _, want := range []string{"--rollback " + path, "steps done; stopped by this run and not restarted yet: orders-cdc"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q does not say %q", err, want)
+		}
 	}
 	j, err := remediate.OpenJournal(path, time.Now)
 	if err != nil {
