@@ -9,8 +9,11 @@ import (
 var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // LoadEstate replaces the emulator's state with the estate's. It validates
-// every item and refers to the first problem by kind and id. Deny rules and
-// faults in the estate replace the current ones; the request log is kept.
+// every item and refers to the first problem by kind and id; on error the
+// current state is untouched. The estate's deny rules replace the current
+// ones; its faults, when it has any, replace the current faults (otherwise
+// they are kept). Credentials issued by AssumeRole are forgotten; the
+// request log is kept.
 func (s *Server) LoadEstate(e *Estate) error {
 	if e == nil {
 		return fmt.Errorf("estate: nil estate")
