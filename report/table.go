@@ -22,6 +22,11 @@ type Table struct {
 	Color bool
 }
 
+// maxPassingLines caps the passing list: past it, a large account's passing
+// resources are only counted (in the summary), so that what needs
+// attention stays on screen.
+const maxPassingLines = 100
+
 var _ Reporter = (*Table)(nil)
 
 const (
@@ -76,7 +81,7 @@ func (t *Table) header(w io.Writer, r *finding.Report) {
 	if len(r.Accounts) > 0 {
 		accounts = strings.Join(r.Accounts, ", ")
 	}
-	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard audit: KMS keys behind AWS DMS replication instances"))
+	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard audit: the KMS keys behind AWS DMS resources"))
 	fmt.Fprintf(w, "Accounts: %s\n", accounts)
 	fmt.Fprintf(w, "Generated: %s by %s %s\n\n", r.GeneratedAt, r.Tool.Name, r.Tool.Version)
 }
@@ -257,6 +262,10 @@ func (t *Table) passing(w io.Writer, r *finding.Report) {
 		return
 	}
 	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, fmt.Sprintf("Passing (%d)", r.Summary.Pass)))
+	if r.Summary.Pass > maxPassingLines {
+		fmt.Fprintf(w, "  more than %d: counted by region above; use --format json or csv to list each one\n\n", maxPassingLines)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i := range r.Findings {
 		f := &r.Findings[i]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -182,5 +183,25 @@ func TestTableNamesTheOwnerOfACrossAccountKey(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "customer-managed, key in 999999999999") {
 		t.Errorf("table does not name the key's account:\n%s", buf.String())
+	}
+}
+
+func TestTableCountsRatherThanListsAHugePassingList(t *testing.T) {
+	t.Parallel()
+	r := fixtureEmpty()
+	for i := range maxPassingLines + 1 {
+		r.Findings = append(r.Findings, fixturePass("111111111111", "us-east-1", fmt.Sprintf("ri-%04d", i), "customer-managed"))
+	}
+	r.Summary = finding.Summarize(r.Findings)
+	var buf bytes.Buffer
+	if err := (&Table{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "ri-0000") || !strings.Contains(out, "use --format json or csv") {
+		t.Errorf("a passing list of %d lines was not summarised:\n%s", maxPassingLines+1, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("%d", maxPassingLines+1)) {
+		t.Errorf("the passing count is missing")
 	}
 }
