@@ -93,7 +93,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
 	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
-	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; one more call per region)")
+	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; two more calls per region)")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
 	return cmd
