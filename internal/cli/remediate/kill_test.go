@@ -56,7 +56,7 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 	}
 	kills := 0
 	for attempt := 0; ; attempt++ {
-		if attempt == 60 {
+		if attempt == 300 {
 			t.Fatalf("no run finished after %d attempts", attempt)
 		}
 		args := []string{"remediate", "--resume", journal, "--endpoint-url", url, "--poll-interval", "5ms"}
@@ -68,30 +68,55 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 		cmd.Env = append(os.Environ(), "CMKGUARD_HELPER_ARGS="+string(b))
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
+		before := journalLines(journal)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("run %d failed on its own: %v\n%s", attempt, err, stderr.String())
+		// Kill once the run has journaled something new (so every run makes
+		// progress and the loop ends), a little later each time in the step.
+		killAt := time.Duration(attempt%4) * 15 * time.Millisecond
+		var progressed <-chan time.Time
+		poll := time.NewTicker(2 * time.Millisecond)
+	wait:
+		for {
+			select {
+			case err := <-done:
+				poll.Stop()
+				if err != nil {
+					t.Fatalf("run %d failed on its own: %v\n%s", attempt, err, stderr.String())
+				}
+				t.Logf("finished after %d kill(s)", kills)
+				checkKilledRunEnd(t)
+				if kills < 3 {
+					t.Errorf("only %d kill(s) landed: the test proves little", kills)
+				}
+				return
+			case <-poll.C:
+				if progressed == nil && journalLines(journal) > before+1 {
+					progressed = time.After(killAt)
+				}
+			case <-progressed:
+				poll.Stop()
+				if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+					t.Fatal(err)
+				}
+				<-done
+				kills++
+				break wait
 			}
-			t.Logf("finished after %d kill(s)", kills)
-			checkKilledRunEnd(t)
-			if kills < 3 {
-				t.Errorf("only %d kill(s) landed: the test proves little", kills)
-			}
-			return
-		case <-time.After(time.Duration(40+attempt%5*30) * time.Millisecond):
-			if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-				t.Fatal(err)
-			}
-			<-done
-			kills++
 		}
 	}
+}
+
+// journalLines counts the complete lines of a journal (0 when missing).
+func journalLines(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "\n")
 }
 
 // checkKilledRunEnd checks the end state through the SDK: names kept, every
