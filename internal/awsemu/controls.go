@@ -22,7 +22,9 @@ type LogEntry struct {
 	Principal string // the caller's ARN
 	// Mutating is true for operations that change state (Create*, Modify*,
 	// Delete*, Start*, Stop*, Move*, Put*, Enable*, Disable*, Schedule*,
-	// Cancel*, Tag*, AssumeRole is not mutating).
+	// Cancel*, Tag*, Untag*, BatchImportFindings; AssumeRole is not), and
+	// for a read that changed state as a side effect: DescribeKey on
+	// alias/aws/dms when it created the AWS-managed key.
 	Mutating bool
 	// Resource is the ARN the operation acted on, when it names one.
 	Resource string

@@ -184,6 +184,7 @@ func (c *call) findKey(ref string, how keyLookup) (*kmsKey, *apiError) {
 			if _, known := awsManagedServices[svc]; known {
 				z = c.w.zone(r.account, r.region)
 				k = c.w.awsManagedKey(z, svc, c.now)
+				c.created = true // a read that created a key: the log marks it mutating
 			}
 		}
 		if k == nil {

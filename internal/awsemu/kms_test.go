@@ -460,3 +460,20 @@ func TestAKeyHiddenFromListKeysIsStillFoundByDescribeKeyAndListAliases(t *testin
 		t.Errorf("DescribeKey: %v", err)
 	}
 }
+
+func TestDescribeKeyThatCreatesTheAWSManagedKeyIsLoggedAsMutating(t *testing.T) {
+	e := startEmu(t, awsemu.Options{})
+	c := e.kms()
+	for range 2 {
+		if _, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/aws/dms")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []bool
+	for _, r := range e.srv.Requests() {
+		got = append(got, r.Mutating)
+	}
+	if diff := cmp.Diff([]bool{true, false}, got); diff != "" {
+		t.Errorf("Mutating of the first (creating) and second DescribeKey (-want +got):\n%s", diff)
+	}
+}

@@ -122,6 +122,9 @@ type call struct {
 	query     map[string][]string
 	resource  string
 	requestID string
+	// created is set when a read created something as a side effect
+	// (DescribeKey on alias/aws/dms creating the AWS-managed key).
+	created bool
 }
 
 // apiError is an error in AWS's terms: a code, a message and an HTTP status.
@@ -179,6 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, herr := s.serve(c, spec)
 	s.mu.Unlock()
 	entry.Resource = c.resource
+	entry.Mutating = entry.Mutating || c.created
 	s.finish(w, route, entry, out, herr, reqID)
 }
 
