@@ -53,7 +53,12 @@ func parseFilters(in []filter, allowed ...string) (filterSet, *apiError) {
 		if len(f.Values) == 0 {
 			return nil, badRequest("InvalidParameterValueException", "Filter %s needs at least one value", f.Name)
 		}
-		fs[f.Name] = append(fs[f.Name], f.Values...)
+		for _, v := range f.Values {
+			if strings.HasSuffix(f.Name, "-id") {
+				v = strings.ToLower(v) // identifiers are stored lower-cased
+			}
+			fs[f.Name] = append(fs[f.Name], v)
+		}
 	}
 	return fs, nil
 }

@@ -307,9 +307,6 @@ func (c *call) dmsDescribeReplicationInstances() (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	for i, id := range fs["replication-instance-id"] {
-		fs["replication-instance-id"][i] = strings.ToLower(id)
-	}
 	match := func(r *dmsInstance) bool {
 		return fs.match("replication-instance-arn", r.arn) && fs.match("replication-instance-id", r.id) &&
 			fs.match("replication-instance-class", r.class) && fs.match("engine-version", r.engineVersion)

@@ -598,3 +598,35 @@ func TestSubnetGroupsAndTags(t *testing.T) {
 		t.Errorf("tags of a missing resource: code %q", got)
 	}
 }
+
+func TestTaskWaitersFollowStartStopAndDelete(t *testing.T) {
+	e := startEmu(t, awsemu.Options{})
+	c := e.dms()
+	inst, src, dst := taskFixture(t, c, "waited")
+	arn := *mustCreateTask(t, c, "waited-task", inst, src, dst).ReplicationTaskArn
+	e.srv.SetDelay(100 * time.Millisecond)
+	byARN := &dms.DescribeReplicationTasksInput{Filters: []dmstypes.Filter{{Name: aws.String("replication-task-arn"), Values: []string{arn}}}}
+	const fast, slow = 20 * time.Millisecond, 40 * time.Millisecond
+	if _, err := c.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{ReplicationTaskArn: &arn, StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueStartReplication}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dms.NewReplicationTaskRunningWaiter(c, func(o *dms.ReplicationTaskRunningWaiterOptions) { o.MinDelay, o.MaxDelay = fast, slow }).Wait(ctx, byARN, 5*time.Second); err != nil {
+		t.Fatalf("running waiter: %v", err)
+	}
+	if _, err := c.StopReplicationTask(ctx, &dms.StopReplicationTaskInput{ReplicationTaskArn: &arn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dms.NewReplicationTaskStoppedWaiter(c, func(o *dms.ReplicationTaskStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = fast, slow }).Wait(ctx, byARN, 5*time.Second); err != nil {
+		t.Fatalf("stopped waiter: %v", err)
+	}
+	stopped := taskStatus(t, c, arn)
+	if aws.ToString(stopped.StopReason) == "" || aws.ToString(stopped.RecoveryCheckpoint) == "" {
+		t.Errorf("a stopped task should report a stop reason and a checkpoint: %+v", stopped)
+	}
+	if _, err := c.DeleteReplicationTask(ctx, &dms.DeleteReplicationTaskInput{ReplicationTaskArn: &arn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dms.NewReplicationTaskDeletedWaiter(c, func(o *dms.ReplicationTaskDeletedWaiterOptions) { o.MinDelay, o.MaxDelay = fast, slow }).Wait(ctx, byARN, 5*time.Second); err != nil {
+		t.Fatalf("deleted waiter: %v", err)
+	}
+}
