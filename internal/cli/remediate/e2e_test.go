@@ -367,9 +367,17 @@ func TestShellPlanRunsWithTheAWSCLI(t *testing.T) {
 	if err := os.WriteFile(script, []byte(out), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// The script calls plain `aws`, as a team would; a wrapper first on PATH
+	// sends it to the emulator (older AWS CLIs ignore AWS_ENDPOINT_URL).
+	realAWS, _ := exec.LookPath("aws")
+	bin := t.TempDir()
+	wrapper := "#!/bin/sh\nexec " + realAWS + " --endpoint-url " + url + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(wrapper), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	srv.ResetLog()
 	cmd := exec.Command("bash", script)
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+url, "AWS_DEFAULT_REGION=us-east-1")
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_DEFAULT_REGION=us-east-1")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the script failed: %v\n%s", err, b)
 	}
