@@ -38,6 +38,9 @@
 //	entries := srv.Requests() // what was called, by whom, mutating or not, outcome
 //	srv.ResetLog()
 //
+// The estate format, deny rules, faults, the request log and the command
+// line are described in docs/emulator.md.
+//
 // Imports: the standard library only. It imports no other package of the
 // project, so every test that uses it crosses the real wire format. Loading an
 // estate from YAML lives in internal/estatefile, which fills an Estate.
