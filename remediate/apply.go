@@ -2,7 +2,6 @@ package remediate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -10,10 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
-	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 )
 
 // RegionWriters returns the clients Apply uses in a region.
@@ -451,98 +447,4 @@ func compareInstance(rep Replacement, now DescribedInstance) []string {
 		}
 	}
 	return diffs
-}
-
-func instanceByARN(ctx context.Context, c DescribeReplicationInstancesAPI, arn string) (*dmstypes.ReplicationInstance, error) {
-	return oneInstance(ctx, c, "replication-instance-arn", arn)
-}
-
-func instanceByID(ctx context.Context, c DescribeReplicationInstancesAPI, id string) (*dmstypes.ReplicationInstance, error) {
-	return oneInstance(ctx, c, "replication-instance-id", id)
-}
-
-func oneInstance(ctx context.Context, c DescribeReplicationInstancesAPI, filter, value string) (*dmstypes.ReplicationInstance, error) {
-	all, err := listInstances(ctx, c, []dmstypes.Filter{{Name: aws.String(filter), Values: []string{value}}})
-	if err != nil {
-		return nil, fmt.Errorf("describe replication instance %s: %w", value, err)
-	}
-	for i := range all {
-		ri := &all[i]
-		if filter == "replication-instance-arn" && aws.ToString(ri.ReplicationInstanceArn) == value ||
-			filter == "replication-instance-id" && aws.ToString(ri.ReplicationInstanceIdentifier) == value {
-			return ri, nil
-		}
-	}
-	return nil, nil
-}
-
-func taskByARN(ctx context.Context, c DescribeReplicationTasksAPI, arn string) (*dmstypes.ReplicationTask, error) {
-	out, err := c.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{
-		Filters:         []dmstypes.Filter{{Name: aws.String("replication-task-arn"), Values: []string{arn}}},
-		WithoutSettings: aws.Bool(true),
-	})
-	if err != nil {
-		if isNotFound(err) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("describe replication task %s: %w", arn, err)
-	}
-	for i := range out.ReplicationTasks {
-		if aws.ToString(out.ReplicationTasks[i].ReplicationTaskArn) == arn {
-			return &out.ReplicationTasks[i], nil
-		}
-	}
-	return nil, nil
-}
-
-// errNotYet is returned by a wait condition that is not met yet.
-var errNotYet = errors.New("not yet")
-
-// waitFor polls check until it returns nil, a permanent error, or timeout.
-// Transient errors (throttling) are retried until the timeout.
-func waitFor(ctx context.Context, interval, timeout time.Duration, what string, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, errNotYet) && !transient(err) {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s (last: %v)", timeout, what, err)
-		}
-		if err := sleep(ctx, interval); err != nil {
-			return err
-		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// transient recognises errors worth retrying: throttling, and DMS saying a
-// resource is briefly in the wrong state.
-func transient(err error) bool {
-	if errors.Is(err, errNotYet) {
-		return true
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		switch api.ErrorCode() {
-		case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-			"ServiceUnavailable", "InternalFailure", "InvalidResourceStateFault":
-			return true
-		}
-	}
-	return false
 }
