@@ -557,6 +557,13 @@ func (c *call) kmsListKeys() (any, *apiError) {
 		NextMarker string  `json:"NextMarker,omitempty"`
 	}{Keys: []entry{}}
 	z := c.w.peek(c.caller.Account, c.region)
+	var keys []*kmsKey
+	if z != nil {
+		keys = z.keyList
+	}
+	if start > uint64(len(keys)) {
+		return nil, badRequest("InvalidMarkerException", "Invalid marker")
+	}
 	if z == nil {
 		return out, nil
 	}

@@ -1,6 +1,7 @@
 package awsemu_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -305,5 +306,36 @@ func TestTheRequestLogRecordsWhoDidWhatAndWhetherItChangedAnything(t *testing.T)
 	e.srv.ResetLog()
 	if n := len(e.srv.Requests()); n != 0 {
 		t.Errorf("%d entries after ResetLog", n)
+	}
+}
+
+func TestForgedMarkersAreRefusedNotFollowed(t *testing.T) {
+	srv := awsemu.New(awsemu.Options{})
+	estate := &awsemu.Estate{
+		Keys:         []awsemu.EstateKey{{ID: "k1", Aliases: []string{"alias/one"}}},
+		Organization: &awsemu.EstateOrganization{ID: "o-a1b2c3d4e5", ManagementAccount: "111122223333"},
+	}
+	if err := srv.LoadEstate(estate); err != nil {
+		t.Fatal(err)
+	}
+	huge := base64.RawURLEncoding.EncodeToString([]byte("cmkguard-page:18446744073709551615"))
+	tests := []struct {
+		name, service, target, body, want string
+	}{
+		{"ListKeys past the end", "kms", "TrentService.ListKeys", `{"Marker":"` + huge + `"}`, "InvalidMarkerException"},
+		{"ListAliases with garbage", "kms", "TrentService.ListAliases", `{"Marker":"%%%"}`, "InvalidMarkerException"},
+		{"ListAccounts with garbage", "organizations", "AWSOrganizationsV20161128.ListAccounts", `{"NextToken":"%%%"}`, "InvalidInputException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := rawCall(t, srv, http.MethodPost, "/", sigv4(tt.service), tt.target, "application/x-amz-json-1.1", tt.body)
+			if resp.status != http.StatusBadRequest || resp.errorType != tt.want {
+				t.Errorf("got %d %s, want 400 %s", resp.status, resp.body, tt.want)
+			}
+		})
+	}
+	resp := rawCall(t, srv, http.MethodPost, "/", sigv4("dms"), "AmazonDMSv20160101.DescribeReplicationInstances", "application/x-amz-json-1.1", `{"Marker":"`+huge+`"}`)
+	if resp.status != http.StatusOK || !strings.Contains(resp.body, `"ReplicationInstances":[]`) {
+		t.Errorf("a DMS marker past the end: %d %s, want an empty last page", resp.status, resp.body)
 	}
 }

@@ -176,14 +176,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{s: s, service: route.service, op: route.op, region: route.region, caller: caller, body: body, query: route.form, requestID: reqID}
-	s.mu.Lock()
-	c.w = s.world
-	c.now = s.opts.Now()
-	out, herr := s.serve(c, spec)
-	s.mu.Unlock()
+	out, herr := s.serveLocked(c, spec)
 	entry.Resource = c.resource
 	entry.Mutating = entry.Mutating || c.created
 	s.finish(w, route, entry, out, herr, reqID)
+}
+
+// serveLocked runs the operation under the state lock. A bug that panics
+// becomes the service's internal error for this request, not a crash.
+func (s *Server) serveLocked(c *call, spec operation) (out any, aerr *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			out, aerr = nil, &apiError{Code: internalCode(c.service), Message: fmt.Sprintf("emulator bug: %v", r), Status: http.StatusInternalServerError, Server: true}
+		}
+	}()
+	c.w = s.world
+	c.now = s.opts.Now()
+	return s.serve(c, spec)
 }
 
 // serve runs the operation's handler with the lock held.
