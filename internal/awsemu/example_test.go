@@ -21,7 +21,8 @@ func ExampleNew() {
 		ReplicationInstances: []awsemu.EstateReplicationInstance{{ID: "payments-cdc-prod-01"}},
 	})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -30,7 +31,8 @@ func ExampleNew() {
 	client := dms.NewFromConfig(cfg, func(o *dms.Options) { o.BaseEndpoint = aws.String(ts.URL) })
 	out, err := client.DescribeReplicationInstances(context.Background(), &dms.DescribeReplicationInstancesInput{})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
 	for _, r := range out.ReplicationInstances {
 		fmt.Println(*r.ReplicationInstanceIdentifier, *r.ReplicationInstanceStatus, *r.KmsKeyId)
