@@ -210,7 +210,8 @@ func TestScanOfTheEmulatorReadsEveryPageAndOneKeyPerDistinctARN(t *testing.T) {
 	if len(st.Instances) != 250 {
 		t.Errorf("got %d instances, want 250", len(st.Instances))
 	}
-	want := map[string]int{"sts:GetCallerIdentity": 1, "dms:DescribeReplicationInstances": 3, "kms:DescribeKey": 7}
+	// With --region, one ec2:DescribeRegions checks the region exists.
+	want := map[string]int{"sts:GetCallerIdentity": 1, "ec2:DescribeRegions": 1, "dms:DescribeReplicationInstances": 3, "kms:DescribeKey": 7}
 	if diff := cmp.Diff(want, stats.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}

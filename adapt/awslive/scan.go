@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +32,9 @@ const (
 type Options struct {
 	// Regions to scan; empty means every region enabled for the account
 	// (ec2:DescribeRegions), with opt-in regions that are not enabled
-	// recorded as skipped.
+	// recorded as skipped. Given regions are checked against that same
+	// list: one the partition does not have fails the scan with an
+	// InvalidRegionError, an opt-in one not enabled is skipped.
 	Regions []string
 	// RegionConcurrency and KeyConcurrency bound the fan-out; zero means
 	// the defaults.
@@ -52,6 +53,9 @@ type Options struct {
 	// Progress, when set, is told as each region finishes. Calls are
 	// serialised; it must not block for long.
 	Progress func(Progress)
+	// Warn, when set, is told what the scan could not check but went on
+	// without (Regions given while ec2:DescribeRegions could not be read).
+	Warn func(string)
 }
 
 // Progress reports one region's outcome while a scan runs.
@@ -64,12 +68,6 @@ type Progress struct {
 	// Done and Total count regions finished and regions to scan.
 	Done, Total int
 }
-
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-
-// ValidRegion reports whether name looks like an AWS region name
-// (us-east-1, us-gov-west-1, ap-southeast-5).
-func ValidRegion(name string) bool { return regionPattern.MatchString(name) }
 
 // Scan lists every DMS replication instance in the regions opts selects and
 // resolves each instance's KMS key. Regions run concurrently; within a
@@ -88,12 +86,10 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 	if opts.KeyConcurrency <= 0 {
 		opts.KeyConcurrency = DefaultKeyConcurrency
 	}
-	for _, r := range opts.Regions {
-		if !ValidRegion(r) {
-			return state.State{}, fmt.Errorf("%q is not an AWS region name", r)
-		}
+	if _, err := CheckRegions(opts.Regions); err != nil {
+		return state.State{}, err
 	}
-	account, toScan, skipped, err := discover(ctx, c, opts.Regions)
+	account, toScan, skipped, err := discover(ctx, c, opts.Regions, opts.Warn)
 	if err != nil {
 		return state.State{}, err
 	}
@@ -158,57 +154,87 @@ func ScanAccount(ctx context.Context, cfg aws.Config, opts Options) (state.State
 	return st, stats, err
 }
 
-// discover identifies the caller's account and, unless regions were given,
-// lists the account's regions; both calls run at once.
-func discover(ctx context.Context, c Clients, given []string) (account string, toScan, skipped []string, err error) {
+// discover identifies the caller's account and lists the account's
+// regions (ec2:DescribeRegions, AllRegions); both calls run at once. With
+// no regions given it scans every enabled one. With regions given it checks
+// each against that list, because nothing else would: DMS endpoints are
+// built for any well-formed name, and an emulator or proxy answers them.
+// A region the partition does not have is an InvalidRegionError; an opt-in
+// region not enabled is skipped; when the list cannot be read, the regions
+// are scanned as given and warn says so.
+func discover(ctx context.Context, c Clients, given []string, warn func(string)) (account string, toScan, skipped []string, err error) {
 	var wg sync.WaitGroup
 	var idErr, regErr error
 	var id *sts.GetCallerIdentityOutput
 	var regions *ec2.DescribeRegionsOutput
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		id, idErr = c.Identity.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	}()
-	if len(given) == 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			regions, regErr = c.Regions.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
-		}()
-	}
+	go func() {
+		defer wg.Done()
+		regions, regErr = c.Regions.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	}()
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return "", nil, nil, fmt.Errorf("scan interrupted: %w", err)
+	}
 	if idErr != nil {
 		return "", nil, nil, fmt.Errorf("identify the account (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
 	}
 	account = aws.ToString(id.Account)
-	if len(given) > 0 {
-		seen := map[string]bool{}
-		for _, r := range given {
-			if !seen[r] {
-				seen[r] = true
-				toScan = append(toScan, r)
+	if len(given) == 0 {
+		if regErr != nil {
+			return "", nil, nil, fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
+		}
+		for _, r := range regions.Regions {
+			name := aws.ToString(r.RegionName)
+			if name == "" {
+				continue
 			}
+			if aws.ToString(r.OptInStatus) == "not-opted-in" {
+				skipped = append(skipped, name)
+				continue
+			}
+			toScan = append(toScan, name)
 		}
 		slices.Sort(toScan)
-		return account, toScan, nil, nil
+		slices.Sort(skipped)
+		return account, toScan, skipped, nil
 	}
+	given = slices.Compact(slices.Sorted(slices.Values(given)))
 	if regErr != nil {
-		return "", nil, nil, fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
+		if warn != nil {
+			warn(fmt.Sprintf("could not check the regions given (%s) against the account's region list: %s; scanning them as given (a region that does not exist or is not enabled shows as failed)",
+				strings.Join(given, ", "), classify("ec2:DescribeRegions", regErr).reason))
+		}
+		return account, given, nil, nil
 	}
+	optIn := map[string]string{}
+	var known []string
 	for _, r := range regions.Regions {
-		name := aws.ToString(r.RegionName)
-		if name == "" {
-			continue
+		if name := aws.ToString(r.RegionName); name != "" {
+			optIn[name] = aws.ToString(r.OptInStatus)
+			known = append(known, name)
 		}
-		if aws.ToString(r.OptInStatus) == "not-opted-in" {
-			skipped = append(skipped, name)
-			continue
-		}
-		toScan = append(toScan, name)
 	}
-	slices.Sort(toScan)
-	slices.Sort(skipped)
+	var unknown []string
+	for _, r := range given {
+		status, ok := optIn[r]
+		switch {
+		case !ok:
+			unknown = append(unknown, r)
+		case status == "not-opted-in":
+			skipped = append(skipped, r)
+		default:
+			toScan = append(toScan, r)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(known)
+		return "", nil, nil, &InvalidRegionError{Regions: unknown, Known: known}
+	}
 	return account, toScan, skipped, nil
 }
 

@@ -246,23 +246,111 @@ func TestScanRecordsSkippedAndFailedRegions(t *testing.T) {
 	}
 }
 
-func TestScanWithGivenRegionsDoesNotListRegions(t *testing.T) {
+func TestScanChecksGivenRegionsAgainstTheAccount(t *testing.T) {
 	t.Parallel()
-	f := newFake(me)
-	f.failRegions = apiError("UnauthorizedOperation")
-	st, err := Scan(context.Background(), f.clients(), Options{Regions: []string{"us-west-2", "us-west-2", "eu-central-1"}})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name        string
+		given       []string
+		failRegions error
+		wantRegions []string // "region status"
+		wantErr     string   // an InvalidRegionError containing this
+		wantWarning string
+	}{
+		{
+			name:        "listed regions are scanned once each",
+			given:       []string{"us-west-2", "us-west-2", "eu-central-1"},
+			wantRegions: []string{"eu-central-1 scanned", "us-west-2 scanned"},
+		},
+		{
+			name:        "an opt-in region that is not enabled is skipped, not scanned",
+			given:       []string{"eu-central-1", "ap-east-1"},
+			wantRegions: []string{"ap-east-1 skipped", "eu-central-1 scanned"},
+		},
+		{
+			name:    "a well-formed region the partition does not have is an error naming it",
+			given:   []string{"eu-central-1", "eu-fake-9"},
+			wantErr: `"eu-fake-9": no such region in this account's partition`,
+		},
+		{
+			name:        "when the region list is denied the regions are scanned as given, with a warning",
+			given:       []string{"us-west-2", "eu-fake-9"},
+			failRegions: apiError("UnauthorizedOperation"),
+			wantRegions: []string{"eu-fake-9 scanned", "us-west-2 scanned"},
+			wantWarning: "could not check the regions given (eu-fake-9, us-west-2) against the account's region list: ec2:DescribeRegions was denied (UnauthorizedOperation)",
+		},
 	}
-	var regions []string
-	for _, r := range st.Regions {
-		regions = append(regions, r.Region+" "+string(r.Status))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(me)
+			f.regions = map[string]string{"us-west-2": "opt-in-not-required", "eu-central-1": "opt-in-not-required", "ap-east-1": "not-opted-in"}
+			f.failRegions = tt.failRegions
+			var warnings []string
+			st, err := Scan(context.Background(), f.clients(), Options{Regions: tt.given, Warn: func(w string) { warnings = append(warnings, w) }})
+			if tt.wantErr != "" {
+				var bad *InvalidRegionError
+				if !errors.As(err, &bad) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want an InvalidRegionError containing %q", err, tt.wantErr)
+				}
+				if n := f.count("dms:"); n != 0 {
+					t.Errorf("%d DMS calls made although a region was refused", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var regions []string
+			for _, r := range st.Regions {
+				regions = append(regions, r.Region+" "+string(r.Status))
+			}
+			if diff := cmp.Diff(tt.wantRegions, regions); diff != "" {
+				t.Errorf("regions (-want +got):\n%s", diff)
+			}
+			if n := f.count("ec2:DescribeRegions"); n != 1 {
+				t.Errorf("DescribeRegions called %d times, want 1 (the check of the given regions)", n)
+			}
+			if n := f.count("dms:DescribeReplicationInstances ap-east-1"); n != 0 {
+				t.Errorf("a region that is not enabled was called %d times", n)
+			}
+			switch {
+			case tt.wantWarning == "" && len(warnings) > 0:
+				t.Errorf("unexpected warnings %q", warnings)
+			case tt.wantWarning != "" && (len(warnings) != 1 || !strings.Contains(warnings[0], tt.wantWarning)):
+				t.Errorf("warnings %q, want one containing %q", warnings, tt.wantWarning)
+			}
+		})
 	}
-	if diff := cmp.Diff([]string{"eu-central-1 scanned", "us-west-2 scanned"}, regions); diff != "" {
-		t.Errorf("regions (-want +got):\n%s", diff)
+}
+
+func TestRegionNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		regions       []string
+		wantPartition string
+		wantErr       string
+	}{
+		{[]string{"us-east-1", "eu-west-1", "ap-southeast-5", "il-central-1", "mx-central-1"}, "aws", ""},
+		{[]string{"us-gov-west-1"}, "aws-us-gov", ""},
+		{[]string{"cn-north-1", "cn-northwest-1"}, "aws-cn", ""},
+		{[]string{"us-iso-east-1"}, "aws-iso", ""},
+		{nil, "", ""},
+		{[]string{"xx-fake-1"}, "", `"xx-fake-1": not an AWS region name`},
+		{[]string{"us-east-1", "EU-WEST-1", "eu-west"}, "", `"EU-WEST-1", "eu-west": not an AWS region name`},
+		{[]string{"us-east-1", "cn-north-1"}, "", "belong to different AWS partitions (aws, aws-cn)"},
 	}
-	if n := f.count("ec2:DescribeRegions"); n != 0 {
-		t.Errorf("DescribeRegions called %d times although regions were given", n)
+	for _, tt := range tests {
+		got, err := CheckRegions(tt.regions)
+		if tt.wantErr == "" {
+			if err != nil || got != tt.wantPartition {
+				t.Errorf("CheckRegions(%q) = %q, %v; want %q", tt.regions, got, err, tt.wantPartition)
+			}
+			continue
+		}
+		var bad *InvalidRegionError
+		if !errors.As(err, &bad) || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("CheckRegions(%q) error %v, want an InvalidRegionError containing %q", tt.regions, err, tt.wantErr)
+		}
 	}
 }
 
@@ -276,7 +364,7 @@ func TestScanFailsWhenItCannotStart(t *testing.T) {
 	}{
 		{"the caller cannot be identified", func(f *fakeAWS) { f.failIdentity = apiError("InvalidClientTokenId") }, Options{}, "sts:GetCallerIdentity"},
 		{"regions cannot be listed and none were given", func(f *fakeAWS) { f.failRegions = apiError("UnauthorizedOperation") }, Options{}, "name the regions with --region"},
-		{"a region name is malformed", func(*fakeAWS) {}, Options{Regions: []string{"Mars-1"}}, `"Mars-1" is not an AWS region name`},
+		{"a region name is malformed", func(*fakeAWS) {}, Options{Regions: []string{"Mars-1"}}, `"Mars-1": not an AWS region name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -86,7 +87,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Profile, "profile", "", "AWS shared-config profile (default: AWS_PROFILE or the default profile)")
-	fl.StringSliceVar(&opts.Regions, "region", nil, "Region to scan (repeatable or comma-separated; default: every region enabled for the account)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "Region to scan (repeatable or comma-separated; default: every region enabled for the account); checked with ec2:DescribeRegions: a region the account does not have is a usage error, an opt-in region not enabled is skipped")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (a local emulator, a proxy)")
 	fl.StringArrayVar(&opts.Formats, "format", []string{"table"}, "Output FORMAT or FORMAT=FILE, comma-separated or repeated ("+strings.Join(report.Names(), ", ")+")")
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
@@ -124,10 +125,8 @@ func validate(opts *Options) (*settings, error) {
 	if err := rule.ValidateOptions(s.rules); err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
-	for _, r := range opts.Regions {
-		if !awslive.ValidRegion(r) {
-			return nil, exit.Usagef("--region %q is not an AWS region name (like eu-west-1)", r)
-		}
+	if _, err := awslive.CheckRegions(opts.Regions); err != nil {
+		return nil, exit.Usagef("--region %v", err)
 	}
 	if opts.EndpointURL != "" {
 		u, err := url.Parse(opts.EndpointURL)
@@ -164,6 +163,10 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	st, stats, err := scan(ctx, opts)
 	if err != nil {
+		var badRegion *awslive.InvalidRegionError
+		if errors.As(err, &badRegion) {
+			return exit.Usagef("--region %v", badRegion)
+		}
 		return fmt.Errorf("audit: %w", err)
 	}
 	now := time.Now
@@ -246,15 +249,19 @@ func writeReport(ios *iostreams.IOStreams, o report.Output, rep *finding.Report)
 // LiveScan loads the AWS configuration from opts and scans the account,
 // reporting progress on stderr when it is a terminal.
 func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, error) {
-	region := ""
-	if len(opts.Regions) > 0 {
-		region = opts.Regions[0]
-	}
-	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, region)
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, "")
 	if err != nil {
 		return state.State{}, nil, err
 	}
-	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints}
+	// The account-wide calls (STS, ec2:DescribeRegions) go to the
+	// configured region, not to a --region that may be an opt-in region
+	// that is not enabled; only a configured region of another partition
+	// gives way to the given regions' partition's home region.
+	if p, _ := awslive.CheckRegions(opts.Regions); p != "" && awslive.PartitionOf(cfg.Region) != p {
+		cfg.Region = awslive.HomeRegion(p)
+	}
+	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints,
+		Warn: func(msg string) { fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg) }}
 	if opts.IO.IsStderrTTY() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cmkguard/cmkguard"
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/internal/awsemu"
@@ -18,6 +20,10 @@ import (
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 )
 
+// noRegionsKey is an access key whose principal may not call
+// ec2:DescribeRegions.
+const noRegionsKey = "AKIDCMKGUARDNOREGION"
+
 // TestAuditCommandAgainstTheEmulator runs `cmkguard audit` as a user would,
 // through cli.Main, the standard AWS configuration (environment variables
 // only) and --endpoint-url, against the emulator serving the demo estate.
@@ -26,6 +32,8 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	est.Credentials = append(est.Credentials, awsemu.EstateCredential{AccessKeyID: noRegionsKey, Account: est.DefaultAccount,
+		Principal: "arn:aws:iam::" + est.DefaultAccount + ":user/cmkguard-no-regions"})
 	srv := awsemu.New(awsemu.Options{DefaultAccount: est.DefaultAccount})
 	if err := srv.LoadEstate(est); err != nil {
 		t.Fatal(err)
@@ -82,7 +90,7 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		}
 	})
 
-	t.Run("a region without DMS resources is clean and needs no region listing", func(t *testing.T) {
+	t.Run("a region without DMS resources is clean, after one region-list call that checks it", func(t *testing.T) {
 		srv.ResetLog()
 		code, out, errOut := run("--region", "us-west-2")
 		if code != exit.OK {
@@ -91,10 +99,14 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		if !strings.Contains(out, "us-west-2") {
 			t.Errorf("table does not list us-west-2:\n%s", out)
 		}
+		n := 0
 		for _, e := range srv.Requests() {
 			if e.Action() == "ec2:DescribeRegions" {
-				t.Errorf("DescribeRegions called although --region was given")
+				n++
 			}
+		}
+		if n != 1 {
+			t.Errorf("DescribeRegions called %d times with --region, want 1", n)
 		}
 	})
 
@@ -108,6 +120,64 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 			if !strings.Contains(term, want) {
 				t.Errorf("terminal stderr has no %q:\n%s", want, term)
 			}
+		}
+	})
+
+	t.Run("regions that are not the account's are usage errors, and no DMS call is made", func(t *testing.T) {
+		tests := []struct {
+			region, want string
+		}{
+			{"xx-fake-1", `"xx-fake-1": not an AWS region name`},
+			{"eu-fake-9", `"eu-fake-9": no such region in this account's partition (ec2:DescribeRegions lists `},
+			{"us-east-1,cn-north-1", "different AWS partitions"},
+		}
+		for _, tt := range tests {
+			srv.ResetLog()
+			code, out, errOut := run("--region", tt.region)
+			if code != exit.Usage || !strings.Contains(errOut, tt.want) {
+				t.Errorf("--region %s: exit %d, stderr %q; want 2 and %q", tt.region, code, errOut, tt.want)
+			}
+			if out != "" {
+				t.Errorf("--region %s: a report was written:\n%s", tt.region, out)
+			}
+			for _, e := range srv.Requests() {
+				if strings.HasPrefix(e.Action(), "dms:") {
+					t.Errorf("--region %s: %s called", tt.region, e.Action())
+				}
+			}
+		}
+	})
+
+	t.Run("an opt-in region that is not enabled is skipped and named", func(t *testing.T) {
+		code, out, errOut := run("--region", "af-south-1,us-west-2", "--format", "json")
+		if code != exit.OK {
+			t.Fatalf("exit %d, want 0\n%s", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range rep.Regions {
+			got[r.Region] = r.Status
+		}
+		if diff := cmp.Diff(map[string]string{"af-south-1": "skipped", "us-west-2": "scanned"}, got); diff != "" {
+			t.Errorf("regions (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("with the region list denied, given regions are scanned and stderr says so", func(t *testing.T) {
+		srv.AddDeny(awsemu.DenyRule{Action: "ec2:DescribeRegions", Principal: "*:user/cmkguard-no-regions"})
+		t.Setenv("AWS_ACCESS_KEY_ID", noRegionsKey)
+		code, out, errOut := run("--region", "us-west-2")
+		if code != exit.OK {
+			t.Errorf("exit %d, want 0\n%s", code, errOut)
+		}
+		if !strings.Contains(errOut, "warning: could not check the regions given (us-west-2)") || !strings.Contains(errOut, "ec2:DescribeRegions was denied") {
+			t.Errorf("stderr does not say the regions were not checked:\n%s", errOut)
+		}
+		if !strings.Contains(out, "us-west-2") {
+			t.Errorf("table does not list us-west-2:\n%s", out)
 		}
 	})
 
