@@ -6,7 +6,9 @@
 // It is responsible for:
 //   - routing by the SigV4 credential scope (service, region), falling back to
 //     X-Amz-Target; requests without SigV4 authorisation get the service's real
-//     403 missing-authentication error;
+//     403 missing-authentication error; a region the estate does not list
+//     gets AWS's signature error for a credential scoped to an invalid region,
+//     and an opt-in region that is not enabled refuses regional calls;
 //   - the caller's identity: every unknown access key id acts as the default
 //     account; keys listed in the estate act as their account and principal;
 //     keys issued by STS AssumeRole act as the assumed role;

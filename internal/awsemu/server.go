@@ -244,21 +244,47 @@ func (s *Server) identify(akid string) identity {
 	return identity{AccessKeyID: akid, Account: s.world.defaultAccount, ARN: s.world.defaultPrincipal, UserID: "AIDACMKGUARDEMULATOR"}
 }
 
-// checkRegion refuses regional calls to opt-in regions that are not enabled,
-// as AWS does (the credentials are not valid there).
+// globalSigningRegion is the region in the credential scope of calls to the
+// global endpoints of STS and Organizations: it is valid whatever regions
+// the estate lists.
+const globalSigningRegion = "us-east-1"
+
+// checkRegion refuses calls to a region the estate does not list, as an AWS
+// endpoint refuses a credential scoped to no region it knows, and regional
+// calls to opt-in regions that are not enabled, as AWS does (the credentials
+// are not valid there).
 func (c *call) checkRegion() *apiError {
-	switch c.service {
-	case "sts", "organizations":
-		return nil
-	}
+	global := c.service == "sts" || c.service == "organizations"
 	reg, ok := c.w.regionByName[c.region]
-	if !ok || reg.enabled() {
+	if !ok {
+		if global && c.region == globalSigningRegion {
+			return nil
+		}
+		return unknownRegion(c.service, c.region)
+	}
+	if global || reg.enabled() {
 		return nil
 	}
 	if c.service == "ec2" {
 		return errf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
 	}
 	return badRequest("UnrecognizedClientException", "The security token included in the request is invalid.")
+}
+
+// unknownRegion is the signature error AWS gives a credential scoped to a
+// region that does not exist: awsJson services answer 400
+// InvalidSignatureException, the query services 403 SignatureDoesNotMatch,
+// restJson services 403 InvalidSignatureException.
+func unknownRegion(service, region string) *apiError {
+	const msg = "Credential should be scoped to a valid region, not '%s'."
+	switch protocolOf(service) {
+	case protoQuery:
+		return errf(http.StatusForbidden, "SignatureDoesNotMatch", msg, region)
+	case protoREST:
+		return errf(http.StatusForbidden, "InvalidSignatureException", msg, region)
+	default:
+		return badRequest("InvalidSignatureException", msg, region)
+	}
 }
 
 // delayed returns when a status change started now completes.
