@@ -267,11 +267,13 @@ func (l *estateLoader) key(k EstateKey) error {
 		key.rotation = true
 	}
 	key.unlisted = k.HiddenFromListKeys
+	if key.origin == "EXTERNAL" {
+		// Imported key material, ready to use while the estate is seeded,
+		// like every other key; an explicit state is applied last.
+		key.state = "Enabled"
+	}
 	switch k.State {
 	case "":
-		if key.origin == "EXTERNAL" {
-			key.state = "Enabled" // imported key material, ready to use
-		}
 	case "Enabled", "Disabled", "PendingImport", "Unavailable", "Creating", "Updating", "PendingReplicaDeletion":
 		state := k.State
 		l.keyStates = append(l.keyStates, func() { key.state = state })
