@@ -54,23 +54,44 @@ type Journal struct {
 	records []Record
 }
 
+// errJournalInUse says another process holds a journal's lock.
+var errJournalInUse = errors.New("is in use by another cmkguard run (apply, resume or rollback); wait for it to end")
+
 // CreateJournal starts a new journal for plan at path. It refuses to
-// overwrite an existing file: that journal belongs to a run to resume.
+// overwrite an existing file: that journal belongs to a run to resume. The
+// journal stays locked until Close, so that no second run of it (another
+// apply, a resume or a rollback) can act at the same time.
 func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, error) {
 	if err := plan.Validate(); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	restart := false
 	if errors.Is(err, os.ErrExist) && unstarted(path) {
 		// A run killed while writing its very first record did nothing:
-		// nothing acts before the plan record is durable.
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
+		// nothing acts before the plan record is durable. It is emptied
+		// only once locked, so that a run still writing it is not cut short.
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+		restart = true
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("journal %s already exists: continue that run with --resume %s (or roll it back with --rollback %s)", path, path, path)
 		}
 		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	if err := lock(f, path); err != nil {
+		return nil, err
+	}
+	if restart {
+		if !unstarted(path) {
+			f.Close()
+			return nil, fmt.Errorf("journal %s already exists: continue that run with --resume %s (or roll it back with --rollback %s)", path, path, path)
+		}
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("create journal: %w", err)
+		}
 	}
 	syncDir(path)
 	j := &Journal{f: f, path: path, now: now}
@@ -79,6 +100,18 @@ func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, err
 		return nil, err
 	}
 	return j, nil
+}
+
+// lock locks a journal's file, or closes it and says who holds it.
+func lock(f *os.File, path string) error {
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, errJournalInUse) {
+			return fmt.Errorf("journal %s %w", path, err)
+		}
+		return fmt.Errorf("lock journal %s: %w", path, err)
+	}
+	return nil
 }
 
 // unstarted says whether an existing journal holds not even one complete
@@ -97,21 +130,26 @@ func Unstarted(path string) bool {
 	return unstarted(path)
 }
 
-// OpenJournal reopens a journal to continue it. A torn last line (a crash in
-// the middle of a write) is ignored: the step it belonged to is re-run, and
-// steps are idempotent.
+// OpenJournal reopens a journal to continue it, and locks it until Close. A
+// torn last line (a crash in the middle of a write) is ignored: the step it
+// belonged to is re-run, and steps are idempotent.
 func OpenJournal(path string, now func() time.Time) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := lock(f, path); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	records, torn, err := parseJournal(b)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("journal %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	j := &Journal{f: f, path: path, now: now, records: records}
 	if torn {

@@ -159,3 +159,50 @@ func TestCreateJournalRestartsARunKilledBeforeItsPlanRecord(t *testing.T) {
 	}
 	j2.Close()
 }
+
+// TestAJournalIsUsedByOneRunAtATime: a second apply, a resume or a
+// rollback of a journal in use would act on the same resources at the same
+// time (a rollback could delete the replacement a task is moving to).
+func TestAJournalIsUsedByOneRunAtATime(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j")
+	j, err := CreateJournal(path, fixturePlan(t), fixedClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenJournal(path, fixedClock); err == nil || !strings.Contains(err.Error(), "is in use by another cmkguard run") {
+		t.Fatalf("opening a journal in use: err = %v, want a refusal", err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := OpenJournal(path, fixedClock)
+	if err != nil {
+		t.Fatalf("opening the journal once the first run ended: %v", err)
+	}
+	if _, err := OpenJournal(path, fixedClock); err == nil || !strings.Contains(err.Error(), "is in use by another cmkguard run") {
+		t.Fatalf("opening a resumed journal: err = %v, want a refusal", err)
+	}
+	j2.Close()
+
+	t.Run("an unstarted journal still being written is not emptied", func(t *testing.T) {
+		unstartedPath := filepath.Join(dir, "u")
+		first, err := os.OpenFile(unstartedPath, os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer first.Close()
+		if err := lockFile(first); err != nil {
+			t.Fatal(err)
+		}
+		partial := `{"type":"plan","plan":{"ver`
+		first.WriteString(partial)
+		if _, err := CreateJournal(unstartedPath, fixturePlan(t), fixedClock); err == nil || !strings.Contains(err.Error(), "is in use") {
+			t.Fatalf("err = %v, want a refusal", err)
+		}
+		if b, _ := os.ReadFile(unstartedPath); string(b) != partial {
+			t.Errorf("the journal of the run holding it was changed to %q", b)
+		}
+	})
+}
