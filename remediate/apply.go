@@ -73,7 +73,7 @@ func (e *StepError) Error() string {
 	if !e.Moved {
 		next += fmt.Sprintf(", or undo what this run created with: cmkguard remediate --rollback %s", e.Journal)
 	} else {
-		next += " (a task has moved already, so the run can only go forward)"
+		next += " (a task has begun to move, so the run can only go forward)"
 	}
 	where := fmt.Sprintf("%d of %d steps done", e.Done, e.Total)
 	if len(e.Stopped) > 0 {
@@ -115,7 +115,7 @@ func (a *Applier) Apply(ctx context.Context) error {
 		}
 		if err := r.runStep(ctx, s); err != nil {
 			_ = a.Journal.Append(Record{Type: RecordFailed, Step: s.ID, Error: err.Error()})
-			return r.stepError(s, err)
+			return r.stepError(ctx, s, err)
 		}
 	}
 	if err := a.Journal.Append(Record{Type: RecordFinished}); err != nil {
@@ -125,9 +125,20 @@ func (a *Applier) Apply(ctx context.Context) error {
 	return nil
 }
 
-// stepError says where things stand after step s failed.
-func (r *run) stepError(s Step, err error) *StepError {
-	e := &StepError{Step: s.ID, Journal: r.a.Journal.Path(), Moved: r.anyMoveBegun(), Total: len(r.plan.Steps), Err: err}
+// stepError says where things stand after step s failed. A move that was
+// begun but failed (denied, or the task ended failed-move) left the task on
+// its old instance: the world, not the journal, says whether rollback is
+// still possible.
+func (r *run) stepError(ctx context.Context, s Step, err error) *StepError {
+	moved := r.anyMoveDone()
+	if !moved && r.anyMoveBegun() {
+		if ctx.Err() != nil {
+			moved = true // interrupted: no more calls, assume the worst
+		} else if left, cerr := r.tasksOffTheirOldInstance(ctx); cerr != nil || len(left) > 0 {
+			moved = true
+		}
+	}
+	e := &StepError{Step: s.ID, Journal: r.a.Journal.Path(), Moved: moved, Total: len(r.plan.Steps), Err: err}
 	for _, st := range r.plan.Steps {
 		if r.progress.Done[st.ID] {
 			e.Done++
@@ -197,6 +208,45 @@ func (r *run) anyMoveBegun() bool {
 		}
 	}
 	return false
+}
+
+func (r *run) anyMoveDone() bool {
+	for _, s := range r.plan.Steps {
+		if s.Kind == StepMoveTask && r.progress.Done[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// tasksOffTheirOldInstance re-reads every task whose move step has begun
+// but is not done, and names those that are not at rest on their old
+// instance (moving, moved, elsewhere or gone). A move that was refused, or
+// that ended failed-move, leaves its task at rest on the old instance.
+func (r *run) tasksOffTheirOldInstance(ctx context.Context) ([]string, error) {
+	var off []string
+	for _, s := range r.plan.Steps {
+		if s.Kind != StepMoveTask || !r.progress.Begun[s.ID] || r.progress.Done[s.ID] {
+			continue
+		}
+		rep := r.plan.Replacements[s.Replacement]
+		t := rep.Tasks[s.Task]
+		c, err := r.client(s.Region)
+		if err != nil {
+			return nil, err
+		}
+		task, err := taskByARN(ctx, c.DMS, t.ARN)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case task == nil:
+			off = append(off, t.ID+" (gone)")
+		case aws.ToString(task.ReplicationInstanceArn) != rep.Old.ARN || aws.ToString(task.Status) == "moving":
+			off = append(off, fmt.Sprintf("%s (%s)", t.ID, aws.ToString(task.Status)))
+		}
+	}
+	return off, nil
 }
 
 // runStep journals, runs and journals one step, retrying transient failures.

@@ -78,6 +78,8 @@ func estate() awsemu.Estate {
 type env struct {
 	srv *awsemu.Server
 	cfg aws.Config
+	// wrap, when set, wraps the clients Apply uses (a fake over the emulator).
+	wrap func(remediate.WriteClients) remediate.WriteClients
 }
 
 func newEnv(t testing.TB, e awsemu.Estate) *env {
@@ -126,7 +128,11 @@ func (e *env) readers(region string) (remediate.ReadClients, error) {
 }
 
 func (e *env) writers(region string) (remediate.WriteClients, error) {
-	return remediate.WriteClients{DMS: e.dms(region), KMS: e.kms(region)}, nil
+	c := remediate.WriteClients{DMS: e.dms(region), KMS: e.kms(region)}
+	if e.wrap != nil {
+		c = e.wrap(c)
+	}
+	return c, nil
 }
 
 // audit runs the real live audit and returns its findings.

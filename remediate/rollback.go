@@ -22,7 +22,9 @@ const KeyDeletionWindowDays = 30
 // created are left alone. A replacement whose old instance this run has
 // begun to delete (possible for an instance without tasks) is complete and
 // the only copy left: it is kept, and so is its region's key. Once a task
-// has begun to move, it refuses: the only way is then forward (--resume).
+// has moved, or may be moving, it refuses: the only way is then forward
+// (--resume). A move that failed (refused, or ended failed-move) left its
+// task on the old instance; re-read, such a task does not stop a rollback.
 func (a *Applier) Rollback(ctx context.Context) error {
 	a.defaults()
 	plan := a.Journal.Plan()
@@ -33,7 +35,7 @@ func (a *Applier) Rollback(ctx context.Context) error {
 		return nil
 	case r.progress.Finished:
 		return fmt.Errorf("plan %s was applied completely; there is nothing to roll back", plan.ID)
-	case r.anyMoveBegun():
+	case r.anyMoveDone():
 		return fmt.Errorf("a task has begun to move to a replacement, so this run cannot be rolled back; continue it with: cmkguard remediate --resume %s", a.Journal.Path())
 	}
 	id, err := a.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -42,6 +44,13 @@ func (a *Applier) Rollback(ctx context.Context) error {
 	}
 	if acct := aws.ToString(id.Account); acct != plan.Account {
 		return fmt.Errorf("journal %s is for account %s, but the credentials are for account %s", a.Journal.Path(), plan.Account, acct)
+	}
+	off, err := r.tasksOffTheirOldInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	if len(off) > 0 {
+		return fmt.Errorf("task(s) %s have begun to move to a replacement, so this run cannot be rolled back; continue it with: cmkguard remediate --resume %s", strings.Join(off, ", "), a.Journal.Path())
 	}
 	keptRegions := map[string]bool{}
 	for i, rep := range plan.Replacements {
@@ -105,12 +114,18 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 		if task == nil || aws.ToString(task.ReplicationInstanceArn) != rep.Old.ARN {
 			continue
 		}
-		if s := aws.ToString(task.Status); s == "stopped" {
+		switch s := aws.ToString(task.Status); s {
+		case "stopped", "failed-move":
+			// A failed move leaves its task failed-move on the old instance.
 			if _, err := c.DMS.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{
 				ReplicationTaskArn:       aws.String(t.ARN),
 				StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueResumeProcessing,
 			}); err != nil {
-				return fmt.Errorf("rollback: restart task %s: %w", t.ID, err)
+				if s != "failed-move" || !invalidState(err) {
+					return fmt.Errorf("rollback: restart task %s: %w", t.ID, err)
+				}
+				r.a.logf("%s: task %s is failed-move on %s and DMS does not restart it yet (%v): it was running before this run; restart it yourself with resume-processing", rep.Region, t.ID, rep.Old.ID, err)
+				continue
 			}
 			if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-task", Value: t.ARN}); err != nil {
 				return err
