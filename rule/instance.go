@@ -105,6 +105,9 @@ func evidenceText(k state.Key) string {
 		}
 		return "kms:ListAliases (DescribeKey was not possible)"
 	case state.EvidenceDeclared:
+		if len(k.Aliases) > 0 {
+			return fmt.Sprintf("the reported key reference %s, an alias name only AWS can create", strings.Join(k.Aliases, ", "))
+		}
 		return "the source's declaration"
 	}
 	return "no evidence"
@@ -167,6 +170,12 @@ func evaluateCMK(m finding.Rule, inst *subject, opts Options) finding.Finding {
 	if k.Manager != state.KeyManagerCustomer {
 		f.Status = finding.StatusUnknown
 		f.Reason = fmt.Sprintf("KMS reported an unrecognised key manager %q", k.Manager)
+		f.Remediation = unknownRemediation("")
+		return f
+	}
+	if len(opts.TrustedKeyAccounts) > 0 && (k.Account == "" || inst.Account == "") {
+		f.Status = finding.StatusUnknown
+		f.Reason = "the key is customer-managed, but the account that owns it (or the " + inst.Noun + "'s) is unknown, so it cannot be checked against the trusted key accounts" + by
 		f.Remediation = unknownRemediation("")
 		return f
 	}
@@ -251,11 +260,17 @@ func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 	f := instanceFinding(m, inst)
 	k := inst.Key
 	if k.State == "" {
+		if k.Resolved && k.Evidence == state.EvidenceDescribeKey {
+			f.Status = finding.StatusUnknown
+			f.Reason = "kms:DescribeKey answered without the key's state, so whether DMS can use the key is unknown"
+			f.Remediation = unknownRemediation("")
+			return f
+		}
 		if k.Resolved {
 			f.Status = finding.StatusUnknown
 			f.Reason = "the key's state is unknown: only " + evidenceText(k) + " could be read, which proves who manages the key but not whether it is enabled"
 			f.MissingPermission = k.MissingPermission
-			if f.MissingPermission == "" {
+			if f.MissingPermission == "" && k.Evidence == state.EvidenceListAliases {
 				f.MissingPermission = "kms:DescribeKey"
 			}
 			f.Remediation = unknownRemediation(f.MissingPermission)
@@ -276,10 +291,19 @@ func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 		return f
 	}
 	f.Status = finding.StatusUnknown
-	f.Reason = fmt.Sprintf("the key is in the transitional state %s; run the audit again once it settles", k.State) + by
-	f.Remediation = "Run the audit again in a few minutes."
+	if transitionalKeyStates[k.State] {
+		f.Reason = fmt.Sprintf("the key is in the transitional state %s; run the audit again once it settles", k.State) + by
+		f.Remediation = "Run the audit again in a few minutes."
+		return f
+	}
+	f.Reason = fmt.Sprintf("KMS reported a key state cmkguard does not know (%q), so whether DMS can use the key is unknown", k.State) + by
+	f.Remediation = "Check the key's state in the KMS console; if it is not Enabled, DMS cannot use it."
 	return f
 }
+
+// transitionalKeyStates settle by themselves: the verdict is UNKNOWN until
+// they do.
+var transitionalKeyStates = map[string]bool{"Creating": true, "Updating": true}
 
 func keyStateRemediation(k state.Key) string {
 	switch k.State {

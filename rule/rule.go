@@ -151,7 +151,22 @@ func regionFindings(s *state.State, m finding.Rule, resourceType string) []findi
 // regionARN names a region's DMS resources as a whole, so that a region
 // finding has an ARN-shaped resource that suppressions can match.
 func regionARN(r state.RegionScan) string {
-	return fmt.Sprintf("arn:aws:dms:%s:%s:*", r.Region, r.Account)
+	return fmt.Sprintf("arn:%s:dms:%s:%s:*", partitionOf(r.Region), r.Region, r.Account)
+}
+
+// partitionOf returns the ARN partition of a region name: aws-cn for
+// China, aws-us-gov for GovCloud, aws-iso* for the isolated regions, aws
+// otherwise.
+func partitionOf(region string) string {
+	for _, p := range []struct{ prefix, partition string }{
+		{"cn-", "aws-cn"}, {"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
+		{"us-iso-", "aws-iso"}, {"eu-isoe-", "aws-iso-e"}, {"eusc-", "aws-eusc"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
 }
 
 func unknownRemediation(missingPermission string) string {

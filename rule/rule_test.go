@@ -66,6 +66,8 @@ func TestInstanceRules(t *testing.T) {
 		cmk      verdict
 		usable   verdict
 		inReason string // a phrase the CMK finding's reason must contain
+		// usableInReason is a phrase the usability finding's reason must contain.
+		usableInReason string
 	}{
 		{
 			name:     "an AWS-managed key fails the CMK rule and passes the usability rule",
@@ -210,6 +212,45 @@ func TestInstanceRules(t *testing.T) {
 			cmk:    verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
 			usable: verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
 		},
+		{
+			name:     "an unrecognised key manager is unknown, never compliant",
+			inst:     instance(described("SOMEONE_ELSE", "AWS_KMS", "Enabled", acct)),
+			cmk:      verdict{Status: finding.StatusUnknown},
+			usable:   verdict{Status: finding.StatusPass},
+			inReason: `unrecognised key manager "SOMEONE_ELSE"`,
+		},
+		{
+			name:           "a DescribeKey answer without a key state is unknown for the usability rule, with no permission to blame",
+			inst:           instance(described(state.KeyManagerCustomer, "AWS_KMS", "", acct)),
+			cmk:            verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:         verdict{Status: finding.StatusUnknown, ProtectionLevel: state.ProtectionCustomerManaged},
+			usableInReason: "answered without the key's state",
+		},
+		{
+			name:           "a key state cmkguard does not know is unknown and not called transitional",
+			inst:           instance(described(state.KeyManagerCustomer, "AWS_KMS", "Frozen", acct)),
+			cmk:            verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:         verdict{Status: finding.StatusUnknown, ProtectionLevel: state.ProtectionCustomerManaged},
+			usableInReason: `key state cmkguard does not know ("Frozen")`,
+		},
+		{
+			name:     "with trusted key accounts, a key whose owner is unknown is unknown, not trusted",
+			inst:     instance(described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", "")),
+			opts:     Options{TrustedKeyAccounts: []string{other}},
+			cmk:      verdict{Status: finding.StatusUnknown, ProtectionLevel: state.ProtectionCustomerManaged},
+			usable:   verdict{Status: finding.StatusPass, ProtectionLevel: state.ProtectionCustomerManaged},
+			inReason: "cannot be checked against the trusted key accounts",
+		},
+		{
+			name: "an instance naming alias/aws/dms fails by the name alone when the alias cannot be followed",
+			inst: state.ReplicationInstance{ARN: instARN, ID: "orders", Account: acct, Region: region, KeyRef: "alias/aws/dms",
+				Key: state.Key{Account: acct, Region: region, Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerAWS,
+					Aliases: []string{"alias/aws/dms"}, MissingPermission: "kms:ListAliases", UnknownReason: "the alias was not followed"}},
+			cmk:            verdict{Status: finding.StatusFail},
+			usable:         verdict{Status: finding.StatusUnknown, MissingPermission: "kms:ListAliases"},
+			inReason:       "alias/aws/dms, an alias name only AWS can create",
+			usableInReason: "proves who manages the key but not whether it is enabled",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,6 +268,9 @@ func TestInstanceRules(t *testing.T) {
 			}
 			if !strings.Contains(got["CMKG-DMS-001"].Reason, tt.inReason) {
 				t.Errorf("CMKG-DMS-001 reason %q does not contain %q", got["CMKG-DMS-001"].Reason, tt.inReason)
+			}
+			if !strings.Contains(got["CMKG-DMS-002"].Reason, tt.usableInReason) {
+				t.Errorf("CMKG-DMS-002 reason %q does not contain %q", got["CMKG-DMS-002"].Reason, tt.usableInReason)
 			}
 			for id, f := range got {
 				if f.Reason == "" {
@@ -268,6 +312,8 @@ func TestFailedRegionsBecomeUnknownFindings(t *testing.T) {
 		{Account: acct, Region: "us-east-1", Status: state.RegionScanned},
 		{Account: acct, Region: "ap-east-1", Status: state.RegionSkipped, Reason: "opt-in region not enabled"},
 		{Account: acct, Region: "eu-west-1", Status: state.RegionFailed, Reason: "dms:DescribeReplicationInstances was denied", MissingPermission: "dms:DescribeReplicationInstances"},
+		{Account: acct, Region: "cn-north-1", Status: state.RegionFailed, Reason: "unreachable"},
+		{Account: acct, Region: "us-gov-west-1", Status: state.RegionFailed, Reason: "unreachable"},
 	}}
 	got := Evaluate(s, Options{})
 	type row struct {
@@ -279,9 +325,15 @@ func TestFailedRegionsBecomeUnknownFindings(t *testing.T) {
 	for _, f := range got {
 		rows = append(rows, row{f.RuleID, f.Region, f.ResourceARN, f.ResourceType, f.Status, f.MissingPermission})
 	}
+	// A region's ARN is in the region's partition, so that suppressions
+	// written with the ARNs of those partitions match.
 	want := []row{
+		{"CMKG-DMS-001", "cn-north-1", "arn:aws-cn:dms:cn-north-1:111122223333:*", "AWS::Region", finding.StatusUnknown, ""},
+		{"CMKG-DMS-002", "cn-north-1", "arn:aws-cn:dms:cn-north-1:111122223333:*", "AWS::Region", finding.StatusUnknown, ""},
 		{"CMKG-DMS-001", "eu-west-1", "arn:aws:dms:eu-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, "dms:DescribeReplicationInstances"},
 		{"CMKG-DMS-002", "eu-west-1", "arn:aws:dms:eu-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, "dms:DescribeReplicationInstances"},
+		{"CMKG-DMS-001", "us-gov-west-1", "arn:aws-us-gov:dms:us-gov-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, ""},
+		{"CMKG-DMS-002", "us-gov-west-1", "arn:aws-us-gov:dms:us-gov-west-1:111122223333:*", "AWS::Region", finding.StatusUnknown, ""},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

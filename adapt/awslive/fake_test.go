@@ -30,10 +30,19 @@ type fakeAWS struct {
 	denyDescribeKey map[string]bool  // key ARN → denied
 	denyListAliases map[string]bool  // region → denied
 	failDMS         map[string]error // region → error
-	failIdentity    error
-	failRegions     error
+	// failDescribeKey fails DescribeKey on one key ARN.
+	failDescribeKey map[string]error
+	// failDMSPage fails the DMS page of "region marker" (the first page's
+	// marker is "").
+	failDMSPage map[string]error
+	// beforeDMSPage, when set, runs first in every DescribeReplicationInstances.
+	beforeDMSPage func(ctx context.Context, marker string) error
+	failIdentity  error
+	failRegions   error
 	// beforeDescribeKey, when set, runs first in every DescribeKey.
 	beforeDescribeKey func(ctx context.Context) error
+	// beforeListAliases, when set, runs first in every ListAliases.
+	beforeListAliases func(ctx context.Context) error
 
 	mu    sync.Mutex
 	calls []string // "op region arg"
@@ -44,6 +53,7 @@ func newFake(account string) *fakeAWS {
 		account: account, regions: map[string]string{}, instances: map[string][]dmstypes.ReplicationInstance{},
 		keys: map[string]kmstypes.KeyMetadata{}, aliases: map[string][]kmstypes.AliasListEntry{},
 		denyDescribeKey: map[string]bool{}, denyListAliases: map[string]bool{}, failDMS: map[string]error{},
+		failDescribeKey: map[string]error{}, failDMSPage: map[string]error{},
 	}
 }
 
@@ -139,9 +149,17 @@ type fakeDMS struct {
 	region string
 }
 
-func (d fakeDMS) DescribeReplicationInstances(_ context.Context, in *dms.DescribeReplicationInstancesInput, _ ...func(*dms.Options)) (*dms.DescribeReplicationInstancesOutput, error) {
+func (d fakeDMS) DescribeReplicationInstances(ctx context.Context, in *dms.DescribeReplicationInstancesInput, _ ...func(*dms.Options)) (*dms.DescribeReplicationInstancesOutput, error) {
 	d.f.record("dms:DescribeReplicationInstances", d.region, aws.ToString(in.Marker))
+	if d.f.beforeDMSPage != nil {
+		if err := d.f.beforeDMSPage(ctx, aws.ToString(in.Marker)); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.f.failDMS[d.region]; err != nil {
+		return nil, err
+	}
+	if err := d.f.failDMSPage[d.region+" "+aws.ToString(in.Marker)]; err != nil {
 		return nil, err
 	}
 	all := d.f.instances[d.region]
@@ -183,6 +201,9 @@ func (k fakeKMS) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ ..
 	if k.f.denyDescribeKey[id] {
 		return nil, apiError("AccessDeniedException")
 	}
+	if err := k.f.failDescribeKey[id]; err != nil {
+		return nil, err
+	}
 	md, ok := k.f.keys[id]
 	if !ok {
 		return nil, apiError("NotFoundException")
@@ -190,7 +211,12 @@ func (k fakeKMS) DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, _ ..
 	return &kms.DescribeKeyOutput{KeyMetadata: &md}, nil
 }
 
-func (k fakeKMS) ListAliases(_ context.Context, in *kms.ListAliasesInput, _ ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+func (k fakeKMS) ListAliases(ctx context.Context, in *kms.ListAliasesInput, _ ...func(*kms.Options)) (*kms.ListAliasesOutput, error) {
+	if k.f.beforeListAliases != nil {
+		if err := k.f.beforeListAliases(ctx); err != nil {
+			return nil, err
+		}
+	}
 	k.f.record("kms:ListAliases", k.region, cmpOr(aws.ToString(in.Marker), "start"))
 	if k.f.denyListAliases[k.region] {
 		return nil, apiError("AccessDeniedException")

@@ -1,6 +1,10 @@
 package awslive
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
 
 // keyRef is a resource's KMS key reference, normalised. DMS reports a full
 // key ARN, but other sources (and the DMS guide's own examples) may give a
@@ -15,27 +19,64 @@ type keyRef struct {
 	Region         string
 	Partition      string
 	awsManagedName bool
+	// malformed, when set, says why the reference cannot name a KMS key the
+	// resource could use; nothing is called for it and the key is unknown.
+	malformed string
 }
 
+var (
+	// keyIDPattern is what a key id can be: a UUID, or mrk- and 32 hex
+	// digits for a multi-Region key; any id without "/" or ":" at least
+	// cannot be taken for an alias or an ARN by KMS.
+	keyIDPattern   = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
 // parseKeyRef normalises ref; account and region are the resource's, used
-// when ref does not carry them.
+// when ref does not carry them. A reference that cannot name a key the
+// resource can use (a malformed ARN, another partition, another service, a
+// region or account that is not one) is marked malformed.
 func parseKeyRef(ref, account, region string) keyRef {
-	k := keyRef{Account: account, Region: region, Partition: "aws"}
+	k := keyRef{Account: account, Region: region, Partition: PartitionOf(region)}
+	if k.Partition == "" {
+		k.Partition = "aws"
+	}
 	resource := ref
 	if strings.HasPrefix(ref, "arn:") {
 		parts := strings.SplitN(ref, ":", 6)
-		if len(parts) == 6 {
-			k.Partition, k.Region, k.Account, resource = parts[1], parts[3], parts[4], parts[5]
+		if len(parts) != 6 {
+			k.malformed = fmt.Sprintf("the key reference %q is not a valid ARN", ref)
+			return k
 		}
+		partition, service, keyRegion, keyAccount := parts[1], parts[2], parts[3], parts[4]
+		switch {
+		case service != "kms":
+			k.malformed = fmt.Sprintf("the key reference %q is not a KMS ARN (service %q)", ref, service)
+		case partition != k.Partition:
+			k.malformed = fmt.Sprintf("the key reference %q is in partition %s, but the resource is in %s: no resource can use a key of another partition, so the reported key is not the one that protects it", ref, partition, k.Partition)
+		case PartitionOf(keyRegion) != partition:
+			k.malformed = fmt.Sprintf("the key reference %q names no region of partition %s", ref, partition)
+		case !accountPattern.MatchString(keyAccount):
+			k.malformed = fmt.Sprintf("the key reference %q names no 12-digit account", ref)
+		}
+		if k.malformed != "" {
+			return k
+		}
+		k.Region, k.Account, resource = keyRegion, keyAccount, parts[5]
 	}
 	switch {
-	case strings.HasPrefix(resource, "alias/"):
+	case strings.HasPrefix(resource, "alias/") && len(resource) > len("alias/"):
 		k.Alias = resource
 		k.awsManagedName = strings.HasPrefix(resource, "alias/aws/")
 	case strings.HasPrefix(resource, "key/"):
 		k.KeyID = strings.TrimPrefix(resource, "key/")
 	default:
 		k.KeyID = resource
+	}
+	if k.Alias == "" && !keyIDPattern.MatchString(k.KeyID) {
+		k.KeyID = ""
+		k.malformed = fmt.Sprintf("the key reference %q names no key id or alias", ref)
+		return k
 	}
 	if k.KeyID != "" {
 		k.ARN = keyARN(k.Partition, k.Region, k.Account, k.KeyID)

@@ -336,29 +336,37 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
 	}
-	if err != nil {
-		p := classify("dms:DescribeReplicationInstances", err)
-		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, p.reason, p.permission
-		s.progress(Progress{Region: region, Status: scan.Status, Reason: scan.Reason})
-		return regionResult{scan: scan}
-	}
 	if keyErr != nil {
 		return regionResult{err: fmt.Errorf("scan %s: %w", region, keyErr)}
+	}
+	fail := func(reason, permission string) {
+		if scan.Reason != "" {
+			reason = scan.Reason + "; " + reason
+		}
+		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, reason, cmp.Or(scan.MissingPermission, permission)
+	}
+	if err != nil {
+		// The instances of the pages read before the failure are reported
+		// (a FAIL found is not lost), and the region is failed, so that
+		// the ones that could not be listed show up as UNKNOWN: a partial
+		// listing is never presented as a whole region.
+		p := classify("dms:DescribeReplicationInstances", err)
+		reason := p.reason
+		if len(instances) > 0 {
+			reason = fmt.Sprintf("the listing stopped after %d instances: %s", len(instances), p.reason)
+		}
+		fail(reason, p.permission)
 	}
 	if configErr != nil {
 		// The instances were listed and are reported; the region is still
 		// failed, so that the configs that could not be listed show up.
 		p := classify("dms:DescribeReplicationConfigs", configErr)
-		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, "serverless replication configs: "+p.reason, p.permission
+		fail("serverless replication configs: "+p.reason, p.permission)
 		configs = nil
 	}
 	if endpointErr != nil {
 		p := classify("dms:DescribeEndpoints", endpointErr)
-		reason := "endpoints: " + p.reason
-		if scan.Reason != "" {
-			reason = scan.Reason + "; " + reason
-		}
-		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, reason, cmp.Or(scan.MissingPermission, p.permission)
+		fail("endpoints: "+p.reason, p.permission)
 		endpoints = nil
 	}
 	for i := range instances {
@@ -492,19 +500,28 @@ func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoin
 func (s *scanner) listInstances(ctx context.Context, region string, found func(*state.ReplicationInstance)) ([]state.ReplicationInstance, error) {
 	p := dms.NewDescribeReplicationInstancesPaginator(s.c.DMS(region), &dms.DescribeReplicationInstancesInput{MaxRecords: aws.Int32(100)})
 	out := []state.ReplicationInstance{}
-	for p.HasMorePages() {
+	seen := map[string]bool{}
+	for pages := 0; p.HasMorePages(); pages++ {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			// DMS answers "no instances" with ResourceNotFoundFault in some
-			// regions; with no filter, that means the region has none.
+			// regions; with no filter, on the first page, that means the
+			// region has none. On a later page it is a failure.
 			var nf *dmstypes.ResourceNotFoundFault
-			if errors.As(err, &nf) && len(out) == 0 {
+			if errors.As(err, &nf) && pages == 0 {
 				return out, nil
 			}
-			return nil, err
+			return out, err
 		}
 		for _, ri := range page.ReplicationInstances {
 			inst := instanceFromAPI(ri, s.account, region)
+			// An instance created or deleted between two pages shifts
+			// the next page, which can list one instance twice: it is
+			// one resource and gets one finding per rule.
+			if inst.ARN != "" && seen[inst.ARN] {
+				continue
+			}
+			seen[inst.ARN] = true
 			found(&inst)
 			out = append(out, inst)
 		}
@@ -612,6 +629,9 @@ func (r *keyResolver) wait() (map[string]state.Key, error) {
 // resolveKey learns who manages the key behind ref. The error is only for a
 // cancelled scan; every other failure is recorded in the key.
 func (s *scanner) resolveKey(ctx context.Context, ref keyRef) (state.Key, error) {
+	if ref.malformed != "" {
+		return state.Key{Account: ref.Account, Region: ref.Region, Evidence: state.EvidenceNone, UnknownReason: ref.malformed}, nil
+	}
 	if ref.ARN == "" {
 		return s.resolveAlias(ctx, ref)
 	}
@@ -636,8 +656,13 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 		if p.denied && ref.Account == s.account {
 			return s.keyFromAliases(ctx, ref, p)
 		}
-		if p.denied && ref.Account != s.account {
+		switch {
+		case p.denied:
 			p.reason += fmt.Sprintf("; the key belongs to account %s, whose aliases this account cannot list", ref.Account)
+		case p.notFound && ref.Account != s.account:
+			p.reason = fmt.Sprintf("kms:DescribeKey found no key %s: the key belongs to account %s, and either that account's key policy does not let this account describe it (the owner must allow kms:DescribeKey to account %s) or it was deleted", ref.ARN, ref.Account, s.account)
+		case p.notFound:
+			p.reason = fmt.Sprintf("kms:DescribeKey found no key %s in this account: if it was deleted, DMS can no longer decrypt the data it protects", ref.ARN)
 		}
 		return unknownKey(ref, p), nil
 	}
@@ -645,9 +670,17 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 	if md == nil || md.KeyManager == "" {
 		return unknownKey(ref, problem{reason: "kms:DescribeKey returned no key manager"}), nil
 	}
+	// Facts about another key than the one asked for must not decide this
+	// one's verdict (a proxy, a cache or an emulator that answers wrongly).
+	if got := aws.ToString(md.Arn); got != "" && !strings.EqualFold(got, ref.ARN) {
+		return unknownKey(ref, problem{reason: fmt.Sprintf("kms:DescribeKey answered for key %s, not for %s, the key asked for; its answer is not used", got, ref.ARN)}), nil
+	}
+	if got := aws.ToString(md.AWSAccountId); got != "" && got != ref.Account {
+		return unknownKey(ref, problem{reason: fmt.Sprintf("kms:DescribeKey reported key %s as owned by account %s, not %s as its ARN says; its answer is not used", ref.ARN, got, ref.Account)}), nil
+	}
 	return state.Key{
-		ARN:         cmp.Or(aws.ToString(md.Arn), ref.ARN),
-		Account:     cmp.Or(aws.ToString(md.AWSAccountId), ref.Account),
+		ARN:         ref.ARN,
+		Account:     ref.Account,
 		Region:      ref.Region,
 		Resolved:    true,
 		Evidence:    state.EvidenceDescribeKey,
@@ -706,6 +739,9 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		return k, nil
 	}
 	if ref.Account != s.account {
+		if ref.awsManagedName {
+			return awsManagedByName(ref, "it belongs to account "+ref.Account+", whose aliases this account cannot list", ""), nil
+		}
 		k.UnknownReason = fmt.Sprintf("the key is named by alias %s of account %s, whose aliases this account cannot list", ref.Alias, ref.Account)
 		return k, nil
 	}
@@ -714,6 +750,9 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		return state.Key{}, err
 	}
 	if p != nil {
+		if ref.awsManagedName {
+			return awsManagedByName(ref, p.reason, p.permission), nil
+		}
 		k.UnknownReason, k.MissingPermission = "the key is named by alias "+ref.Alias+" and "+p.reason, p.permission
 		return k, nil
 	}
@@ -730,8 +769,22 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		}
 		return s.resolveKey(ctx, target)
 	}
+	if ref.awsManagedName {
+		return awsManagedByName(ref, "no key in "+ref.Region+" is its target yet", ""), nil
+	}
 	k.UnknownReason = fmt.Sprintf("alias %s does not exist in %s", ref.Alias, ref.Region)
 	return k, nil
+}
+
+// awsManagedByName is the verdict on a reference to an alias/aws/... alias
+// that could not be followed to its key: the name alone proves the key
+// AWS-managed, because customers cannot create such aliases (and DMS
+// creates alias/aws/dms's key on first use). why says why the alias was not
+// followed; the key's ARN and state stay unknown.
+func awsManagedByName(ref keyRef, why, missingPermission string) state.Key {
+	return state.Key{Account: ref.Account, Region: ref.Region, Resolved: true, Evidence: state.EvidenceDeclared,
+		Manager: state.KeyManagerAWS, Aliases: []string{ref.Alias}, MissingPermission: missingPermission,
+		UnknownReason: "named by the AWS-managed alias " + ref.Alias + ", which only AWS can create; the alias was not followed (" + why + "), so the key's state is unknown"}
 }
 
 // aliasTargets lists a region's aliases once per scan, however many keys

@@ -441,19 +441,45 @@ func TestJitterBackoffStaysWithinItsCeiling(t *testing.T) {
 
 func TestParseKeyRef(t *testing.T) {
 	t.Parallel()
+	const east = "us-east-1"
 	tests := []struct {
-		in   string
-		want keyRef
+		name          string
+		in, region    string
+		want          keyRef
+		wantMalformed string
 	}{
-		{"arn:aws:kms:eu-west-1:444455556666:key/abc", keyRef{ARN: "arn:aws:kms:eu-west-1:444455556666:key/abc", KeyID: "abc", Account: other, Region: "eu-west-1", Partition: "aws"}},
-		{"abc", keyRef{ARN: "arn:aws:kms:us-east-1:111122223333:key/abc", KeyID: "abc", Account: me, Region: "us-east-1", Partition: "aws"}},
-		{"alias/aws/dms", keyRef{Alias: "alias/aws/dms", Account: me, Region: "us-east-1", Partition: "aws", awsManagedName: true}},
-		{"arn:aws-cn:kms:cn-north-1:111122223333:alias/x", keyRef{Alias: "alias/x", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
+		{name: "a key ARN of another account", in: "arn:aws:kms:eu-west-1:444455556666:key/abc", region: east,
+			want: keyRef{ARN: "arn:aws:kms:eu-west-1:444455556666:key/abc", KeyID: "abc", Account: other, Region: "eu-west-1", Partition: "aws"}},
+		{name: "a bare key id is the resource's account and region", in: "abc", region: east,
+			want: keyRef{ARN: "arn:aws:kms:us-east-1:111122223333:key/abc", KeyID: "abc", Account: me, Region: east, Partition: "aws"}},
+		{name: "a bare id in China takes the aws-cn partition", in: "abc", region: "cn-north-1",
+			want: keyRef{ARN: "arn:aws-cn:kms:cn-north-1:111122223333:key/abc", KeyID: "abc", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
+		{name: "the default alias", in: "alias/aws/dms", region: east,
+			want: keyRef{Alias: "alias/aws/dms", Account: me, Region: east, Partition: "aws", awsManagedName: true}},
+		{name: "an alias ARN in its own partition", in: "arn:aws-cn:kms:cn-north-1:111122223333:alias/x", region: "cn-north-1",
+			want: keyRef{Alias: "alias/x", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
+		{name: "a key ARN of another partition", in: "arn:aws-cn:kms:cn-north-1:111122223333:key/abc", region: east, wantMalformed: "is in partition aws-cn, but the resource is in aws"},
+		{name: "an ARN cut short", in: "arn:aws:kms:us-east-1:111122223333", region: east, wantMalformed: "is not a valid ARN"},
+		{name: "an ARN of another service", in: "arn:aws:s3:::bucket/key/abc", region: east, wantMalformed: `is not a KMS ARN (service "s3")`},
+		{name: "an ARN with a region that is none", in: "arn:aws:kms:xx-fake-1:111122223333:key/abc", region: east, wantMalformed: "names no region of partition aws"},
+		{name: "an ARN without an account", in: "arn:aws:kms:us-east-1::key/abc", region: east, wantMalformed: "names no 12-digit account"},
+		{name: "an ARN with an empty key id", in: "arn:aws:kms:us-east-1:111122223333:key/", region: east, wantMalformed: "names no key id or alias"},
+		{name: "a key id with a slash, which KMS could read as something else", in: "key/alias/aws/dms", region: east, wantMalformed: "names no key id or alias"},
+		{name: "an empty alias", in: "alias/", region: east, wantMalformed: "names no key id or alias"},
 	}
 	for _, tt := range tests {
-		got := parseKeyRef(tt.in, me, "us-east-1")
-		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(keyRef{})); diff != "" {
-			t.Errorf("parseKeyRef(%q) (-want +got):\n%s", tt.in, diff)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := parseKeyRef(tt.in, me, tt.region)
+			if tt.wantMalformed != "" {
+				if !strings.Contains(got.malformed, tt.wantMalformed) || got.ARN != "" || got.Alias != "" {
+					t.Errorf("parseKeyRef(%q) = %+v; want malformed %q and nothing to look up", tt.in, got, tt.wantMalformed)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(keyRef{})); diff != "" {
+				t.Errorf("parseKeyRef(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
 	}
 }
