@@ -101,6 +101,27 @@ func invalidParam(format string, args ...any) *apiError {
 	return badRequest("InvalidParameterValueException", format, args...)
 }
 
+// byARN finds the caller's resource in a table by the ARN given as param:
+// ValidationException when it is missing, ResourceNotFoundFault naming kind
+// when there is none, and the access-denied error when action (if not
+// empty) is denied on it.
+func byARN[T resource](c *call, t *table[T], kind, param, arn, action string) (T, *apiError) {
+	var none T
+	if aerr := required(param, arn); aerr != nil {
+		return none, aerr
+	}
+	v, ok := t.byArn(arn, c.now)
+	if !ok {
+		return none, notFound("%s %s not found", kind, arn)
+	}
+	if action != "" {
+		if aerr := c.authorize(action, arn); aerr != nil {
+			return none, aerr
+		}
+	}
+	return v, nil
+}
+
 // zone returns the caller's zone in the request's region.
 func (c *call) zone() *zone { return c.w.zone(c.caller.Account, c.region) }
 
@@ -183,6 +204,21 @@ func (c *call) findTagged(arn string) (*record, *apiError) {
 	return nil, notFound("Resource %s not found", arn)
 }
 
+// taggedForChange finds the DMS resource whose tags a call changes.
+func (c *call) taggedForChange(arn, action string) (*record, *apiError) {
+	if aerr := required("ResourceArn", arn); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := c.findTagged(arn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := c.authorize(action, r.arn); aerr != nil {
+		return nil, aerr
+	}
+	return r, nil
+}
+
 func (c *call) dmsAddTagsToResource() (any, *apiError) {
 	var in struct {
 		ResourceArn string   `json:"ResourceArn"`
@@ -191,14 +227,8 @@ func (c *call) dmsAddTagsToResource() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := required("ResourceArn", in.ResourceArn); aerr != nil {
-		return nil, aerr
-	}
-	r, aerr := c.findTagged(in.ResourceArn)
+	r, aerr := c.taggedForChange(in.ResourceArn, "dms:AddTagsToResource")
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize("dms:AddTagsToResource", r.arn); aerr != nil {
 		return nil, aerr
 	}
 	for _, t := range in.Tags {
@@ -218,14 +248,8 @@ func (c *call) dmsRemoveTagsFromResource() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := required("ResourceArn", in.ResourceArn); aerr != nil {
-		return nil, aerr
-	}
-	r, aerr := c.findTagged(in.ResourceArn)
+	r, aerr := c.taggedForChange(in.ResourceArn, "dms:RemoveTagsFromResource")
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize("dms:RemoveTagsFromResource", r.arn); aerr != nil {
 		return nil, aerr
 	}
 	r.tags = removeTags(r.tags, in.TagKeys)

@@ -184,17 +184,7 @@ func (c *call) dmsDescribeReplicationConfigs() (any, *apiError) {
 }
 
 func (c *call) configByARN(arn, action string) (*dmsConfig, *apiError) {
-	if aerr := required("ReplicationConfigArn", arn); aerr != nil {
-		return nil, aerr
-	}
-	rc, ok := c.zone().configs.byArn(arn, c.now)
-	if !ok {
-		return nil, notFound("Replication config %s not found", arn)
-	}
-	if aerr := c.authorize(action, rc.arn); aerr != nil {
-		return nil, aerr
-	}
-	return rc, nil
+	return byARN(c, &c.zone().configs, "Replication config", "ReplicationConfigArn", arn, action)
 }
 
 func (c *call) dmsModifyReplicationConfig() (any, *apiError) {

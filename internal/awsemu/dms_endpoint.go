@@ -241,17 +241,7 @@ func (c *call) dmsDescribeEndpoints() (any, *apiError) {
 }
 
 func (c *call) endpointByARN(arn, action string) (*dmsEndpoint, *apiError) {
-	if aerr := required("EndpointArn", arn); aerr != nil {
-		return nil, aerr
-	}
-	e, ok := c.zone().endpoints.byArn(arn, c.now)
-	if !ok {
-		return nil, notFound("Endpoint %s not found", arn)
-	}
-	if aerr := c.authorize(action, e.arn); aerr != nil {
-		return nil, aerr
-	}
-	return e, nil
+	return byARN(c, &c.zone().endpoints, "Endpoint", "EndpointArn", arn, action)
 }
 
 func (c *call) dmsModifyEndpoint() (any, *apiError) {

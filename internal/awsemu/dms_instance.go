@@ -346,15 +346,8 @@ func (c *call) dmsDescribeReplicationInstances() (any, *apiError) {
 }
 
 // instanceByARN finds the caller's instance, or ResourceNotFoundFault.
-func (c *call) instanceByARN(arn string) (*dmsInstance, *apiError) {
-	if aerr := required("ReplicationInstanceArn", arn); aerr != nil {
-		return nil, aerr
-	}
-	r, ok := c.zone().instances.byArn(arn, c.now)
-	if !ok {
-		return nil, notFound("Replication instance %s not found", arn)
-	}
-	return r, nil
+func (c *call) instanceByARN(arn, action string) (*dmsInstance, *apiError) {
+	return byARN(c, &c.zone().instances, "Replication instance", "ReplicationInstanceArn", arn, action)
 }
 
 func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
@@ -375,11 +368,8 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	r, aerr := c.instanceByARN(in.ReplicationInstanceArn)
+	r, aerr := c.instanceByARN(in.ReplicationInstanceArn, "dms:ModifyReplicationInstance")
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize("dms:ModifyReplicationInstance", r.arn); aerr != nil {
 		return nil, aerr
 	}
 	if r.status != "available" {
@@ -434,11 +424,8 @@ func (c *call) dmsDeleteReplicationInstance() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	r, aerr := c.instanceByARN(in.ReplicationInstanceArn)
+	r, aerr := c.instanceByARN(in.ReplicationInstanceArn, "dms:DeleteReplicationInstance")
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := c.authorize("dms:DeleteReplicationInstance", r.arn); aerr != nil {
 		return nil, aerr
 	}
 	if r.status == "deleting" {

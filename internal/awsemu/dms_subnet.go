@@ -60,14 +60,10 @@ func shortHash(parts ...string) string {
 // subnetGroupOrDefault returns the named group, or the zone's default group
 // (created on first use, like the default VPC's).
 func (c *call) subnetGroupOrDefault(name string) (*dmsSubnetGroup, *apiError) {
-	z := c.zone()
 	if name != "" {
-		g, ok := z.subnetGroups.byIdentifier(strings.ToLower(name), c.now)
-		if !ok {
-			return nil, notFound("Replication subnet group %s not found", name)
-		}
-		return g, nil
+		return c.subnetGroupByName(name)
 	}
+	z := c.zone()
 	if g, ok := z.subnetGroups.byIdentifier("default", c.now); ok {
 		return g, nil
 	}

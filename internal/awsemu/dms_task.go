@@ -148,7 +148,7 @@ func (c *call) createTask(in createTaskInput) (*dmsTask, *apiError) {
 	if aerr := c.checkEndpointPair(in.SourceEndpointArn, in.TargetEndpointArn); aerr != nil {
 		return nil, aerr
 	}
-	inst, aerr := c.instanceByARN(in.ReplicationInstanceArn)
+	inst, aerr := c.instanceByARN(in.ReplicationInstanceArn, "")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -177,14 +177,13 @@ func (c *call) createTask(in createTaskInput) (*dmsTask, *apiError) {
 
 // checkEndpointPair checks that source and target name existing endpoints of the right types.
 func (c *call) checkEndpointPair(source, target string) *apiError {
-	z := c.zone()
-	src, ok := z.endpoints.byArn(source, c.now)
-	if !ok {
-		return notFound("Endpoint %s not found", source)
+	src, aerr := byARN(c, &c.zone().endpoints, "Endpoint", "SourceEndpointArn", source, "")
+	if aerr != nil {
+		return aerr
 	}
-	dst, ok := z.endpoints.byArn(target, c.now)
-	if !ok {
-		return notFound("Endpoint %s not found", target)
+	dst, aerr := byARN(c, &c.zone().endpoints, "Endpoint", "TargetEndpointArn", target, "")
+	if aerr != nil {
+		return aerr
 	}
 	if src.endpointType != "SOURCE" {
 		return invalidParam("Endpoint %s is not a source endpoint", source)
@@ -236,17 +235,7 @@ func (c *call) dmsDescribeReplicationTasks() (any, *apiError) {
 }
 
 func (c *call) taskByARN(arn, action string) (*dmsTask, *apiError) {
-	if aerr := required("ReplicationTaskArn", arn); aerr != nil {
-		return nil, aerr
-	}
-	t, ok := c.zone().tasks.byArn(arn, c.now)
-	if !ok {
-		return nil, notFound("Replication task %s not found", arn)
-	}
-	if aerr := c.authorize(action, t.arn); aerr != nil {
-		return nil, aerr
-	}
-	return t, nil
+	return byARN(c, &c.zone().tasks, "Replication task", "ReplicationTaskArn", arn, action)
 }
 
 func (c *call) dmsStartReplicationTask() (any, *apiError) {
@@ -415,9 +404,9 @@ func (c *call) dmsMoveReplicationTask() (any, *apiError) {
 	if in.TargetReplicationInstanceArn == t.instanceARN {
 		return nil, invalidParam("Replication task %s is already on replication instance %s", t.id, in.TargetReplicationInstanceArn)
 	}
-	target, ok := c.zone().instances.byArn(in.TargetReplicationInstanceArn, c.now)
-	if !ok {
-		return nil, notFound("Replication instance %s not found", in.TargetReplicationInstanceArn)
+	target, aerr := byARN(c, &c.zone().instances, "Replication instance", "TargetReplicationInstanceArn", in.TargetReplicationInstanceArn, "")
+	if aerr != nil {
+		return nil, aerr
 	}
 	if target.status != "available" {
 		return nil, invalidResourceState("Target replication instance %s is %s; it must be available", target.id, target.status)

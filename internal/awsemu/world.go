@@ -196,21 +196,16 @@ func (t *table[T]) drop(v T) {
 	delete(t.byARN, r.arn)
 }
 
-func (t *table[T]) byIdentifier(id string, now time.Time) (T, bool) {
-	v, ok := t.byID[id]
-	if !ok {
-		return v, false
-	}
-	if v.base().goneAt(now) {
-		t.drop(v)
-		var zero T
-		return zero, false
-	}
-	return v, true
-}
+// byIdentifier returns the live resource with a user identifier.
+func (t *table[T]) byIdentifier(id string, now time.Time) (T, bool) { return t.find(t.byID, id, now) }
 
-func (t *table[T]) byArn(arn string, now time.Time) (T, bool) {
-	v, ok := t.byARN[arn]
+// byArn returns the live resource with an ARN.
+func (t *table[T]) byArn(arn string, now time.Time) (T, bool) { return t.find(t.byARN, arn, now) }
+
+// find looks a key up in one of the table's indexes, forgetting a
+// resource whose deletion has completed.
+func (t *table[T]) find(index map[string]T, key string, now time.Time) (T, bool) {
+	v, ok := index[key]
 	if !ok {
 		return v, false
 	}
