@@ -54,8 +54,11 @@ func parseFilters(in []filter, allowed ...string) (filterSet, *apiError) {
 			return nil, badRequest("InvalidParameterValueException", "Filter %s needs at least one value", f.Name)
 		}
 		for _, v := range f.Values {
-			if strings.HasSuffix(f.Name, "-id") {
+			switch {
+			case strings.HasSuffix(f.Name, "-id"):
 				v = strings.ToLower(v) // identifiers are stored lower-cased
+			case f.Name == "endpoint-type":
+				v = strings.ToUpper(v) // and endpoint types upper-cased
 			}
 			fs[f.Name] = append(fs[f.Name], v)
 		}
@@ -86,6 +89,70 @@ func maxRecords(n *int32) (int, *apiError) {
 		return 0, badRequest("InvalidParameterValueException", "The parameter MaxRecords must be between 20 and 100, got %d", *n)
 	}
 	return int(*n), nil
+}
+
+// describeInput is the request of every DMS Describe* call.
+type describeInput struct {
+	Filters    []filter `json:"Filters"`
+	MaxRecords *int32   `json:"MaxRecords"`
+	Marker     string   `json:"Marker"`
+}
+
+// describeQuery says how a Describe* call filters the resources of a table.
+type describeQuery[T resource] struct {
+	filters []string // the filter names the call accepts
+	// idFilter and arnFilter name the filters on the resource's own
+	// identifier and ARN, which are looked up in the table's indexes
+	// rather than matched against every resource; "" when there is none.
+	idFilter, arnFilter string
+	match               func(filterSet, T) bool // the other filters; nil when there are none
+	// none is the ResourceNotFoundFault message when filters match nothing;
+	// "" returns an empty page instead.
+	none string
+}
+
+// describe answers a DMS Describe* call over a table: it checks the filter
+// names and MaxRecords, and returns a page from the marker and the marker of
+// the next page. Filters that match nothing on a first page give
+// ResourceNotFoundFault (the SDK's "deleted" waiters rely on it).
+func describe[T resource](c *call, t *table[T], in describeInput, q describeQuery[T]) ([]T, string, *apiError) {
+	fs, aerr := parseFilters(in.Filters, q.filters...)
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	max, aerr := maxRecords(in.MaxRecords)
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	list := t.list
+	if ids, arns := fs[q.idFilter], fs[q.arnFilter]; ids != nil || arns != nil {
+		list = t.lookup(c.now, ids, arns)
+	}
+	page, next, aerr := pageOf(list, c.now, in.Marker, max, func(v T) bool {
+		r := v.base()
+		return fs.match(q.idFilter, r.id) && fs.match(q.arnFilter, r.arn) && (q.match == nil || q.match(fs, v))
+	})
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	if len(page) == 0 && len(fs) > 0 && in.Marker == "" && q.none != "" {
+		return nil, "", notFound("%s", q.none)
+	}
+	return page, next, nil
+}
+
+// describeOutput is a Describe* response: the views of a page under name,
+// and the marker of the next page when there is one.
+func describeOutput[T, V any](name string, page []T, next string, view func(T) V) map[string]any {
+	views := make([]V, 0, len(page))
+	for _, v := range page {
+		views = append(views, view(v))
+	}
+	out := map[string]any{name: views}
+	if next != "" {
+		out["Marker"] = next
+	}
+	return out
 }
 
 // notFound is DMS's ResourceNotFoundFault.

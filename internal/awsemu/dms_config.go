@@ -148,39 +148,19 @@ func (c *call) createConfig(in createConfigInput) (*dmsConfig, *apiError) {
 }
 
 func (c *call) dmsDescribeReplicationConfigs() (any, *apiError) {
-	var in struct {
-		Filters    []filter `json:"Filters"`
-		MaxRecords *int32   `json:"MaxRecords"`
-		Marker     string   `json:"Marker"`
-	}
+	var in describeInput
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "replication-config-arn", "replication-config-id")
-	if aerr != nil {
-		return nil, aerr
-	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	page, next, aerr := c.zone().configs.page(c.now, in.Marker, max, func(rc *dmsConfig) bool {
-		return fs.match("replication-config-arn", rc.arn) && fs.match("replication-config-id", rc.id)
+	page, next, aerr := describe(c, &c.zone().configs, in, describeQuery[*dmsConfig]{
+		filters:  []string{"replication-config-arn", "replication-config-id"},
+		idFilter: "replication-config-id", arnFilter: "replication-config-arn",
+		none: "No replication configs found matching the provided filters",
 	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
-		return nil, notFound("No replication configs found matching the provided filters")
-	}
-	out := struct {
-		Marker             string                  `json:"Marker,omitempty"`
-		ReplicationConfigs []replicationConfigJSON `json:"ReplicationConfigs"`
-	}{Marker: next, ReplicationConfigs: []replicationConfigJSON{}}
-	for _, rc := range page {
-		out.ReplicationConfigs = append(out.ReplicationConfigs, rc.view())
-	}
-	return out, nil
+	return describeOutput("ReplicationConfigs", page, next, (*dmsConfig).view), nil
 }
 
 func (c *call) configByARN(arn, action string) (*dmsConfig, *apiError) {
@@ -342,34 +322,18 @@ func (c *call) dmsStopReplication() (any, *apiError) {
 }
 
 func (c *call) dmsDescribeReplications() (any, *apiError) {
-	var in struct {
-		Filters    []filter `json:"Filters"`
-		MaxRecords *int32   `json:"MaxRecords"`
-		Marker     string   `json:"Marker"`
-	}
+	var in describeInput
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "replication-config-arn", "replication-config-id", "replication-type")
-	if aerr != nil {
-		return nil, aerr
-	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	page, next, aerr := c.zone().configs.page(c.now, in.Marker, max, func(rc *dmsConfig) bool {
-		return fs.match("replication-config-arn", rc.arn) && fs.match("replication-config-id", rc.id) && fs.match("replication-type", rc.replicationType)
+	page, next, aerr := describe(c, &c.zone().configs, in, describeQuery[*dmsConfig]{
+		filters:  []string{"replication-config-arn", "replication-config-id", "replication-type"},
+		idFilter: "replication-config-id", arnFilter: "replication-config-arn",
+		match: func(fs filterSet, rc *dmsConfig) bool { return fs.match("replication-type", rc.replicationType) },
+		// no none: filters that match nothing give an empty list
 	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	out := struct {
-		Marker       string            `json:"Marker,omitempty"`
-		Replications []replicationJSON `json:"Replications"`
-	}{Marker: next, Replications: []replicationJSON{}}
-	for _, rc := range page {
-		out.Replications = append(out.Replications, rc.replicationView())
-	}
-	return out, nil
+	return describeOutput("Replications", page, next, (*dmsConfig).replicationView), nil
 }

@@ -199,45 +199,21 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 }
 
 func (c *call) dmsDescribeEndpoints() (any, *apiError) {
-	var in struct {
-		Filters    []filter `json:"Filters"`
-		MaxRecords *int32   `json:"MaxRecords"`
-		Marker     string   `json:"Marker"`
-	}
+	var in describeInput
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "endpoint-arn", "endpoint-type", "endpoint-id", "engine-name")
-	if aerr != nil {
-		return nil, aerr
-	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if vals, ok := fs["endpoint-type"]; ok {
-		for i := range vals {
-			vals[i] = strings.ToUpper(vals[i])
-		}
-	}
-	page, next, aerr := c.zone().endpoints.page(c.now, in.Marker, max, func(e *dmsEndpoint) bool {
-		return fs.match("endpoint-arn", e.arn) && fs.match("endpoint-type", e.endpointType) &&
-			fs.match("endpoint-id", e.id) && fs.match("engine-name", e.engine)
+	page, next, aerr := describe(c, &c.zone().endpoints, in, describeQuery[*dmsEndpoint]{
+		filters: []string{"endpoint-arn", "endpoint-type", "endpoint-id", "engine-name"}, idFilter: "endpoint-id", arnFilter: "endpoint-arn",
+		match: func(fs filterSet, e *dmsEndpoint) bool {
+			return fs.match("endpoint-type", e.endpointType) && fs.match("engine-name", e.engine)
+		},
+		none: "No endpoints found matching the provided filters",
 	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
-		return nil, notFound("No endpoints found matching the provided filters")
-	}
-	out := struct {
-		Marker    string         `json:"Marker,omitempty"`
-		Endpoints []endpointJSON `json:"Endpoints"`
-	}{Marker: next, Endpoints: []endpointJSON{}}
-	for _, e := range page {
-		out.Endpoints = append(out.Endpoints, e.view())
-	}
-	return out, nil
+	return describeOutput("Endpoints", page, next, (*dmsEndpoint).view), nil
 }
 
 func (c *call) endpointByARN(arn, action string) (*dmsEndpoint, *apiError) {

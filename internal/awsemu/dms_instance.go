@@ -291,38 +291,22 @@ func (r *dmsInstance) apply(m modifiable) *apiError {
 }
 
 func (c *call) dmsDescribeReplicationInstances() (any, *apiError) {
-	var in struct {
-		Filters    []filter `json:"Filters"`
-		MaxRecords *int32   `json:"MaxRecords"`
-		Marker     string   `json:"Marker"`
-	}
+	var in describeInput
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "replication-instance-arn", "replication-instance-id", "replication-instance-class", "engine-version")
+	page, next, aerr := describe(c, &c.zone().instances, in, describeQuery[*dmsInstance]{
+		filters:  []string{"replication-instance-arn", "replication-instance-id", "replication-instance-class", "engine-version"},
+		idFilter: "replication-instance-id", arnFilter: "replication-instance-arn",
+		match: func(fs filterSet, r *dmsInstance) bool {
+			return fs.match("replication-instance-class", r.class) && fs.match("engine-version", r.engineVersion)
+		},
+		none: "No replication instances found matching the provided filters",
+	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	match := func(r *dmsInstance) bool {
-		return fs.match("replication-instance-arn", r.arn) && fs.match("replication-instance-id", r.id) &&
-			fs.match("replication-instance-class", r.class) && fs.match("engine-version", r.engineVersion)
-	}
-	z := c.zone()
-	list := z.instances.list
-	if ids, arns := fs["replication-instance-id"], fs["replication-instance-arn"]; ids != nil || arns != nil {
-		list = z.instances.lookup(c.now, ids, arns)
-	}
-	page, next, aerr := pageOf(list, c.now, in.Marker, max, match)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
-		return nil, notFound("No replication instances found matching the provided filters")
-	}
+	// The instances' JSON is cached: the response is put together from it.
 	buf := make([]byte, 0, 64+1600*len(page))
 	buf = append(buf, '{')
 	if next != "" {

@@ -157,39 +157,18 @@ func (c *call) createSubnetGroup(name, description, vpc string, subnetIDs []stri
 }
 
 func (c *call) dmsDescribeReplicationSubnetGroups() (any, *apiError) {
-	var in struct {
-		Filters    []filter `json:"Filters"`
-		MaxRecords *int32   `json:"MaxRecords"`
-		Marker     string   `json:"Marker"`
-	}
+	var in describeInput
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "replication-subnet-group-id")
-	if aerr != nil {
-		return nil, aerr
-	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	page, next, aerr := c.zone().subnetGroups.page(c.now, in.Marker, max, func(g *dmsSubnetGroup) bool {
-		return fs.match("replication-subnet-group-id", g.id)
+	page, next, aerr := describe(c, &c.zone().subnetGroups, in, describeQuery[*dmsSubnetGroup]{
+		filters: []string{"replication-subnet-group-id"}, idFilter: "replication-subnet-group-id",
+		none: "No replication subnet groups found matching the provided filters",
 	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
-		return nil, notFound("No replication subnet groups found matching the provided filters")
-	}
-	out := struct {
-		Marker                  string            `json:"Marker,omitempty"`
-		ReplicationSubnetGroups []subnetGroupJSON `json:"ReplicationSubnetGroups"`
-	}{Marker: next, ReplicationSubnetGroups: []subnetGroupJSON{}}
-	for _, g := range page {
-		out.ReplicationSubnetGroups = append(out.ReplicationSubnetGroups, g.view())
-	}
-	return out, nil
+	return describeOutput("ReplicationSubnetGroups", page, next, (*dmsSubnetGroup).view), nil
 }
 
 func (c *call) dmsModifyReplicationSubnetGroup() (any, *apiError) {

@@ -196,42 +196,25 @@ func (c *call) checkEndpointPair(source, target string) *apiError {
 
 func (c *call) dmsDescribeReplicationTasks() (any, *apiError) {
 	var in struct {
-		Filters         []filter `json:"Filters"`
-		MaxRecords      *int32   `json:"MaxRecords"`
-		Marker          string   `json:"Marker"`
-		WithoutSettings bool     `json:"WithoutSettings"`
+		describeInput
+		WithoutSettings bool `json:"WithoutSettings"`
 	}
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	fs, aerr := parseFilters(in.Filters, "replication-task-arn", "replication-task-id", "migration-type", "endpoint-arn", "replication-instance-arn")
-	if aerr != nil {
-		return nil, aerr
-	}
-	max, aerr := maxRecords(in.MaxRecords)
-	if aerr != nil {
-		return nil, aerr
-	}
-	page, next, aerr := c.zone().tasks.page(c.now, in.Marker, max, func(t *dmsTask) bool {
-		endpointOK := fs.match("endpoint-arn", t.sourceARN) || fs.match("endpoint-arn", t.targetARN)
-		return fs.match("replication-task-arn", t.arn) && fs.match("replication-task-id", t.id) &&
-			fs.match("migration-type", t.migrationType) && endpointOK &&
-			fs.match("replication-instance-arn", t.instanceARN)
+	page, next, aerr := describe(c, &c.zone().tasks, in.describeInput, describeQuery[*dmsTask]{
+		filters:  []string{"replication-task-arn", "replication-task-id", "migration-type", "endpoint-arn", "replication-instance-arn"},
+		idFilter: "replication-task-id", arnFilter: "replication-task-arn",
+		match: func(fs filterSet, t *dmsTask) bool {
+			endpointOK := fs.match("endpoint-arn", t.sourceARN) || fs.match("endpoint-arn", t.targetARN)
+			return fs.match("migration-type", t.migrationType) && endpointOK && fs.match("replication-instance-arn", t.instanceARN)
+		},
+		none: "No replication tasks found matching the provided filters",
 	})
 	if aerr != nil {
 		return nil, aerr
 	}
-	if len(page) == 0 && len(fs) > 0 && in.Marker == "" {
-		return nil, notFound("No replication tasks found matching the provided filters")
-	}
-	out := struct {
-		Marker           string                `json:"Marker,omitempty"`
-		ReplicationTasks []replicationTaskJSON `json:"ReplicationTasks"`
-	}{Marker: next, ReplicationTasks: []replicationTaskJSON{}}
-	for _, t := range page {
-		out.ReplicationTasks = append(out.ReplicationTasks, t.view(c.now, !in.WithoutSettings))
-	}
-	return out, nil
+	return describeOutput("ReplicationTasks", page, next, func(t *dmsTask) replicationTaskJSON { return t.view(c.now, !in.WithoutSettings) }), nil
 }
 
 func (c *call) taskByARN(arn, action string) (*dmsTask, *apiError) {

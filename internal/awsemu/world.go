@@ -241,12 +241,6 @@ func (t *table[T]) live(now time.Time) []T {
 	return out
 }
 
-// page returns up to max matching resources starting at the marker, and
-// the marker of the next page ("" when there is none).
-func (t *table[T]) page(now time.Time, marker string, max int, match func(T) bool) ([]T, string, *apiError) {
-	return pageOf(t.list, now, marker, max, match)
-}
-
 // lookup returns the live resources named by identifiers or ARNs, in
 // creation order: the fast path of an id or ARN filter.
 func (t *table[T]) lookup(now time.Time, ids, arns []string) []T {
