@@ -11,6 +11,11 @@ var (
 	accountRE    = regexp.MustCompile(`^[0-9]{12}$`)
 	identifierRE = regexp.MustCompile(`^[A-Za-z](?:[A-Za-z0-9]|-[A-Za-z0-9])*$`)
 	aliasRE      = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]{1,250}$`)
+	// regionRE and planIDRE keep what a plan puts, unquoted, into a shell
+	// script and into journal note keys to plain names (a region comes from
+	// an audit report, which may have been made by someone else).
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
+	planIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 )
 
 // ARN is the parts of an Amazon Resource Name cmkguard needs.

@@ -322,11 +322,14 @@ func (p *Plan) Validate() error {
 	if !accountRE.MatchString(p.Account) {
 		add("account %q is not an AWS account id", p.Account)
 	}
-	if p.ID == "" {
-		add("plan id is empty")
+	if !planIDRE.MatchString(p.ID) {
+		add("plan id %q is not letters, digits, '.', '_' or '-'", p.ID)
 	}
 	regions := map[string]bool{}
 	for _, r := range p.Regions {
+		if !regionRE.MatchString(r) {
+			add("region %q is not an AWS region name", r)
+		}
 		regions[r] = true
 	}
 	keys := map[string]bool{}

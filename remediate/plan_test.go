@@ -220,6 +220,14 @@ func TestNewPlanRefusesBadInput(t *testing.T) {
 		{"an alias that exists", func(_ *Request, f *Facts) { f.Aliases["us-east-1"]["alias/dms-cmk"] = true }, "alias alias/dms-cmk already exists"},
 		{"a reserved alias", func(r *Request, _ *Facts) { r.Key.CreateAlias = "alias/aws/mine" }, "reserved for AWS-managed keys"},
 		{"a malformed key user", func(r *Request, _ *Facts) { r.Key.Users = []string{"bob"} }, `key user "bob"`},
+		{"a region that is not a region name (a crafted report)", func(r *Request, f *Facts) {
+			const region, arn = "eu-west-1;id", "arn:aws:dms:eu-west-1;id:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB"
+			r.Targets[1].Region, r.Targets[1].ARN = region, arn
+			d := f.Instances[oldARN2]
+			d.Instance.ARN = arn
+			f.Instances[arn] = d
+		}, `region "eu-west-1;id" is not an AWS region name`},
+		{"a plan id with shell syntax", func(r *Request, _ *Facts) { r.PlanID = "rp-$(id)" }, `plan id "rp-$(id)" is not`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 )
 
 // WriteText renders a plan for a person to review.
@@ -169,14 +170,14 @@ func orDash(s string) string {
 // a failed script must be finished by hand or by `cmkguard remediate --apply`.
 func WriteShell(w io.Writer, p *Plan) error {
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "#!/usr/bin/env bash\n# cmkguard remediation plan %s for account %s (%s)\n", p.ID, p.Account, strings.Join(p.Regions, ", "))
-	fmt.Fprintf(b, "# Generated from %s. Review before running.\nset -euo pipefail\n\n", describeSource(p.Source))
+	fmt.Fprintf(b, "#!/usr/bin/env bash\n# cmkguard remediation plan %s for account %s (%s)\n", comment(p.ID), p.Account, comment(strings.Join(p.Regions, ", ")))
+	fmt.Fprintf(b, "# Generated from %s. Review before running.\nset -euo pipefail\n\n", comment(describeSource(p.Source)))
 	b.WriteString(shellPreamble)
 	fmt.Fprintf(b, "[ \"$(aws sts get-caller-identity --region %s --query Account --output text)\" = %s ] || { echo 'wrong account: this plan is for %s' >&2; exit 1; }\n", firstOrDefault(p.Regions, "us-east-1"), p.Account, p.Account)
 	for _, region := range p.Regions {
 		k, _ := p.KeyFor(region)
 		keyVar := "KEY_" + shellVar(region)
-		fmt.Fprintf(b, "\n# ---- %s ----\n", region)
+		fmt.Fprintf(b, "\n# ---- %s ----\n", comment(region))
 		if k.Mode == KeyCreate {
 			in := createKeyInput(p, k)
 			fmt.Fprintf(b, "# %s\n", "key: look the alias up first, so that a re-run never creates a second key")
@@ -184,7 +185,10 @@ func WriteShell(w io.Writer, p *Plan) error {
 			fmt.Fprintf(b, "if [ -z \"$%s\" ] || [ \"$%s\" = None ]; then\n", keyVar, keyVar)
 			fmt.Fprintf(b, "  %s=$(aws kms create-key --region %s --description %s --key-usage ENCRYPT_DECRYPT --key-spec SYMMETRIC_DEFAULT \\\n    --tags %s \\\n    --policy %s \\\n    --query KeyMetadata.Arn --output text)\n",
 				keyVar, region, shq(aws.ToString(in.Description)), shq(kmsTagsJSON(p.ID, k.Alias)), shq(compactJSON(k.Policy)))
-			fmt.Fprintf(b, "  aws kms create-alias --region %s --alias-name %s --target-key-id \"$%s\"\nfi\n", region, shq(k.Alias), keyVar)
+			fmt.Fprintf(b, "  aws kms create-alias --region %s --alias-name %s --target-key-id \"$%s\"\n", region, shq(k.Alias), keyVar)
+			fmt.Fprintf(b, "else\n  # the alias exists: use its key only if this plan created it\n")
+			fmt.Fprintf(b, "  [ \"$(aws kms list-resource-tags --region %s --key-id \"$%s\" --query %s --output text)\" = %s ] || { echo %s >&2; exit 1; }\nfi\n",
+				region, keyVar, shq(fmt.Sprintf("Tags[?TagKey=='%s'].TagValue | [0]", TagPlanID)), shq(p.ID), shq(fmt.Sprintf("alias %s points to a key this plan did not create", k.Alias)))
 			fmt.Fprintf(b, "%s=$(aws kms describe-key --region %s --key-id \"$%s\" --query KeyMetadata.Arn --output text)\n", keyVar, region, keyVar)
 		} else {
 			fmt.Fprintf(b, "%s=%s\n", keyVar, shq(k.ARN))
@@ -221,12 +225,26 @@ wait_task() {
     sleep 15
   done
 }
+# attached_tasks REGION INSTANCE_ARN: how many tasks are on the instance. DMS answers
+# ResourceNotFoundFault when there are none; any other error is printed and counts as unknown.
+attached_tasks() {
+  local out err rc=0
+  err=$(mktemp)
+  out=$(aws dms describe-replication-tasks --region "$1" --without-settings \
+    --filters Name=replication-instance-arn,Values="$2" \
+    --query 'length(ReplicationTasks)' --output text 2>"$err") || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    if grep -q ResourceNotFoundFault "$err"; then out=0; else cat "$err" >&2; out=unknown; fi
+  fi
+  rm -f "$err"
+  echo "$out"
+}
 `
 
 func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, keyVar string) {
 	newVar := "NEW_" + shellVar(region+"_"+r.Old.ID)
 	in := createInstanceInput(p, r, "KEY")
-	fmt.Fprintf(b, "\n# replace %s (%s)\n", r.Old.ID, r.Old.ARN)
+	fmt.Fprintf(b, "\n# replace %s (%s)\n", comment(r.Old.ID), comment(r.Old.ARN))
 	fmt.Fprintf(b, "%s=$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-id,Values=%s --query 'ReplicationInstances[0].ReplicationInstanceArn' --output text 2>/dev/null || true)\n", newVar, region, shq(r.NewID))
 	fmt.Fprintf(b, "if [ -z \"$%s\" ] || [ \"$%s\" = None ]; then\n", newVar, newVar)
 	fmt.Fprintf(b, "  %s=$(aws dms create-replication-instance --region %s \\\n", newVar, region)
@@ -258,19 +276,18 @@ func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, k
 		kb, _ := json.Marshal(map[string]string{"KeyCacheSecretId": aws.ToString(k.KeyCacheSecretId), "KeyCacheSecretIamArn": aws.ToString(k.KeyCacheSecretIamArn), "Krb5FileContents": aws.ToString(k.Krb5FileContents)})
 		fmt.Fprintf(b, "      --kerberos-authentication-settings %s \\\n", shq(string(kb)))
 	}
-	tags := make([]map[string]string, 0, len(in.Tags))
-	for _, t := range in.Tags {
-		tags = append(tags, map[string]string{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
-	}
-	tb, _ := json.Marshal(tags)
+	tb, _ := json.Marshal(tagList(in.Tags))
 	fmt.Fprintf(b, "      --tags %s \\\n", shq(string(tb)))
-	fmt.Fprintf(b, "      --kms-key-id \"$%s\" \\\n      --query ReplicationInstance.ReplicationInstanceArn --output text)\nfi\n", keyVar)
+	fmt.Fprintf(b, "      --kms-key-id \"$%s\" \\\n      --query ReplicationInstance.ReplicationInstanceArn --output text)\n", keyVar)
+	fmt.Fprintf(b, "else\n  # an instance of that name exists: use it only if this plan created it\n")
+	fmt.Fprintf(b, "  [ \"$(aws dms list-tags-for-resource --region %s --resource-arn \"$%s\" --query %s --output text)\" = %s ] || { echo %s >&2; exit 1; }\nfi\n",
+		region, newVar, shq(fmt.Sprintf("TagList[?Key=='%s'].Value | [0]", TagPlanID)), shq(p.ID), shq(fmt.Sprintf("an instance named %s exists that this plan did not create", r.NewID)))
 	fmt.Fprintf(b, "aws dms wait replication-instance-available --region %s --filters Name=replication-instance-arn,Values=\"$%s\"\n", region, newVar)
 	fmt.Fprintf(b, "# verify: the new instance's key is the chosen customer key\n")
-	fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-arn,Values=\"$%s\" --query 'ReplicationInstances[0].KmsKeyId' --output text)\" --query 'KeyMetadata.[Arn,KeyManager]' --output text)\" = \"$(printf '%%s\\tCUSTOMER' \"$%s\")\" ] || { echo 'new instance %s is not encrypted with the chosen key' >&2; exit 1; }\n", region, region, newVar, keyVar, r.NewID)
+	fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-arn,Values=\"$%s\" --query 'ReplicationInstances[0].KmsKeyId' --output text)\" --query 'KeyMetadata.[Arn,KeyManager]' --output text)\" = \"$(printf '%%s\\tCUSTOMER' \"$%s\")\" ] || { echo %s >&2; exit 1; }\n", region, region, newVar, keyVar, shq("new instance "+r.NewID+" is not encrypted with the chosen key"))
 	for _, t := range r.Tasks {
 		tv := "RUNNING_" + shellVar(t.ID)
-		fmt.Fprintf(b, "# task %s\n", t.ID)
+		fmt.Fprintf(b, "# task %s\n", comment(t.ID))
 		fmt.Fprintf(b, "%s=$(aws dms describe-replication-tasks --region %s --without-settings --filters Name=replication-task-arn,Values=%s --query 'ReplicationTasks[0].Status' --output text)\n", tv, region, shq(t.ARN))
 		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ]; then\n", tv, tv)
 		fmt.Fprintf(b, "  aws dms stop-replication-task --region %s --replication-task-arn %s >/dev/null\n", region, shq(t.ARN))
@@ -282,7 +299,7 @@ func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, k
 	}
 	if p.Options.DeleteOld {
 		fmt.Fprintf(b, "# delete the old instance only when no task is attached\n")
-		fmt.Fprintf(b, "[ \"$(aws dms describe-replication-tasks --region %s --without-settings --filters Name=replication-instance-arn,Values=%s --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)\" = 0 ] || { echo 'tasks still attached to %s' >&2; exit 1; }\n", region, shq(r.Old.ARN), r.Old.ID)
+		fmt.Fprintf(b, "[ \"$(attached_tasks %s %s)\" = 0 ] || { echo %s >&2; exit 1; }\n", region, shq(r.Old.ARN), shq("tasks may still be attached to "+r.Old.ID+": not deleting it"))
 		fmt.Fprintf(b, "aws dms delete-replication-instance --region %s --replication-instance-arn %s >/dev/null\n", region, shq(r.Old.ARN))
 		fmt.Fprintf(b, "aws dms wait replication-instance-deleted --region %s --filters Name=replication-instance-arn,Values=%s\n", region, shq(r.Old.ARN))
 	}
@@ -296,7 +313,7 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 	const placeholder = "__CMKGUARD_KEY__"
 	cc := withoutNulls(computeConfig(c.Old.Compute, placeholder))
 	ccVar := "CC_" + shellVar(region+"_"+c.Old.ID)
-	fmt.Fprintf(b, "\n# serverless config %s (%s)\n%s=%s\n", c.Old.ID, c.Old.ARN, ccVar, shq(cc))
+	fmt.Fprintf(b, "\n# serverless config %s (%s)\n%s=%s\n", comment(c.Old.ID), comment(c.Old.ARN), ccVar, shq(cc))
 	if c.Action == ConfigModify {
 		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn %s --compute-config \"${%s/%s/$%s}\" >/dev/null\n", region, shq(c.Old.ARN), ccVar, placeholder, keyVar)
 		return
@@ -306,11 +323,7 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 	fmt.Fprintf(b, "if [ \"$(aws dms describe-replications --region %s --filters Name=replication-config-arn,Values=%s --query 'Replications[0].Status' --output text)\" = running ]; then\n", region, shq(c.Old.ARN))
 	fmt.Fprintf(b, "  aws dms stop-replication --region %s --replication-config-arn %s >/dev/null\n", region, shq(c.Old.ARN))
 	fmt.Fprintf(b, "  until [ \"$(aws dms describe-replications --region %s --filters Name=replication-config-arn,Values=%s --query 'Replications[0].Status' --output text)\" = stopped ]; do sleep 15; done\nfi\n", region, shq(c.Old.ARN))
-	tags := make([]map[string]string, 0, len(in.Tags))
-	for _, t := range in.Tags {
-		tags = append(tags, map[string]string{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
-	}
-	tb, _ := json.Marshal(tags)
+	tb, _ := json.Marshal(tagList(in.Tags))
 	fmt.Fprintf(b, "%s=$(aws dms create-replication-config --region %s --replication-config-identifier %s \\\n", newVar, region, shq(c.NewID))
 	fmt.Fprintf(b, "    --source-endpoint-arn %s --target-endpoint-arn %s --replication-type %s \\\n", shq(c.Old.SourceEndpointARN), shq(c.Old.TargetEndpointARN), shq(c.Old.ReplicationType))
 	for _, a := range [][2]string{{"--table-mappings", c.Old.TableMappings}, {"--replication-settings", c.Old.ReplicationSettings}, {"--supplemental-settings", c.Old.SupplementalSettings}} {
@@ -325,7 +338,7 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 	if p.Options.KeepIdentifier {
 		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn \"$%s\" --replication-config-identifier %s >/dev/null\n", region, newVar, shq(c.Old.ID))
 	}
-	fmt.Fprintf(b, "echo 'serverless config %s was re-created and is NOT started: start it when ready' >&2\n", c.FinalID)
+	fmt.Fprintf(b, "echo %s >&2\n", shq("serverless config "+c.FinalID+" was re-created and is NOT started: start it when ready"))
 }
 
 // withoutNulls encodes v as JSON without its null fields (the AWS CLI
@@ -346,6 +359,15 @@ func withoutNulls(v any) string {
 	}
 	b, _ = json.Marshal(m)
 	return string(b)
+}
+
+// tagList is DMS tags as the AWS CLI's --tags JSON wants them.
+func tagList(tags []dmstypes.Tag) []map[string]string {
+	out := make([]map[string]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, map[string]string{"Key": aws.ToString(t.Key), "Value": aws.ToString(t.Value)})
+	}
+	return out
 }
 
 func flagBool(name string, v bool) string {
@@ -376,6 +398,17 @@ func shq(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// comment makes s safe inside a shell comment: a line break in a name read
+// from an audit report or from AWS must not end the comment and start a command.
+func comment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func shellVar(s string) string {

@@ -18,6 +18,20 @@ wait_task() {
     sleep 15
   done
 }
+# attached_tasks REGION INSTANCE_ARN: how many tasks are on the instance. DMS answers
+# ResourceNotFoundFault when there are none; any other error is printed and counts as unknown.
+attached_tasks() {
+  local out err rc=0
+  err=$(mktemp)
+  out=$(aws dms describe-replication-tasks --region "$1" --without-settings \
+    --filters Name=replication-instance-arn,Values="$2" \
+    --query 'length(ReplicationTasks)' --output text 2>"$err") || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    if grep -q ResourceNotFoundFault "$err"; then out=0; else cat "$err" >&2; out=unknown; fi
+  fi
+  rm -f "$err"
+  echo "$out"
+}
 [ "$(aws sts get-caller-identity --region eu-west-1 --query Account --output text)" = 111122223333 ] || { echo 'wrong account: this plan is for 111122223333' >&2; exit 1; }
 
 # ---- eu-west-1 ----
@@ -29,6 +43,9 @@ if [ -z "$KEY_eu_west_1" ] || [ "$KEY_eu_west_1" = None ]; then
     --policy '{"Version":"2012-10-17","Id":"cmkguard-dms-key-policy","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]},"Action":["kms:*"],"Resource":"*"},{"Sid":"AllowKeyAdministration","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/KeyAdmin"]},"Action":["kms:CancelKeyDeletion","kms:Create*","kms:Delete*","kms:Describe*","kms:Disable*","kms:Enable*","kms:Get*","kms:List*","kms:Put*","kms:Revoke*","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:TagResource","kms:UntagResource","kms:Update*"],"Resource":"*"}]}' \
     --query KeyMetadata.Arn --output text)
   aws kms create-alias --region eu-west-1 --alias-name alias/dms-cmk --target-key-id "$KEY_eu_west_1"
+else
+  # the alias exists: use its key only if this plan created it
+  [ "$(aws kms list-resource-tags --region eu-west-1 --key-id "$KEY_eu_west_1" --query 'Tags[?TagKey=='\''cmkguard:plan-id'\''].TagValue | [0]' --output text)" = rp-test ] || { echo 'alias alias/dms-cmk points to a key this plan did not create' >&2; exit 1; }
 fi
 KEY_eu_west_1=$(aws kms describe-key --region eu-west-1 --key-id "$KEY_eu_west_1" --query KeyMetadata.Arn --output text)
 
@@ -44,12 +61,15 @@ if [ -z "$NEW_eu_west_1_billing" ] || [ "$NEW_eu_west_1_billing" = None ]; then
       --tags '[{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
       --kms-key-id "$KEY_eu_west_1" \
       --query ReplicationInstance.ReplicationInstanceArn --output text)
+else
+  # an instance of that name exists: use it only if this plan created it
+  [ "$(aws dms list-tags-for-resource --region eu-west-1 --resource-arn "$NEW_eu_west_1_billing" --query 'TagList[?Key=='\''cmkguard:plan-id'\''].Value | [0]' --output text)" = rp-test ] || { echo 'an instance named billing-cmk exists that this plan did not create' >&2; exit 1; }
 fi
 aws dms wait replication-instance-available --region eu-west-1 --filters Name=replication-instance-arn,Values="$NEW_eu_west_1_billing"
 # verify: the new instance's key is the chosen customer key
 [ "$(aws kms describe-key --region eu-west-1 --key-id "$(aws dms describe-replication-instances --region eu-west-1 --filters Name=replication-instance-arn,Values="$NEW_eu_west_1_billing" --query 'ReplicationInstances[0].KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_eu_west_1")" ] || { echo 'new instance billing-cmk is not encrypted with the chosen key' >&2; exit 1; }
 # delete the old instance only when no task is attached
-[ "$(aws dms describe-replication-tasks --region eu-west-1 --without-settings --filters Name=replication-instance-arn,Values=arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)" = 0 ] || { echo 'tasks still attached to billing' >&2; exit 1; }
+[ "$(attached_tasks eu-west-1 arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB)" = 0 ] || { echo 'tasks may still be attached to billing: not deleting it' >&2; exit 1; }
 aws dms delete-replication-instance --region eu-west-1 --replication-instance-arn arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB >/dev/null
 aws dms wait replication-instance-deleted --region eu-west-1 --filters Name=replication-instance-arn,Values=arn:aws:dms:eu-west-1:111122223333:rep:BBBBBBBBBBBBBBBBBBBBBBBBBB
 aws dms modify-replication-instance --region eu-west-1 --replication-instance-arn "$NEW_eu_west_1_billing" --replication-instance-identifier billing --apply-immediately >/dev/null
@@ -64,6 +84,9 @@ if [ -z "$KEY_us_east_1" ] || [ "$KEY_us_east_1" = None ]; then
     --policy '{"Version":"2012-10-17","Id":"cmkguard-dms-key-policy","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]},"Action":["kms:*"],"Resource":"*"},{"Sid":"AllowKeyAdministration","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/KeyAdmin"]},"Action":["kms:CancelKeyDeletion","kms:Create*","kms:Delete*","kms:Describe*","kms:Disable*","kms:Enable*","kms:Get*","kms:List*","kms:Put*","kms:Revoke*","kms:RotateKeyOnDemand","kms:ScheduleKeyDeletion","kms:TagResource","kms:UntagResource","kms:Update*"],"Resource":"*"}]}' \
     --query KeyMetadata.Arn --output text)
   aws kms create-alias --region us-east-1 --alias-name alias/dms-cmk --target-key-id "$KEY_us_east_1"
+else
+  # the alias exists: use its key only if this plan created it
+  [ "$(aws kms list-resource-tags --region us-east-1 --key-id "$KEY_us_east_1" --query 'Tags[?TagKey=='\''cmkguard:plan-id'\''].TagValue | [0]' --output text)" = rp-test ] || { echo 'alias alias/dms-cmk points to a key this plan did not create' >&2; exit 1; }
 fi
 KEY_us_east_1=$(aws kms describe-key --region us-east-1 --key-id "$KEY_us_east_1" --query KeyMetadata.Arn --output text)
 
@@ -84,6 +107,9 @@ if [ -z "$NEW_us_east_1_orders" ] || [ "$NEW_us_east_1_orders" = None ]; then
       --tags '[{"Key":"team","Value":"orders"},{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
       --kms-key-id "$KEY_us_east_1" \
       --query ReplicationInstance.ReplicationInstanceArn --output text)
+else
+  # an instance of that name exists: use it only if this plan created it
+  [ "$(aws dms list-tags-for-resource --region us-east-1 --resource-arn "$NEW_us_east_1_orders" --query 'TagList[?Key=='\''cmkguard:plan-id'\''].Value | [0]' --output text)" = rp-test ] || { echo 'an instance named orders-cmk exists that this plan did not create' >&2; exit 1; }
 fi
 aws dms wait replication-instance-available --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders"
 # verify: the new instance's key is the chosen customer key
@@ -111,7 +137,7 @@ if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ]
   aws dms start-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 --start-replication-task-type resume-processing >/dev/null
 fi
 # delete the old instance only when no task is attached
-[ "$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-instance-arn,Values=arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA --query 'length(ReplicationTasks)' --output text 2>/dev/null || echo 0)" = 0 ] || { echo 'tasks still attached to orders' >&2; exit 1; }
+[ "$(attached_tasks us-east-1 arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA)" = 0 ] || { echo 'tasks may still be attached to orders: not deleting it' >&2; exit 1; }
 aws dms delete-replication-instance --region us-east-1 --replication-instance-arn arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA >/dev/null
 aws dms wait replication-instance-deleted --region us-east-1 --filters Name=replication-instance-arn,Values=arn:aws:dms:us-east-1:111122223333:rep:AAAAAAAAAAAAAAAAAAAAAAAAAA
 aws dms modify-replication-instance --region us-east-1 --replication-instance-arn "$NEW_us_east_1_orders" --replication-instance-identifier orders --apply-immediately >/dev/null
