@@ -156,6 +156,7 @@ type keyLookup struct {
 	asService    bool   // DMS acting on the caller's behalf: deny rules and policy denies do not apply
 	crossAccount bool   // another account's key may be named by ARN
 	autoCreate   bool   // alias/aws/<service> is created on first use
+	customerOnly bool   // AWS-managed keys refuse the action: only their AWS service may change them
 }
 
 // findKey resolves a key id, key ARN, alias name or alias ARN, applying
@@ -214,20 +215,28 @@ func (c *call) findKey(ref string, how keyLookup) (*kmsKey, *apiError) {
 	if aerr := c.authorize(how.action, k.arn); aerr != nil {
 		return nil, aerr
 	}
+	if how.customerOnly && k.manager == "AWS" {
+		return nil, c.accessDenied(how.action, k.arn, "because the key is an AWS managed key, which only its AWS service may change")
+	}
 	return k, nil
 }
 
-// ownKey finds a key of the caller's account for a customer operation and
-// refuses AWS-managed keys when mutate is set.
-func (c *call) ownKey(ref, action string, mutate bool) (*kmsKey, *apiError) {
-	k, aerr := c.findKey(ref, keyLookup{action: action})
-	if aerr != nil {
+// keyRequest is a KMS request that names a key in KeyId.
+type keyRequest interface{ keyID() string }
+
+// keyIDInput is the KeyId member, embedded in requests that have more.
+type keyIDInput struct {
+	KeyID string `json:"KeyId"`
+}
+
+func (in *keyIDInput) keyID() string { return in.KeyID }
+
+// decodeKey reads a request that names a key and finds the key as how says.
+func (c *call) decodeKey(in keyRequest, how keyLookup) (*kmsKey, *apiError) {
+	if aerr := c.decode(in); aerr != nil {
 		return nil, aerr
 	}
-	if mutate && k.manager == "AWS" {
-		return nil, c.accessDenied(action, k.arn, "because the key is an AWS managed key, which only its AWS service may change")
-	}
-	return k, nil
+	return c.findKey(in.keyID(), how)
 }
 
 func invalidState(k *kmsKey) *apiError {
@@ -507,13 +516,8 @@ func (c *call) createKey(spec KeySpec, id string) (*kmsKey, *apiError) {
 }
 
 func (c *call) kmsDescribeKey() (any, *apiError) {
-	var in struct {
-		KeyID string `json:"KeyId"`
-	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:DescribeKey", crossAccount: true, autoCreate: true})
+	var in keyIDInput
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:DescribeKey", crossAccount: true, autoCreate: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -671,7 +675,7 @@ func (c *call) createAlias(name, target string) *apiError {
 	if strings.HasPrefix(name, "alias/aws/") {
 		return badRequest("NotAuthorizedException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
 	}
-	k, aerr := c.ownKey(target, "kms:CreateAlias", true)
+	k, aerr := c.findKey(target, keyLookup{action: "kms:CreateAlias", customerOnly: true})
 	if aerr != nil {
 		return aerr
 	}
@@ -713,13 +717,10 @@ func (c *call) kmsDeleteAlias() (any, *apiError) {
 
 func (c *call) kmsGetKeyPolicy() (any, *apiError) {
 	var in struct {
-		KeyID      string `json:"KeyId"`
+		keyIDInput
 		PolicyName string `json:"PolicyName"`
 	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:GetKeyPolicy", false)
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:GetKeyPolicy"})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -731,7 +732,7 @@ func (c *call) kmsGetKeyPolicy() (any, *apiError) {
 
 func (c *call) kmsPutKeyPolicy() (any, *apiError) {
 	var in struct {
-		KeyID      string `json:"KeyId"`
+		keyIDInput
 		PolicyName string `json:"PolicyName"`
 		Policy     string `json:"Policy"`
 	}
@@ -741,7 +742,7 @@ func (c *call) kmsPutKeyPolicy() (any, *apiError) {
 	if aerr := required("Policy", in.Policy); aerr != nil {
 		return nil, aerr
 	}
-	k, aerr := c.ownKey(in.KeyID, "kms:PutKeyPolicy", true)
+	k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:PutKeyPolicy", customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -759,13 +760,8 @@ func (c *call) kmsPutKeyPolicy() (any, *apiError) {
 }
 
 func (c *call) kmsGetKeyRotationStatus() (any, *apiError) {
-	var in struct {
-		KeyID string `json:"KeyId"`
-	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.findKey(in.KeyID, keyLookup{action: "kms:GetKeyRotationStatus", crossAccount: true})
+	var in keyIDInput
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:GetKeyRotationStatus", crossAccount: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -782,19 +778,12 @@ func (c *call) kmsGetKeyRotationStatus() (any, *apiError) {
 	return out, nil
 }
 
-func (c *call) setRotation(enable bool) (any, *apiError) {
+func (c *call) setRotation(action string, enable bool) (any, *apiError) {
 	var in struct {
-		KeyID                string `json:"KeyId"`
+		keyIDInput
 		RotationPeriodInDays *int32 `json:"RotationPeriodInDays"`
 	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	action := "kms:DisableKeyRotation"
-	if enable {
-		action = "kms:EnableKeyRotation"
-	}
-	k, aerr := c.ownKey(in.KeyID, action, true)
+	k, aerr := c.decodeKey(&in, keyLookup{action: action, customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -815,21 +804,17 @@ func (c *call) setRotation(enable bool) (any, *apiError) {
 	return nil, nil
 }
 
-func (c *call) kmsEnableKeyRotation() (any, *apiError)  { return c.setRotation(true) }
-func (c *call) kmsDisableKeyRotation() (any, *apiError) { return c.setRotation(false) }
+func (c *call) kmsEnableKeyRotation() (any, *apiError) {
+	return c.setRotation("kms:EnableKeyRotation", true)
+}
 
-func (c *call) setEnabled(enable bool) (any, *apiError) {
-	var in struct {
-		KeyID string `json:"KeyId"`
-	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	action := "kms:DisableKey"
-	if enable {
-		action = "kms:EnableKey"
-	}
-	k, aerr := c.ownKey(in.KeyID, action, true)
+func (c *call) kmsDisableKeyRotation() (any, *apiError) {
+	return c.setRotation("kms:DisableKeyRotation", false)
+}
+
+func (c *call) setEnabled(action string, enable bool) (any, *apiError) {
+	var in keyIDInput
+	k, aerr := c.decodeKey(&in, keyLookup{action: action, customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -846,18 +831,15 @@ func (c *call) setEnabled(enable bool) (any, *apiError) {
 	return nil, nil
 }
 
-func (c *call) kmsEnableKey() (any, *apiError)  { return c.setEnabled(true) }
-func (c *call) kmsDisableKey() (any, *apiError) { return c.setEnabled(false) }
+func (c *call) kmsEnableKey() (any, *apiError)  { return c.setEnabled("kms:EnableKey", true) }
+func (c *call) kmsDisableKey() (any, *apiError) { return c.setEnabled("kms:DisableKey", false) }
 
 func (c *call) kmsScheduleKeyDeletion() (any, *apiError) {
 	var in struct {
-		KeyID               string `json:"KeyId"`
+		keyIDInput
 		PendingWindowInDays *int32 `json:"PendingWindowInDays"`
 	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:ScheduleKeyDeletion", true)
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:ScheduleKeyDeletion", customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -882,13 +864,8 @@ func (k *kmsKey) scheduleDeletion(now time.Time, days int32) {
 }
 
 func (c *call) kmsCancelKeyDeletion() (any, *apiError) {
-	var in struct {
-		KeyID string `json:"KeyId"`
-	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:CancelKeyDeletion", true)
+	var in keyIDInput
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:CancelKeyDeletion", customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -901,13 +878,10 @@ func (c *call) kmsCancelKeyDeletion() (any, *apiError) {
 
 func (c *call) kmsTagResource() (any, *apiError) {
 	var in struct {
-		KeyID string   `json:"KeyId"`
-		Tags  []kmsTag `json:"Tags"`
+		keyIDInput
+		Tags []kmsTag `json:"Tags"`
 	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:TagResource", true)
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:TagResource", customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -928,13 +902,10 @@ func (c *call) kmsTagResource() (any, *apiError) {
 
 func (c *call) kmsUntagResource() (any, *apiError) {
 	var in struct {
-		KeyID   string   `json:"KeyId"`
+		keyIDInput
 		TagKeys []string `json:"TagKeys"`
 	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:UntagResource", true)
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:UntagResource", customerOnly: true})
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -943,13 +914,8 @@ func (c *call) kmsUntagResource() (any, *apiError) {
 }
 
 func (c *call) kmsListResourceTags() (any, *apiError) {
-	var in struct {
-		KeyID string `json:"KeyId"`
-	}
-	if aerr := c.decode(&in); aerr != nil {
-		return nil, aerr
-	}
-	k, aerr := c.ownKey(in.KeyID, "kms:ListResourceTags", false)
+	var in keyIDInput
+	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:ListResourceTags"})
 	if aerr != nil {
 		return nil, aerr
 	}
