@@ -298,12 +298,13 @@ func (c *call) dmsAddTagsToResource() (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	for _, t := range in.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 || strings.HasPrefix(t.Key, "aws:") {
-			return nil, invalidParam("Invalid tag key %q", t.Key)
-		}
-		r.tags = setTag(r.tags, t.Key, t.Value)
+	tags, aerr := withTags(r.tags, tagsFromAPI(in.Tags), func(key, problem string) *apiError {
+		return invalidParam("Invalid tag key %q: %s", key, problem)
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
+	r.tags = tags
 	return struct{}{}, nil
 }
 

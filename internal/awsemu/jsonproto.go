@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 )
 
 // decode reads the JSON request body into v, giving awsJson1_1's
@@ -57,6 +58,34 @@ func setTag(tags []tagPair, k, v string) []tagPair {
 		}
 	}
 	return append(tags, tagPair{k, v})
+}
+
+// tagProblem says what is wrong with a tag by the rules DMS and KMS share:
+// a key of 1 to 128 characters that does not start with "aws:" and a value
+// of at most 256. It returns "" for a good tag.
+func tagProblem(key, value string) string {
+	switch {
+	case key == "" || len(key) > 128 || len(value) > 256:
+		return "Tag keys must be 1 to 128 characters and values at most 256"
+	case strings.HasPrefix(key, "aws:"):
+		return "Tag keys cannot start with aws:"
+	}
+	return ""
+}
+
+// withTags returns tags with every tag of add set, once all of them are
+// good: a request with one bad tag changes nothing. bad makes the service's
+// error from the first bad tag's key and problem.
+func withTags(tags, add []tagPair, bad func(key, problem string) *apiError) ([]tagPair, *apiError) {
+	for _, t := range add {
+		if problem := tagProblem(t.Key, t.Value); problem != "" {
+			return nil, bad(t.Key, problem)
+		}
+	}
+	for _, t := range add {
+		tags = setTag(tags, t.Key, t.Value)
+	}
+	return tags, nil
 }
 
 func removeTags(tags []tagPair, keys []string) []tagPair {

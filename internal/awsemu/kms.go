@@ -350,6 +350,15 @@ type kmsTag struct {
 	TagValue string `json:"TagValue"`
 }
 
+// tagPairs converts KMS's wire tags.
+func tagPairs(in []kmsTag) []tagPair {
+	var out []tagPair
+	for _, t := range in {
+		out = append(out, tagPair{t.TagKey, t.TagValue})
+	}
+	return out
+}
+
 type keyMetadata struct {
 	AWSAccountID                string    `json:"AWSAccountId"`
 	Arn                         string    `json:"Arn"`
@@ -437,9 +446,7 @@ func (c *call) kmsCreateKey() (any, *apiError) {
 	if spec.KeySpec == "" {
 		spec.KeySpec = in.CustomerMasterKeySpec
 	}
-	for _, t := range in.Tags {
-		spec.Tags = append(spec.Tags, tagPair{t.TagKey, t.TagValue})
-	}
+	spec.Tags = tagPairs(in.Tags)
 	k, aerr := c.createKey(spec, "")
 	if aerr != nil {
 		return nil, aerr
@@ -888,15 +895,13 @@ func (c *call) kmsTagResource() (any, *apiError) {
 	if k.state == "PendingDeletion" {
 		return nil, invalidState(k)
 	}
-	for _, t := range in.Tags {
-		if t.TagKey == "" || len(t.TagKey) > 128 || len(t.TagValue) > 256 {
-			return nil, badRequest("TagException", "Tag keys must be 1 to 128 characters and values at most 256")
-		}
-		if strings.HasPrefix(t.TagKey, "aws:") {
-			return nil, badRequest("TagException", "Tag keys cannot start with aws:")
-		}
-		k.tags = setTag(k.tags, t.TagKey, t.TagValue)
+	tags, aerr := withTags(k.tags, tagPairs(in.Tags), func(_, problem string) *apiError {
+		return badRequest("TagException", "%s", problem)
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
+	k.tags = tags
 	return nil, nil
 }
 
