@@ -116,6 +116,10 @@ func isAccountID(s string) bool {
 	return true
 }
 
+// wholeAccount is the region of a state.RegionScan that stands for a whole
+// account (adapt/awslive's AllRegions).
+const wholeAccount = "*"
+
 // regionFindings turns every failed region scan into an UNKNOWN finding for
 // rule m: a region that could not be read is never silently dropped.
 func regionFindings(s *state.State, m finding.Rule, resourceType string) []finding.Finding {
@@ -129,6 +133,14 @@ func regionFindings(s *state.State, m finding.Rule, resourceType string) []findi
 			reason += ": " + r.Reason
 		}
 		reason += "; the " + resourceType + "s that could not be listed were not checked"
+		scope, resourceID := "AWS::Region", r.Region
+		if r.Region == wholeAccount {
+			resourceID = r.Account
+			// An account none of whose regions could be listed (its role
+			// could not be assumed): one finding per rule for the account.
+			scope = "AWS::Account"
+			reason = cmp.Or(r.Reason, "the account could not be scanned") + "; none of its " + resourceType + "s were checked"
+		}
 		out = append(out, finding.Finding{
 			RuleID:            m.ID,
 			ShortCode:         m.ShortCode,
@@ -136,8 +148,8 @@ func regionFindings(s *state.State, m finding.Rule, resourceType string) []findi
 			Severity:          m.Severity,
 			Status:            finding.StatusUnknown,
 			ResourceARN:       regionARN(r),
-			ResourceID:        r.Region,
-			ResourceType:      "AWS::Region",
+			ResourceID:        resourceID,
+			ResourceType:      scope,
 			Region:            r.Region,
 			Account:           r.Account,
 			Reason:            reason,

@@ -340,6 +340,39 @@ func TestFailedRegionsBecomeUnknownFindings(t *testing.T) {
 	}
 }
 
+func TestAnAccountThatCouldNotBeScannedGetsOneUnknownFindingPerRule(t *testing.T) {
+	t.Parallel()
+	s := &state.State{Regions: []state.RegionScan{
+		{Account: other, Region: "*", Status: state.RegionFailed, MissingPermission: "sts:AssumeRole",
+			Reason: "the account could not be scanned: cmkguard could not assume arn:aws:iam::444455556666:role/OrganizationAccountAccessRole: sts:AssumeRole was denied (AccessDenied)"},
+		{Account: "777788889999", Region: "*", Status: state.RegionSkipped, Reason: "account 777788889999 is SUSPENDED in the organization: not scanned"},
+	}}
+	got := Evaluate(s, Options{})
+	type row struct {
+		Rule, ARN, ID, Type string
+		Status              finding.Status
+		Perm                string
+	}
+	var rows []row
+	for _, f := range got {
+		rows = append(rows, row{f.RuleID, f.ResourceARN, f.ResourceID, f.ResourceType, f.Status, f.MissingPermission})
+		if !strings.HasPrefix(f.Reason, "the account could not be scanned: cmkguard could not assume") || !strings.Contains(f.Reason, "none of its DMS resources were checked") {
+			t.Errorf("%s reason %q", f.RuleID, f.Reason)
+		}
+		if !strings.Contains(f.Remediation, "sts:AssumeRole") {
+			t.Errorf("%s remediation %q does not name sts:AssumeRole", f.RuleID, f.Remediation)
+		}
+	}
+	arn := "arn:aws:dms:*:444455556666:*"
+	want := []row{
+		{"CMKG-DMS-001", arn, other, "AWS::Account", finding.StatusUnknown, "sts:AssumeRole"},
+		{"CMKG-DMS-002", arn, other, "AWS::Account", finding.StatusUnknown, "sts:AssumeRole"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
 func TestEvaluateOrdersFindingsDeterministically(t *testing.T) {
 	t.Parallel()
 	k := described(state.KeyManagerAWS, "AWS_KMS", "Enabled", acct)

@@ -60,6 +60,8 @@ type Options struct {
 
 // Progress reports one region's outcome while a scan runs.
 type Progress struct {
+	// Account is set when several accounts are scanned (ScanAccounts).
+	Account   string
 	Region    string
 	Status    state.RegionStatus
 	Instances int

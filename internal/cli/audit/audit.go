@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,19 @@ type Options struct {
 	Stats              bool
 	IncludeServerless  bool
 	IncludeEndpoints   bool
+
+	// Org scans every active account of the organization; Accounts, the
+	// accounts given. Both go through AssumeRole (but the caller's own
+	// account).
+	Org                 bool
+	Accounts            []string
+	AssumeRole          string
+	ExternalID          string
+	MaxAccountsParallel int
 }
+
+// orgScan reports whether opts asks for several accounts.
+func (opts *Options) orgScan() bool { return opts.Org || len(opts.Accounts) > 0 }
 
 // NewCmdAudit returns the audit command. runF replaces Run in tests.
 func NewCmdAudit(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -71,12 +84,20 @@ Credentials and region come from the standard AWS configuration (profiles,
 SSO, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). The permissions needed are
 printed by 'cmkguard permissions audit'.
 
+--org audits every active account of the organization (from the management
+account or a delegated administrator: organizations:ListAccounts); --accounts
+the accounts given. Every account but the caller's own is reached through
+sts:AssumeRole on --assume-role (default OrganizationAccountAccessRole); an
+account whose role cannot be assumed gets UNKNOWN findings, never none, and
+suspended or closing accounts are skipped and named.
+
 Exit codes: 0 nothing at or above --fail-on; 3 findings at or above it (FAIL,
 or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 		Example: `  cmkguard audit
   cmkguard audit --region eu-west-1 --region us-east-1 --format json > audit.json
   cmkguard audit --format table,sarif=cmkguard.sarif --ignore-file .cmkguard-ignore.yaml
-  cmkguard audit --min-protection cloudhsm --trusted-key-account 111122223333 --fail-on critical`,
+  cmkguard audit --min-protection cloudhsm --trusted-key-account 111122223333 --fail-on critical
+  cmkguard audit --org --assume-role cmkguard-audit --external-id "$EXTERNAL_ID" --format html=org.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -97,6 +118,11 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; two more calls per region)")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
+	fl.BoolVar(&opts.Org, "org", false, "Audit every active account of the organization (organizations:ListAccounts), each through --assume-role")
+	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "Audit these accounts (comma-separated or repeated), each through --assume-role")
+	fl.StringVar(&opts.AssumeRole, "assume-role", awslive.DefaultRoleName, "With --org or --accounts: the role (name, or path/name) assumed in every account but the caller's")
+	fl.StringVar(&opts.ExternalID, "external-id", "", "With --org or --accounts: the external id the role's trust policy requires")
+	fl.IntVar(&opts.MaxAccountsParallel, "max-accounts-parallel", awslive.DefaultAccountConcurrency, "With --org or --accounts: accounts scanned at once")
 	return cmd
 }
 
@@ -128,6 +154,9 @@ func validate(opts *Options) (*settings, error) {
 	if _, err := awslive.CheckRegions(opts.Regions); err != nil {
 		return nil, exit.Usagef("--region %v", err)
 	}
+	if err := validateOrg(opts); err != nil {
+		return nil, err
+	}
 	if opts.EndpointURL != "" {
 		u, err := url.Parse(opts.EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -140,6 +169,36 @@ func validate(opts *Options) (*settings, error) {
 		}
 	}
 	return s, nil
+}
+
+func validateOrg(opts *Options) error {
+	if opts.Org && len(opts.Accounts) > 0 {
+		return exit.Usagef("--org and --accounts: give one or the other")
+	}
+	if !opts.orgScan() {
+		if opts.ExternalID != "" {
+			return exit.Usagef("--external-id needs --org or --accounts")
+		}
+		if opts.AssumeRole != "" && opts.AssumeRole != awslive.DefaultRoleName {
+			return exit.Usagef("--assume-role needs --org or --accounts")
+		}
+		return nil
+	}
+	for _, a := range opts.Accounts {
+		if !awslive.ValidAccountID(a) {
+			return exit.Usagef("--accounts %q: not a 12-digit AWS account id", a)
+		}
+	}
+	if opts.AssumeRole == "" {
+		opts.AssumeRole = awslive.DefaultRoleName
+	}
+	if !awslive.ValidRoleName(opts.AssumeRole) {
+		return exit.Usagef("--assume-role %q: not an IAM role name (like %s, or path/name)", opts.AssumeRole, awslive.DefaultRoleName)
+	}
+	if opts.MaxAccountsParallel < 0 {
+		return exit.Usagef("--max-accounts-parallel %d: want 1 or more (0: the default, %d)", opts.MaxAccountsParallel, awslive.DefaultAccountConcurrency)
+	}
+	return nil
 }
 
 // RuleNames maps every rule id and short code to its id, for the ignore file.
@@ -266,16 +325,29 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")
 	}
+	if opts.orgScan() {
+		return awslive.ScanOrganization(ctx, cfg, awslive.OrgOptions{
+			Organization: opts.Org, Accounts: opts.Accounts, RoleName: opts.AssumeRole,
+			ExternalID: opts.ExternalID, MaxParallel: opts.MaxAccountsParallel,
+		}, scanOpts)
+	}
 	return awslive.ScanAccount(ctx, cfg, scanOpts)
 }
 
 func progressPrinter(w io.Writer) func(awslive.Progress) {
+	var mu sync.Mutex // accounts scanned at once report at once
 	return func(p awslive.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		where := p.Region
+		if p.Account != "" {
+			where = p.Account + " " + p.Region
+		}
 		switch p.Status {
 		case state.RegionFailed:
-			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, p.Region, p.Reason)
+			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, where, p.Reason)
 		default:
-			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, p.Region, p.Instances, p.Keys)
+			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, where, p.Instances, p.Keys)
 		}
 	}
 }

@@ -76,13 +76,15 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	cmd := NewCmdAudit(&factory.Factory{IOStreams: ios, Now: time.Now}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--profile", "prod", "--region", "eu-west-1,us-east-1", "--region", "ap-south-1", "--endpoint-url", "http://127.0.0.1:4566",
 		"--format", "json", "--format", "sarif=x.sarif", "--fail-on", "critical", "--min-protection", "cloudhsm",
-		"--trusted-key-account", "444455556666", "--ignore-file", "ignore.yaml", "--stats", "--include-serverless", "--include-endpoints"})
+		"--trusted-key-account", "444455556666", "--ignore-file", "ignore.yaml", "--stats", "--include-serverless", "--include-endpoints",
+		"--accounts", "222233334444,333344445555", "--assume-role", "audit/cmkguard", "--external-id", "ext-1", "--max-accounts-parallel", "4"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := Options{Profile: "prod", Regions: []string{"eu-west-1", "us-east-1", "ap-south-1"}, EndpointURL: "http://127.0.0.1:4566",
 		Formats: []string{"json", "sarif=x.sarif"}, FailOn: "critical", MinProtection: "cloudhsm",
-		TrustedKeyAccounts: []string{"444455556666"}, IgnoreFile: "ignore.yaml", Stats: true, IncludeServerless: true, IncludeEndpoints: true}
+		TrustedKeyAccounts: []string{"444455556666"}, IgnoreFile: "ignore.yaml", Stats: true, IncludeServerless: true, IncludeEndpoints: true,
+		Accounts: []string{"222233334444", "333344445555"}, AssumeRole: "audit/cmkguard", ExternalID: "ext-1", MaxAccountsParallel: 4}
 	got.IO, got.Now = nil, nil
 	if diff := cmp.Diff(want, *got, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Scan" }, cmp.Ignore())); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)
@@ -139,6 +141,14 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{"a malformed endpoint", []string{"--endpoint-url", "localhost:4566"}, "--endpoint-url"},
 		{"an invalid ignore file", []string{"--ignore-file", badIgnore}, "reason is required"},
 		{"a missing ignore file", []string{"--ignore-file", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		{"a region of no partition", []string{"--region", "xx-fake-1"}, `"xx-fake-1": not an AWS region name`},
+		{"regions of two partitions", []string{"--region", "us-east-1,cn-north-1"}, "different AWS partitions"},
+		{"both --org and --accounts", []string{"--org", "--accounts", "222233334444"}, "give one or the other"},
+		{"a malformed account", []string{"--accounts", "2222-3333-4444"}, `--accounts "2222-3333-4444": not a 12-digit`},
+		{"a role name that is none", []string{"--org", "--assume-role", "arn:aws:iam::1:role/x"}, "not an IAM role name"},
+		{"an external id without accounts", []string{"--external-id", "x"}, "--external-id needs --org or --accounts"},
+		{"a role without accounts", []string{"--assume-role", "Auditor"}, "--assume-role needs --org or --accounts"},
+		{"a negative account parallelism", []string{"--org", "--max-accounts-parallel", "-1"}, "--max-accounts-parallel -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

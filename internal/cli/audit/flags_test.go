@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -29,4 +30,17 @@ func applyFlags(t *testing.T, lookup func(string) *pflag.Flag, opts *Options) {
 	list("format", &opts.Formats)
 	list("region", &opts.Regions)
 	list("trusted-key-account", &opts.TrustedKeyAccounts)
+	list("accounts", &opts.Accounts)
+	str("assume-role", &opts.AssumeRole)
+	str("external-id", &opts.ExternalID)
+	if f := lookup("org"); f != nil && f.Changed {
+		opts.Org = f.Value.String() == "true"
+	}
+	if f := lookup("max-accounts-parallel"); f != nil && f.Changed {
+		n, err := strconv.Atoi(f.Value.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.MaxAccountsParallel = n
+	}
 }
