@@ -2,6 +2,7 @@ package remediate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -94,7 +95,10 @@ type run struct {
 
 // Apply executes the journal's plan from where the journal says it stopped.
 // Before any mutation it checks the account and that the world still matches
-// the plan for every replacement this journal has not started.
+// the plan for every replacement this journal has not started. When it does
+// not, a fresh run changes nothing; a resumed run still finishes the work it
+// had begun (a task it stopped or moved must not be stranded because another
+// instance changed), starts nothing new, and then says what it left alone.
 func (a *Applier) Apply(ctx context.Context) error {
 	a.defaults()
 	plan := a.Journal.Plan()
@@ -106,11 +110,16 @@ func (a *Applier) Apply(ctx context.Context) error {
 		a.logf("Plan %s was already applied completely.", plan.ID)
 		return nil
 	}
+	var drift *DriftError
 	if err := r.preflight(ctx); err != nil {
-		return err
+		if !errors.As(err, &drift) || !r.anyWorkBegun() {
+			return err
+		}
+		a.logf("The world changed since plan %s was made, for work this run has not begun: finishing only the work it began.", plan.ID)
 	}
+	begun := r.begunWork()
 	for _, s := range plan.Steps {
-		if r.progress.Done[s.ID] {
+		if r.progress.Done[s.ID] || drift != nil && !begun[s.ID] {
 			continue
 		}
 		if err := r.runStep(ctx, s); err != nil {
@@ -118,11 +127,57 @@ func (a *Applier) Apply(ctx context.Context) error {
 			return r.stepError(ctx, s, err)
 		}
 	}
+	if drift != nil {
+		return fmt.Errorf("finished the work this run had begun, and started nothing else: %w", drift)
+	}
 	if err := a.Journal.Append(Record{Type: RecordFinished}); err != nil {
 		return err
 	}
 	a.logf("Plan %s applied: %d step(s) done.", plan.ID, len(plan.Steps))
 	return nil
+}
+
+// DriftError says how the world differs from the plan, for work not begun.
+type DriftError struct {
+	Plan string
+	// Resumed is true when the journal had begun work: that work was finished.
+	Resumed bool
+	Drift   []string
+}
+
+func (e *DriftError) Error() string {
+	what := "nothing was changed, make a new plan"
+	if e.Resumed {
+		what = "the work not begun was left alone; make a new plan for it"
+	}
+	return fmt.Sprintf("the world changed since plan %s was made; %s:\n  - %s", e.Plan, what, strings.Join(e.Drift, "\n  - "))
+}
+
+// anyWorkBegun says whether the journal has begun any step.
+func (r *run) anyWorkBegun() bool {
+	for _, s := range r.plan.Steps {
+		if r.progress.Begun[s.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// begunWork are the steps that belong to work the journal has begun: a key
+// step begun, and every step of a replacement or config with a step begun.
+func (r *run) begunWork() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range r.plan.Steps {
+		switch {
+		case s.Kind == StepEnsureKey:
+			out[s.ID] = r.progress.Begun[s.ID]
+		case s.Config >= 0:
+			out[s.ID] = r.configBegun(s.Config)
+		default:
+			out[s.ID] = r.replacementBegun(s.Replacement)
+		}
+	}
+	return out
 }
 
 // stepError says where things stand after step s failed. A move that was
@@ -406,7 +461,7 @@ func (r *run) preflight(ctx context.Context) error {
 	}
 	if len(drift) > 0 {
 		sort.Strings(drift)
-		return fmt.Errorf("the world changed since plan %s was made; nothing was changed, make a new plan:\n  - %s", r.plan.ID, strings.Join(drift, "\n  - "))
+		return &DriftError{Plan: r.plan.ID, Resumed: r.anyWorkBegun(), Drift: drift}
 	}
 	return nil
 }

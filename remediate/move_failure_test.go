@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -197,5 +198,156 @@ func TestRollbackRefusesWhileATaskIsMoving(t *testing.T) {
 	}
 	if got := mutating(e); len(got) != 0 {
 		t.Errorf("a refused rollback made mutating calls: %v", got)
+	}
+}
+
+// failedReplacements makes every instance this plan creates end failed, as
+// DMS does when it cannot provision one (no capacity, a bad subnet group).
+type failedReplacements struct {
+	remediate.DMSWriter
+}
+
+func (f failedReplacements) DescribeReplicationInstances(ctx context.Context, in *dms.DescribeReplicationInstancesInput, opts ...func(*dms.Options)) (*dms.DescribeReplicationInstancesOutput, error) {
+	out, err := f.DMSWriter.DescribeReplicationInstances(ctx, in, opts...)
+	if err != nil {
+		return nil, err
+	}
+	for i, ri := range out.ReplicationInstances {
+		if strings.HasSuffix(aws.ToString(ri.ReplicationInstanceIdentifier), "-cmk") {
+			out.ReplicationInstances[i].ReplicationInstanceStatus = aws.String("failed")
+		}
+	}
+	return out, nil
+}
+
+// TestAReplacementThatEndsFailedStopsTheRunBeforeAnyTaskAndRollsBack: no
+// task is touched, nothing old is deleted, and rollback removes the failed
+// replacement and the key this run created.
+func TestAReplacementThatEndsFailedStopsTheRunBeforeAnyTaskAndRollsBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	before := e.world(t)
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	e.wrap = func(c remediate.WriteClients) remediate.WriteClients {
+		c.DMS = failedReplacements{c.DMS}
+		return c
+	}
+	path := filepath.Join(t.TempDir(), "j")
+	err := e.apply(t, p, path, nil)
+	var stepErr *remediate.StepError
+	if !errors.As(err, &stepErr) || stepErr.Step != "us-east-1/orders/create" || !strings.Contains(err.Error(), "is failed") || stepErr.Moved {
+		t.Fatalf("apply error = %v, want the create step to fail with rollback possible", err)
+	}
+	for _, r := range e.srv.MutatingRequests() {
+		switch r.Action() {
+		case "dms:StopReplicationTask", "dms:MoveReplicationTask", "dms:DeleteReplicationInstance":
+			t.Errorf("%s was called although the replacement failed", r.Action())
+		}
+	}
+	j, err := remediate.OpenJournal(path, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := e.applier(j).Rollback(context.Background()); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	after := e.world(t)
+	if diff := cmp.Diff(before.Instances, after.Instances); diff != "" {
+		t.Errorf("instances after rollback (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(before.Tasks, after.Tasks); diff != "" {
+		t.Errorf("tasks after rollback (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(before.Aliases, after.Aliases); diff != "" {
+		t.Errorf("aliases after rollback (-before +after):\n%s", diff)
+	}
+}
+
+// TestATaskAddedToTheOldInstanceMidRunKeepsItAlive: a task created on the
+// old instance after the plan (and after the preflight) is not in the plan;
+// the old instance must not be deleted under it.
+func TestATaskAddedToTheOldInstanceMidRunKeepsItAlive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	ctx := context.Background()
+	eps, err := e.dms(east).DescribeEndpoints(ctx, &dms.DescribeEndpointsInput{})
+	if err != nil || len(eps.Endpoints) < 2 {
+		t.Fatalf("endpoints: %v", err)
+	}
+	arnOf := map[string]string{}
+	for _, ep := range eps.Endpoints {
+		arnOf[aws.ToString(ep.EndpointIdentifier)] = aws.ToString(ep.EndpointArn)
+	}
+	err = e.apply(t, p, filepath.Join(t.TempDir(), "j"), func(step string, at remediate.FaultPoint) error {
+		if step != "us-east-1/orders/delete-old" || at != remediate.FaultBeforeAction {
+			return nil
+		}
+		_, err := e.dms(east).CreateReplicationTask(ctx, &dms.CreateReplicationTaskInput{
+			ReplicationTaskIdentifier: aws.String("late-task"), ReplicationInstanceArn: aws.String(instanceARN(t, e, east, "orders")),
+			SourceEndpointArn: aws.String(arnOf["src"]), TargetEndpointArn: aws.String(arnOf["tgt"]),
+			MigrationType: "cdc", TableMappings: aws.String(`{"rules":[]}`),
+		})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "refusing to delete orders: task(s) late-task are still attached to it") || !strings.Contains(err.Error(), "move them to orders-cmk") {
+		t.Fatalf("apply error = %v, want a refusal to delete orders under late-task", err)
+	}
+	w := e.world(t)
+	if !slices.Contains(w.Tasks, "us-east-1/late-task on orders: ready") {
+		t.Errorf("late-task is not on orders any more: %v", w.Tasks)
+	}
+}
+
+// TestResumeFinishesBegunWorkWhenAnotherInstanceChanged: a run stopped
+// after moving a task of orders; then someone modified reports, which the
+// run had not begun. The resume must not strand orders' tasks (stopped, or
+// split between two instances) because of reports: it finishes orders,
+// leaves reports alone, and says so.
+func TestResumeFinishesBegunWorkWhenAnotherInstanceChanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	path := filepath.Join(t.TempDir(), "j")
+	injected := errors.New("injected crash")
+	err := e.apply(t, p, path, func(step string, at remediate.FaultPoint) error {
+		if step == "us-east-1/orders/task/orders-cdc/move" && at == remediate.FaultAfterDone {
+			return injected
+		}
+		return nil
+	})
+	if !errors.Is(err, injected) {
+		t.Fatalf("apply error = %v", err)
+	}
+	if _, err := e.dms(east).ModifyReplicationInstance(context.Background(), &dms.ModifyReplicationInstanceInput{
+		ReplicationInstanceArn: aws.String(instanceARN(t, e, east, "reports")), ReplicationInstanceClass: aws.String("dms.t3.large"), ApplyImmediately: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, attempt := range []string{"first resume", "second resume"} {
+		e.srv.ResetLog()
+		err = e.resume(t, path)
+		var drift *remediate.DriftError
+		if !errors.As(err, &drift) || !strings.Contains(err.Error(), "reports: class was dms.r5.large, is now dms.t3.large") || !strings.Contains(err.Error(), "the work not begun was left alone") {
+			t.Fatalf("%s: error = %v, want the drift of reports", attempt, err)
+		}
+		for _, r := range e.srv.MutatingRequests() {
+			if strings.Contains(r.Resource, "reports") || r.Action() == "dms:CreateReplicationInstance" {
+				t.Errorf("%s: %s %s touched work the run had not begun", attempt, r.Action(), r.Resource)
+			}
+		}
+	}
+	w := e.world(t)
+	if diff := cmp.Diff([]string{
+		"us-east-1/orders-cdc on orders: running", "us-east-1/orders-full on orders: stopped",
+		"us-east-1/orders-new on orders: ready", "us-east-1/reports-cdc on reports: running",
+	}, w.Tasks); diff != "" {
+		t.Errorf("tasks (-want +got):\n%s", diff)
+	}
+	for _, in := range w.Instances {
+		if strings.HasPrefix(in, "us-east-1/orders ") && !strings.Contains(in, "key=CUSTOMER") || strings.HasPrefix(in, "us-east-1/reports-cmk") {
+			t.Errorf("instance %s: want orders replaced and reports untouched", in)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
@@ -446,7 +447,7 @@ func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) er
 			for i, t := range tasks {
 				ids[i] = aws.ToString(t.ReplicationTaskIdentifier)
 			}
-			return fmt.Errorf("refusing to delete %s: task(s) %v are still attached to it", rep.Old.ID, ids)
+			return fmt.Errorf("refusing to delete %s: task(s) %s are still attached to it, though the plan moved all it knew of; move them to %s yourself (or delete them), then resume", rep.Old.ID, strings.Join(ids, ", "), rep.NewID)
 		}
 		if _, err := c.DMS.DeleteReplicationInstance(ctx, &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(rep.Old.ARN)}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("delete %s: %w", rep.Old.ID, err)
