@@ -1,10 +1,17 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,4 +194,118 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 			t.Errorf("exit %d, stderr %q; want 2 and the file named", code, errOut)
 		}
 	})
+}
+
+// TestOrgAuditCommandAgainstTheEmulator runs `cmkguard audit --org` through
+// cli.Main and the real SDK against an organization of three active
+// accounts (one of which denies the audit role) and a suspended one.
+func TestOrgAuditCommandAgainstTheEmulator(t *testing.T) {
+	const mgmt, member, locked, suspended = "111122223333", "222233334444", "333344445555", "777788889999"
+	est := &awsemu.Estate{
+		DefaultAccount: mgmt,
+		Accounts: []awsemu.EstateAccount{{ID: mgmt, Name: "management"}, {ID: member, Name: "payments"},
+			{ID: locked, Name: "locked-down"}, {ID: suspended, Name: "old-sandbox", Status: "SUSPENDED"}},
+		Organization: &awsemu.EstateOrganization{ID: "o-a1b2c3d4e5", ManagementAccount: mgmt},
+		Regions:      []awsemu.EstateRegion{{Name: "us-east-1"}, {Name: "eu-west-1"}},
+		Keys: []awsemu.EstateKey{
+			{ID: "aaaaaaaa-2222-0000-0000-000000000001", Account: member, Region: "eu-west-1"},
+		},
+		ReplicationInstances: []awsemu.EstateReplicationInstance{
+			{ID: "mgmt-default", Account: mgmt, Region: "us-east-1"},
+			{ID: "member-cmk", Account: member, Region: "eu-west-1", KmsKey: "arn:aws:kms:eu-west-1:" + member + ":key/aaaaaaaa-2222-0000-0000-000000000001"},
+			{ID: "member-default", Account: member, Region: "us-east-1"},
+			{ID: "locked-default", Account: locked, Region: "us-east-1"},
+		},
+		Deny: []awsemu.DenyRule{{Action: "sts:AssumeRole", Resource: "arn:aws:iam::" + locked + ":role/cmkguard-audit"}},
+	}
+	srv := awsemu.New(awsemu.Options{DefaultAccount: mgmt})
+	if err := srv.LoadEstate(est); err != nil {
+		t.Fatal(err)
+	}
+	// Record the AssumeRole requests' form, which the request log does not
+	// keep, to see the external id and session name cmkguard sends.
+	var mu sync.Mutex
+	var assumeForms []url.Values
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("read request: %v", err)
+		}
+		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "AssumeRole" {
+			mu.Lock()
+			assumeForms = append(assumeForms, form)
+			mu.Unlock()
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", home+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", home+"/credentials")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDCMKGUARDORG")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+
+	ios, _, out, errOut := iostreams.Test()
+	f := &factory.Factory{IOStreams: ios, Now: func() time.Time { return time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) }, Version: "e2e"}
+	code := cli.Main(context.Background(), f, []string{"audit", "--endpoint-url", ts.URL, "--org", "--assume-role", "cmkguard-audit",
+		"--external-id", "cmkguard-e2e", "--format", "json,table=" + home + "/org.txt", "--stats"})
+	if code != exit.Findings {
+		t.Fatalf("exit %d, want 3\nstderr:\n%s", code, errOut)
+	}
+	var rep finding.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v", err)
+	}
+	if diff := cmp.Diff([]string{mgmt, member, locked, suspended}, rep.Accounts); diff != "" {
+		t.Errorf("accounts (-want +got):\n%s", diff)
+	}
+	got := map[string]finding.Status{}
+	for _, fd := range rep.Findings {
+		if fd.ShortCode == "dms-instance-cmk" {
+			got[fd.Account+" "+fd.ResourceID] = fd.Status
+		}
+		if fd.Account == locked && (fd.Status == finding.StatusPass || fd.MissingPermission != "sts:AssumeRole" ||
+			!strings.Contains(fd.Reason, "could not assume arn:aws:iam::"+locked+":role/cmkguard-audit")) {
+			t.Errorf("the locked-down account's finding: %s %s (%s) %q", fd.RuleID, fd.Status, fd.MissingPermission, fd.Reason)
+		}
+	}
+	want := map[string]finding.Status{
+		mgmt + " mgmt-default": finding.StatusFail, member + " member-cmk": finding.StatusPass,
+		member + " member-default": finding.StatusFail, locked + " " + locked: finding.StatusUnknown,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CMKG-DMS-001 by account (-want +got):\n%s", diff)
+	}
+	table, err := os.ReadFile(home + "/org.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, phrase := range []string{"old-sandbox) is SUSPENDED in the organization: not scanned", "region failed " + locked + "/*"} {
+		if !strings.Contains(string(table), phrase) {
+			t.Errorf("the table does not say %q:\n%s", phrase, table)
+		}
+	}
+	for _, phrase := range []string{"sts:AssumeRole", "organizations:ListAccounts"} {
+		if !strings.Contains(errOut.String(), phrase) {
+			t.Errorf("--stats does not count %s:\n%s", phrase, errOut)
+		}
+	}
+	var roles []string
+	for _, form := range assumeForms {
+		roles = append(roles, form.Get("RoleArn"))
+		if form.Get("ExternalId") != "cmkguard-e2e" || form.Get("RoleSessionName") != "cmkguard-audit" {
+			t.Errorf("AssumeRole sent external id %q, session %q; want cmkguard-e2e, cmkguard-audit", form.Get("ExternalId"), form.Get("RoleSessionName"))
+		}
+	}
+	slices.Sort(roles)
+	// Never the caller's own account, never the suspended one.
+	wantRoles := []string{"arn:aws:iam::" + member + ":role/cmkguard-audit", "arn:aws:iam::" + locked + ":role/cmkguard-audit"}
+	if diff := cmp.Diff(wantRoles, roles); diff != "" {
+		t.Errorf("roles assumed (-want +got):\n%s", diff)
+	}
 }

@@ -10,22 +10,27 @@ import (
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 )
 
-// AuditOptions are `permissions audit`'s dependencies.
+// AuditOptions are `permissions audit`'s dependencies and flags.
 type AuditOptions struct {
 	IO *iostreams.IOStreams
+	// Org adds what `audit --org` / `--accounts` needs of the caller:
+	// organizations:ListAccounts and sts:AssumeRole on RoleName.
+	Org      bool
+	RoleName string
 }
 
 // NewCmdAudit returns `permissions audit`. runF replaces auditRun in tests.
 func NewCmdAudit(f *factory.Factory, runF func(context.Context, *AuditOptions) error) *cobra.Command {
 	opts := &AuditOptions{IO: f.IOStreams}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Print the IAM policy `cmkguard audit` needs",
 		Long: `Print, as JSON, the least-privilege IAM policy 'cmkguard audit' needs. Every
 action is read-only:
 
-  ec2:DescribeRegions               find the regions enabled for the account
-                                    (not needed when every region is given with --region)
+  ec2:DescribeRegions               find the regions enabled for the account, and check
+                                    the --region names given (without it, --region is
+                                    scanned as given, with a warning)
   dms:DescribeReplicationInstances  list each region's replication instances
   kms:DescribeKey                   read who manages each instance's key and its state
   kms:ListAliases                   fallback when a key policy denies DescribeKey:
@@ -37,7 +42,20 @@ action is read-only:
 sts:GetCallerIdentity needs no permission. A key in another account is read
 only if that key's policy also allows kms:DescribeKey to this account.
 Without these permissions the audit reports UNKNOWN (never PASS) and names
-the missing action.`,
+the missing action.
+
+With --org, the policy also holds what 'cmkguard audit --org' (or
+--accounts) needs of the caller, in the management account or a delegated
+administrator:
+
+  organizations:ListAccounts        list the organization's accounts (--org only)
+  sts:AssumeRole                    on arn:aws:iam::*:role/ROLE (--assume-role) in
+                                    every account but the caller's own
+
+The role in each account must trust the caller (and may require
+--external-id) and hold the policy printed without --org.
+OrganizationAccountAccessRole, the default, has AdministratorAccess;
+a dedicated read-only role is better.`,
 		Example: `  cmkguard permissions audit > cmkguard-audit-policy.json
   aws iam create-policy --policy-name cmkguard-audit --policy-document file://cmkguard-audit-policy.json`,
 		Args: cobra.NoArgs,
@@ -48,6 +66,9 @@ the missing action.`,
 			return auditRun(opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Org, "org", false, "Also grant what 'audit --org' / '--accounts' needs: organizations:ListAccounts, sts:AssumeRole")
+	cmd.Flags().StringVar(&opts.RoleName, "assume-role", "OrganizationAccountAccessRole", "With --org: the role 'audit --assume-role' names")
+	return cmd
 }
 
 // AuditPolicy is the least-privilege policy of `cmkguard audit`.
@@ -64,8 +85,23 @@ func AuditPolicy() Policy {
 	}
 }
 
+// OrgAuditPolicy is AuditPolicy plus what an organisation-wide audit
+// needs of the caller: listing the accounts and assuming roleName in each.
+func OrgAuditPolicy(roleName string) Policy {
+	p := AuditPolicy()
+	p.Statement = append(p.Statement,
+		Statement{Sid: "CmkguardAuditListAccounts", Effect: "Allow", Action: []string{"organizations:ListAccounts"}, Resource: "*"},
+		Statement{Sid: "CmkguardAuditAssumeRole", Effect: "Allow", Action: []string{"sts:AssumeRole"}, Resource: "arn:aws:iam::*:role/" + roleName},
+	)
+	return p
+}
+
 func auditRun(opts *AuditOptions) error {
-	if err := WritePolicy(opts.IO.Out, AuditPolicy()); err != nil {
+	policy := AuditPolicy()
+	if opts.Org {
+		policy = OrgAuditPolicy(opts.RoleName)
+	}
+	if err := WritePolicy(opts.IO.Out, policy); err != nil {
 		return fmt.Errorf("permissions audit: %w", err)
 	}
 	return nil

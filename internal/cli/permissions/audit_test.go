@@ -37,3 +37,38 @@ func TestPermissionsAuditPrintsAValidReadOnlyPolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestPermissionsAuditOrgAddsListAccountsAndAssumeRole(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		role string
+	}{
+		{"the default role", []string{"audit", "--org"}, "arn:aws:iam::*:role/OrganizationAccountAccessRole"},
+		{"a named role with a path", []string{"audit", "--org", "--assume-role", "audit/cmkguard"}, "arn:aws:iam::*:role/audit/cmkguard"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, out, _ := iostreams.Test()
+			cmd := NewCmdPermissions(&factory.Factory{IOStreams: ios, Now: time.Now})
+			cmd.SetArgs(tt.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			var got Policy
+			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+				t.Fatalf("output is not a JSON policy: %v\n%s", err, out)
+			}
+			want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "organizations:ListAccounts", "sts:AssumeRole"}
+			if diff := cmp.Diff(want, got.Actions()); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			last := got.Statement[len(got.Statement)-1]
+			if last.Resource != tt.role {
+				t.Errorf("sts:AssumeRole on %q, want %q", last.Resource, tt.role)
+			}
+		})
+	}
+}
