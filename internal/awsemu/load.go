@@ -144,10 +144,6 @@ func (l *estateLoader) load(e *Estate) error {
 		if err != nil {
 			return wrap("subnet group", g.ID, err)
 		}
-		desc := g.Description
-		if desc == "" {
-			desc = g.ID
-		}
 		var subnets []EstateSubnet
 		var ids []string
 		for _, s := range g.Subnets {
@@ -158,7 +154,7 @@ func (l *estateLoader) load(e *Estate) error {
 		if len(ids) == 0 {
 			subnets = append([]EstateSubnet{}, g.Subnets...)
 		}
-		sg, aerr := c.createSubnetGroup(g.ID, desc, g.VpcID, ids, subnets)
+		sg, aerr := c.createSubnetGroup(g.ID, orDefault(g.Description, g.ID), g.VpcID, ids, subnets)
 		if aerr != nil {
 			return wrap("subnet group", g.ID, apiErr(aerr))
 		}
@@ -170,14 +166,11 @@ func (l *estateLoader) load(e *Estate) error {
 		if err != nil {
 			return wrap("replication instance", r.ID, err)
 		}
-		in := createInstanceInput{ReplicationInstanceIdentifier: r.ID, ReplicationInstanceClass: r.Class,
+		in := createInstanceInput{ReplicationInstanceIdentifier: r.ID, ReplicationInstanceClass: orDefault(r.Class, "dms.t3.medium"),
 			EngineVersion: r.EngineVersion, AvailabilityZone: r.AvailabilityZone, ReplicationSubnetGroupIdentifier: r.SubnetGroup,
 			PreferredMaintenanceWindow: r.PreferredMaintenanceWindow, MultiAZ: &r.MultiAZ, AutoMinorVersionUpgrade: r.AutoMinorVersionUpgrade,
 			KmsKeyID: r.KmsKey, PubliclyAccessible: &r.PubliclyAccessible, ResourceIdentifier: r.ResourceID,
 			NetworkType: r.NetworkType, VpcSecurityGroupIDs: r.VpcSecurityGroupIDs}
-		if in.ReplicationInstanceClass == "" {
-			in.ReplicationInstanceClass = "dms.t3.medium"
-		}
 		if r.AllocatedStorage != 0 {
 			in.AllocatedStorage = &r.AllocatedStorage
 		}
@@ -187,11 +180,7 @@ func (l *estateLoader) load(e *Estate) error {
 		}
 		inst.tags = tagsFromMap(r.Tags)
 		inst.status, inst.next = "available", ""
-		status := r.Status
-		if status == "" {
-			status = "available"
-		}
-		instStatus[inst] = status
+		instStatus[inst] = orDefault(r.Status, "available")
 	}
 	for _, ep := range e.Endpoints {
 		c, err := l.call(ep.Account, ep.Region)
@@ -303,34 +292,47 @@ func (l *estateLoader) key(k EstateKey) error {
 	return nil
 }
 
+// everyTable is the table mapping of seeded tasks and configs that give none.
+const everyTable = `{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"%","table-name":"%"},"rule-action":"include"}]}`
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// endpointPair returns the ARNs of a seeded task's or config's source and
+// target endpoints, named by identifier.
+func endpointPair(c *call, source, target string) (src, dst string, err error) {
+	z := c.zone()
+	s, ok := z.endpoints.byIdentifier(strings.ToLower(source), c.now)
+	if !ok {
+		return "", "", fmt.Errorf("source endpoint %q is not in the estate", source)
+	}
+	d, ok := z.endpoints.byIdentifier(strings.ToLower(target), c.now)
+	if !ok {
+		return "", "", fmt.Errorf("target endpoint %q is not in the estate", target)
+	}
+	return s.arn, d.arn, nil
+}
+
 func (l *estateLoader) task(t EstateReplicationTask) error {
 	c, err := l.call(t.Account, t.Region)
 	if err != nil {
 		return err
 	}
-	z := c.zone()
-	inst, ok := z.instances.byIdentifier(strings.ToLower(t.Instance), c.now)
+	inst, ok := c.zone().instances.byIdentifier(strings.ToLower(t.Instance), c.now)
 	if !ok {
 		return fmt.Errorf("instance %q is not in the estate (same account and region)", t.Instance)
 	}
-	src, ok := z.endpoints.byIdentifier(strings.ToLower(t.Source), c.now)
-	if !ok {
-		return fmt.Errorf("source endpoint %q is not in the estate", t.Source)
+	src, dst, err := endpointPair(c, t.Source, t.Target)
+	if err != nil {
+		return err
 	}
-	dst, ok := z.endpoints.byIdentifier(strings.ToLower(t.Target), c.now)
-	if !ok {
-		return fmt.Errorf("target endpoint %q is not in the estate", t.Target)
-	}
-	mt := t.MigrationType
-	if mt == "" {
-		mt = "full-load-and-cdc"
-	}
-	mappings := t.TableMappings
-	if mappings == "" {
-		mappings = `{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"%","table-name":"%"},"rule-action":"include"}]}`
-	}
-	task, aerr := c.createTask(createTaskInput{ReplicationTaskIdentifier: t.ID, SourceEndpointArn: src.arn, TargetEndpointArn: dst.arn,
-		ReplicationInstanceArn: inst.arn, MigrationType: mt, TableMappings: mappings, ResourceIdentifier: t.ResourceID})
+	task, aerr := c.createTask(createTaskInput{ReplicationTaskIdentifier: t.ID, SourceEndpointArn: src, TargetEndpointArn: dst,
+		ReplicationInstanceArn: inst.arn, MigrationType: orDefault(t.MigrationType, "full-load-and-cdc"),
+		TableMappings: orDefault(t.TableMappings, everyTable), ResourceIdentifier: t.ResourceID})
 	if aerr != nil {
 		return apiErr(aerr)
 	}
@@ -357,22 +359,9 @@ func (l *estateLoader) config(rc EstateReplicationConfig) error {
 	if err != nil {
 		return err
 	}
-	z := c.zone()
-	src, ok := z.endpoints.byIdentifier(strings.ToLower(rc.Source), c.now)
-	if !ok {
-		return fmt.Errorf("source endpoint %q is not in the estate", rc.Source)
-	}
-	dst, ok := z.endpoints.byIdentifier(strings.ToLower(rc.Target), c.now)
-	if !ok {
-		return fmt.Errorf("target endpoint %q is not in the estate", rc.Target)
-	}
-	rt := rc.ReplicationType
-	if rt == "" {
-		rt = "full-load-and-cdc"
-	}
-	mappings := rc.TableMappings
-	if mappings == "" {
-		mappings = `{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"1","object-locator":{"schema-name":"%","table-name":"%"},"rule-action":"include"}]}`
+	src, dst, err := endpointPair(c, rc.Source, rc.Target)
+	if err != nil {
+		return err
 	}
 	max := rc.MaxCapacityUnits
 	if max == 0 {
@@ -382,8 +371,9 @@ func (l *estateLoader) config(rc EstateReplicationConfig) error {
 	if rc.MinCapacityUnits != 0 {
 		cc.MinCapacityUnits = &rc.MinCapacityUnits
 	}
-	cfg, aerr := c.createConfig(createConfigInput{ReplicationConfigIdentifier: rc.ID, SourceEndpointArn: src.arn, TargetEndpointArn: dst.arn,
-		ComputeConfig: cc, ReplicationType: rt, TableMappings: mappings, ResourceIdentifier: rc.ResourceID})
+	cfg, aerr := c.createConfig(createConfigInput{ReplicationConfigIdentifier: rc.ID, SourceEndpointArn: src, TargetEndpointArn: dst,
+		ComputeConfig: cc, ReplicationType: orDefault(rc.ReplicationType, "full-load-and-cdc"),
+		TableMappings: orDefault(rc.TableMappings, everyTable), ResourceIdentifier: rc.ResourceID})
 	if aerr != nil {
 		return apiErr(aerr)
 	}
