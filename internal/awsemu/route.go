@@ -199,50 +199,57 @@ func unknownOperation(rt route) *apiError {
 func writeError(w http.ResponseWriter, rt route, err *apiError, reqID string) {
 	h := w.Header()
 	h.Set("X-Amzn-Requestid", reqID)
-	switch rt.protocol {
-	case protoQuery:
+	if rt.protocol == protoQuery {
 		h.Set("Content-Type", "text/xml")
-		var buf bytes.Buffer
-		buf.WriteString(xml.Header)
-		if rt.service == "ec2" {
-			buf.WriteString("<Response><Errors><Error><Code>")
-			xmlEscape(&buf, err.Code)
-			buf.WriteString("</Code><Message>")
-			xmlEscape(&buf, err.Message)
-			buf.WriteString("</Message></Error></Errors><RequestID>")
-			xmlEscape(&buf, reqID)
-			buf.WriteString("</RequestID></Response>")
-		} else {
-			kind := "Sender"
-			if err.Server {
-				kind = "Receiver"
-			}
-			buf.WriteString(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>` + kind + `</Type><Code>`)
-			xmlEscape(&buf, err.Code)
-			buf.WriteString("</Code><Message>")
-			xmlEscape(&buf, err.Message)
-			buf.WriteString("</Message></Error><RequestId>")
-			xmlEscape(&buf, reqID)
-			buf.WriteString("</RequestId></ErrorResponse>")
-		}
 		w.WriteHeader(err.Status)
-		_, _ = w.Write(buf.Bytes())
-	case protoREST:
-		h.Set("Content-Type", "application/json")
-		h.Set("X-Amzn-Errortype", err.Code)
-		b, _ := json.Marshal(map[string]string{"Code": err.Code, "Message": err.Message})
-		w.WriteHeader(err.Status)
-		_, _ = w.Write(b)
-	default:
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-		h.Set("X-Amzn-Errortype", err.Code)
-		b, _ := json.Marshal(map[string]string{"__type": err.Code, "message": err.Message})
-		w.WriteHeader(err.Status)
-		_, _ = w.Write(b)
+		_, _ = w.Write(queryErrorBody(rt.service, err, reqID))
+		return
 	}
+	contentType, body := "application/x-amz-json-1.1", map[string]string{"__type": err.Code, "message": err.Message}
+	if rt.protocol == protoREST {
+		contentType, body = "application/json", map[string]string{"Code": err.Code, "Message": err.Message}
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("X-Amzn-Errortype", err.Code)
+	b, _ := json.Marshal(body)
+	w.WriteHeader(err.Status)
+	_, _ = w.Write(b)
 }
 
-func xmlEscape(buf *bytes.Buffer, s string) { _ = xml.EscapeText(buf, []byte(s)) }
+// queryErrorBody is a query-protocol error: EC2's <Response><Errors> or
+// STS's <ErrorResponse>.
+func queryErrorBody(service string, err *apiError, reqID string) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	if service == "ec2" {
+		buf.WriteString("<Response><Errors><Error>")
+		xmlElement(&buf, "Code", err.Code)
+		xmlElement(&buf, "Message", err.Message)
+		buf.WriteString("</Error></Errors>")
+		xmlElement(&buf, "RequestID", reqID)
+		buf.WriteString("</Response>")
+		return buf.Bytes()
+	}
+	kind := "Sender"
+	if err.Server {
+		kind = "Receiver"
+	}
+	buf.WriteString(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>`)
+	xmlElement(&buf, "Type", kind)
+	xmlElement(&buf, "Code", err.Code)
+	xmlElement(&buf, "Message", err.Message)
+	buf.WriteString("</Error>")
+	xmlElement(&buf, "RequestId", reqID)
+	buf.WriteString("</ErrorResponse>")
+	return buf.Bytes()
+}
+
+// xmlElement writes <name>value</name>, escaping the value.
+func xmlElement(buf *bytes.Buffer, name, value string) {
+	buf.WriteString("<" + name + ">")
+	_ = xml.EscapeText(buf, []byte(value))
+	buf.WriteString("</" + name + ">")
+}
 
 // writeResult writes a successful result and returns the HTTP status used.
 func writeResult(w http.ResponseWriter, rt route, out any, reqID string) int {
