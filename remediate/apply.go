@@ -445,18 +445,12 @@ func (r *run) preflight(ctx context.Context) error {
 			}
 			continue
 		}
-		target, err := aliasTarget(ctx, c.KMS, k.Alias)
+		target, ours, err := r.aliasOwner(ctx, c, k)
 		if err != nil {
-			return fmt.Errorf("list aliases in %s: %w", k.Region, err)
+			return err
 		}
-		if target != "" {
-			ours, err := r.taggedWithPlan(ctx, c, target)
-			if err != nil {
-				return err
-			}
-			if !ours {
-				drift = append(drift, fmt.Sprintf("%s: alias %s now exists and points to a key this plan did not create", k.Region, k.Alias))
-			}
+		if target != "" && !ours {
+			drift = append(drift, fmt.Sprintf("%s: alias %s now exists and points to a key this plan did not create", k.Region, k.Alias))
 		}
 	}
 	if len(drift) > 0 {

@@ -239,17 +239,7 @@ func createConfigInput(p *Plan, c ConfigPlan, keyARN string) *dms.CreateReplicat
 		SupplementalSettings:        optional(o.SupplementalSettings),
 		ComputeConfig:               computeConfig(o.Compute, keyARN),
 	}
-	keys := make([]string, 0, len(o.Tags))
-	for k := range o.Tags {
-		if k != TagPlanID {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(k), Value: aws.String(o.Tags[k])})
-	}
-	in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(TagPlanID), Value: aws.String(p.ID)})
+	in.Tags = planTags(o.Tags, p.ID)
 	return in
 }
 
@@ -388,15 +378,9 @@ func (r *run) deleteConfig(ctx context.Context, c WriteClients, cp ConfigPlan) e
 	if _, err := c.DMS.DeleteReplicationConfig(ctx, &dms.DeleteReplicationConfigInput{ReplicationConfigArn: aws.String(cp.Old.ARN)}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("delete serverless config %s: %w", cp.Old.ID, err)
 	}
-	return waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "serverless config "+cp.Old.ID+" to be deleted", func() error {
+	return waitGone(ctx, r.a.PollInterval, r.a.InstanceTimeout, "serverless config "+cp.Old.ID, func() (bool, error) {
 		rc, err := configByARN(ctx, c.DMS, cp.Old.ARN)
-		if err != nil {
-			return err
-		}
-		if rc != nil {
-			return errNotYet
-		}
-		return nil
+		return rc != nil, err
 	})
 }
 

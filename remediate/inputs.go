@@ -58,18 +58,25 @@ func createInstanceInput(p *Plan, r Replacement, keyARN string) *dms.CreateRepli
 			Krb5FileContents:     optional(k.Krb5FileContents),
 		}
 	}
-	keys := make([]string, 0, len(s.Tags))
-	for k := range s.Tags {
+	in.Tags = planTags(s.Tags, p.ID)
+	return in
+}
+
+// planTags are a resource's tags, in key order, then the plan-id tag (an old
+// plan-id tag is dropped: the copy belongs to this plan).
+func planTags(tags map[string]string, planID string) []dmstypes.Tag {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
 		if k != TagPlanID {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
+	out := make([]dmstypes.Tag, 0, len(keys)+1)
 	for _, k := range keys {
-		in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(k), Value: aws.String(s.Tags[k])})
+		out = append(out, dmstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
-	in.Tags = append(in.Tags, dmstypes.Tag{Key: aws.String(TagPlanID), Value: aws.String(p.ID)})
-	return in
+	return append(out, dmstypes.Tag{Key: aws.String(TagPlanID), Value: aws.String(planID)})
 }
 
 func optional(s string) *string {

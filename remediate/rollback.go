@@ -162,16 +162,7 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 			return fmt.Errorf("rollback: delete %s: %w", rep.NewID, err)
 		}
 	}
-	if err := waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+rep.NewID+" to be deleted", func() error {
-		ri, err := instanceByARN(ctx, c.DMS, arn)
-		if err != nil {
-			return err
-		}
-		if ri != nil {
-			return errNotYet
-		}
-		return nil
-	}); err != nil {
+	if err := r.waitInstanceGone(ctx, c, arn, rep.NewID); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
 	return r.a.Journal.Append(Record{Type: RecordRollback, Key: "deleted-instance", Value: arn})
@@ -189,24 +180,18 @@ func (r *run) rollbackKey(ctx context.Context, k KeyPlan) error {
 	if err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
-	target, err := aliasTarget(ctx, c.KMS, k.Alias)
+	target, ours, err := r.aliasOwner(ctx, c, k)
 	if err != nil {
-		return fmt.Errorf("rollback: list aliases in %s: %w", k.Region, err)
+		return fmt.Errorf("rollback: %w", err)
 	}
-	if target != "" {
-		ours, err := r.taggedWithPlan(ctx, c, target)
-		if err != nil {
-			return err
+	if target != "" && ours {
+		if arn == "" {
+			if arn, err = r.keyARN(ctx, c, target); err != nil {
+				return err
+			}
 		}
-		if ours {
-			if arn == "" {
-				if arn, err = r.keyARN(ctx, c, target); err != nil {
-					return err
-				}
-			}
-			if _, err := c.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(k.Alias)}); err != nil && !isNotFound(err) {
-				return fmt.Errorf("rollback: delete alias %s: %w", k.Alias, err)
-			}
+		if _, err := c.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(k.Alias)}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("rollback: delete alias %s: %w", k.Alias, err)
 		}
 	}
 	if arn == "" {

@@ -27,18 +27,14 @@ func (r *run) ensureKey(ctx context.Context, c WriteClients, k KeyPlan) error {
 		}
 		return r.note(noteKey(k.Region), k.ARN)
 	}
-	target, err := aliasTarget(ctx, c.KMS, k.Alias)
+	target, ours, err := r.aliasOwner(ctx, c, k)
 	if err != nil {
-		return fmt.Errorf("list aliases: %w", err)
+		return err
+	}
+	if target != "" && !ours {
+		return fmt.Errorf("alias %s points to a key this plan did not create; refusing to use it", k.Alias)
 	}
 	if target != "" {
-		ours, err := r.taggedWithPlan(ctx, c, target)
-		if err != nil {
-			return err
-		}
-		if !ours {
-			return fmt.Errorf("alias %s points to a key this plan did not create; refusing to use it", k.Alias)
-		}
 		arn, err := r.keyARN(ctx, c, target)
 		if err != nil {
 			return err
@@ -146,6 +142,20 @@ func (r *run) findTaggedKey(ctx context.Context, c WriteClients, k KeyPlan) (str
 		}
 		in.Marker = out.NextMarker
 	}
+}
+
+// aliasOwner says where k's alias points ("" when there is no such alias)
+// and whether that key carries this plan's tag.
+func (r *run) aliasOwner(ctx context.Context, c WriteClients, k KeyPlan) (target string, ours bool, err error) {
+	target, err = aliasTarget(ctx, c.KMS, k.Alias)
+	if err != nil {
+		return "", false, fmt.Errorf("list aliases in %s: %w", k.Region, err)
+	}
+	if target == "" {
+		return "", false, nil
+	}
+	ours, err = r.taggedWithPlan(ctx, c, target)
+	return target, ours, err
 }
 
 // aliasTarget returns the key id an alias points to, or "" if there is no such alias.
@@ -453,15 +463,14 @@ func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) er
 			return fmt.Errorf("delete %s: %w", rep.Old.ID, err)
 		}
 	}
-	return waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+rep.Old.ID+" to be deleted", func() error {
-		ri, err := instanceByARN(ctx, c.DMS, rep.Old.ARN)
-		if err != nil {
-			return err
-		}
-		if ri != nil {
-			return errNotYet
-		}
-		return nil
+	return r.waitInstanceGone(ctx, c, rep.Old.ARN, rep.Old.ID)
+}
+
+// waitInstanceGone waits until an instance no longer exists.
+func (r *run) waitInstanceGone(ctx context.Context, c WriteClients, arn, name string) error {
+	return waitGone(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+name, func() (bool, error) {
+		ri, err := instanceByARN(ctx, c.DMS, arn)
+		return ri != nil, err
 	})
 }
 

@@ -33,6 +33,20 @@ func waitFor(ctx context.Context, interval, timeout time.Duration, what string, 
 	}
 }
 
+// waitGone waits, up to timeout, until exists says the resource is gone.
+func waitGone(ctx context.Context, interval, timeout time.Duration, what string, exists func() (bool, error)) error {
+	return waitFor(ctx, interval, timeout, what+" to be deleted", func() error {
+		ok, err := exists()
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return errNotYet
+		}
+		return nil
+	})
+}
+
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
