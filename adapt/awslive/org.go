@@ -221,6 +221,11 @@ func accountsToScan(ctx context.Context, c OrgClients, org OrgOptions) (caller, 
 		p := classify("organizations:ListAccounts", listErr)
 		return "", "", nil, nil, fmt.Errorf("list the organization's accounts: %s; run from the management account or a delegated administrator with organizations:ListAccounts, or name the accounts with --accounts", p.reason)
 	}
+	if len(accounts) == 0 {
+		// The caller's own account is always a member: an empty list is a
+		// broken answer, and scanning nothing would look clean.
+		return "", "", nil, nil, fmt.Errorf("organizations:ListAccounts listed no account; name the accounts with --accounts")
+	}
 	for _, a := range accounts {
 		accountID := aws.ToString(a.Id)
 		status := string(a.Status)

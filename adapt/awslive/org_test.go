@@ -207,6 +207,12 @@ func TestScanAccountsStopsWhenItMust(t *testing.T) {
 			wantErr: "organizations:ListAccounts was denied (AccessDeniedException); run from the management account or a delegated administrator",
 		},
 		{
+			name:    "the organization lists no account",
+			setup:   func(o *fakeOrg, _ context.CancelFunc) { o.accounts = nil },
+			org:     OrgOptions{Organization: true},
+			wantErr: "organizations:ListAccounts listed no account",
+		},
+		{
 			name:    "an account id is not one",
 			setup:   func(*fakeOrg, context.CancelFunc) {},
 			org:     OrgOptions{Accounts: []string{"12345"}},

@@ -116,6 +116,8 @@ func (e *InvalidRegionError) Error() string {
 	switch {
 	case e.Reason != "":
 		return names + " " + e.Reason
+	case e.Known != nil && len(e.Known) == 0:
+		return names + ": no such region in this account's partition (ec2:DescribeRegions lists no region at all)"
 	case len(e.Known) > 0:
 		return names + ": no such region in this account's partition (ec2:DescribeRegions lists " + strings.Join(e.Known, ", ") + ")"
 	}

@@ -201,6 +201,11 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 			}
 			toScan = append(toScan, name)
 		}
+		if len(toScan) == 0 {
+			// Every account has enabled regions: an empty list is a broken
+			// answer, and scanning nothing would look like a clean account.
+			return "", nil, nil, fmt.Errorf("ec2:DescribeRegions listed no enabled region (%d not enabled); name the regions with --region", len(skipped))
+		}
 		slices.Sort(toScan)
 		slices.Sort(skipped)
 		return account, toScan, skipped, nil
@@ -214,7 +219,7 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 		return account, given, nil, nil
 	}
 	optIn := map[string]string{}
-	var known []string
+	known := []string{}
 	for _, r := range regions.Regions {
 		if name := aws.ToString(r.RegionName); name != "" {
 			optIn[name] = aws.ToString(r.OptInStatus)

@@ -365,6 +365,10 @@ func TestScanFailsWhenItCannotStart(t *testing.T) {
 		{"the caller cannot be identified", func(f *fakeAWS) { f.failIdentity = apiError("InvalidClientTokenId") }, Options{}, "sts:GetCallerIdentity"},
 		{"regions cannot be listed and none were given", func(f *fakeAWS) { f.failRegions = apiError("UnauthorizedOperation") }, Options{}, "name the regions with --region"},
 		{"a region name is malformed", func(*fakeAWS) {}, Options{Regions: []string{"Mars-1"}}, `"Mars-1": not an AWS region name`},
+		{"the region list has no enabled region", func(f *fakeAWS) { f.regions = map[string]string{"ap-east-1": "not-opted-in"} }, Options{},
+			"ec2:DescribeRegions listed no enabled region (1 not enabled)"},
+		{"the region list is empty and regions were given", func(f *fakeAWS) { f.regions = map[string]string{} }, Options{Regions: []string{"eu-west-1"}},
+			`"eu-west-1": no such region in this account's partition (ec2:DescribeRegions lists no region at all)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
