@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cmkguard/cmkguard/internal/awsemu"
@@ -350,5 +352,67 @@ func TestResumeFinishesBegunWorkWhenAnotherInstanceChanged(t *testing.T) {
 		if strings.HasPrefix(in, "us-east-1/orders ") && !strings.Contains(in, "key=CUSTOMER") || strings.HasPrefix(in, "us-east-1/reports-cmk") {
 			t.Errorf("instance %s: want orders replaced and reports untouched", in)
 		}
+	}
+}
+
+// refusesToStopStartingTasks answers StopReplicationTask on a task that is
+// still starting with InvalidResourceStateFault, as DMS may.
+type refusesToStopStartingTasks struct {
+	remediate.DMSWriter
+}
+
+func (f refusesToStopStartingTasks) StopReplicationTask(ctx context.Context, in *dms.StopReplicationTaskInput, opts ...func(*dms.Options)) (*dms.StopReplicationTaskOutput, error) {
+	out, err := f.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{
+		Filters: []dmstypes.Filter{{Name: aws.String("replication-task-arn"), Values: []string{aws.ToString(in.ReplicationTaskArn)}}},
+	})
+	if err == nil && len(out.ReplicationTasks) == 1 && aws.ToString(out.ReplicationTasks[0].Status) == "starting" {
+		return nil, &smithy.GenericAPIError{Code: "InvalidResourceStateFault", Message: "the task is starting"}
+	}
+	return f.DMSWriter.StopReplicationTask(ctx, in, opts...)
+}
+
+// TestATaskCaughtStartingIsStoppedOnceItRuns: a task that is starting when
+// its stop step runs cannot be stopped yet; the step must stop it once it
+// runs, not wait for "stopped" until the timeout while it runs on.
+func TestATaskCaughtStartingIsStoppedOnceItRuns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	e.wrap = func(c remediate.WriteClients) remediate.WriteClients {
+		c.DMS = refusesToStopStartingTasks{c.DMS}
+		return c
+	}
+	ctx := context.Background()
+	var fullARN string
+	for _, tk := range p.Replacements[0].Tasks {
+		if tk.ID == "orders-full" {
+			fullARN = tk.ARN
+		}
+	}
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := remediate.CreateJournal(path, p, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	a := e.applier(j)
+	a.TaskTimeout = 2 * time.Second
+	a.Fault = func(step string, at remediate.FaultPoint) error {
+		if step != "us-east-1/orders/task/orders-full/stop" || at != remediate.FaultBeforeAction {
+			return nil
+		}
+		// Someone starts the stopped task just before its stop step.
+		e.srv.SetDelay(50 * time.Millisecond)
+		_, err := e.dms(east).StartReplicationTask(ctx, &dms.StartReplicationTaskInput{
+			ReplicationTaskArn: aws.String(fullARN), StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueResumeProcessing,
+		})
+		return err
+	}
+	if err := a.Apply(ctx); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	w := e.world(t)
+	if !slices.Contains(w.Tasks, "us-east-1/orders-full on orders: running") {
+		t.Errorf("orders-full, running when its stop step came, is not running on the replacement: %v", w.Tasks)
 	}
 }

@@ -318,7 +318,14 @@ func (r *run) stopTask(ctx context.Context, c WriteClients, rep Replacement, t T
 		switch s := aws.ToString(task.Status); s {
 		case "stopped", "failed", "ready":
 			return true, nil
-		case "stopping", "running", "starting", "resuming":
+		case "running":
+			// A stop sent while the task was still starting or resuming
+			// may have been refused: ask again now that it runs.
+			if _, err := c.DMS.StopReplicationTask(ctx, &dms.StopReplicationTaskInput{ReplicationTaskArn: aws.String(t.ARN)}); err != nil && !invalidState(err) {
+				return false, fmt.Errorf("stop task %s: %w", t.ID, err)
+			}
+			return false, nil
+		case "stopping", "starting", "resuming":
 			return false, nil
 		default:
 			return false, fmt.Errorf("task %s is %s while stopping", t.ID, s)
