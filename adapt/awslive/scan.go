@@ -91,12 +91,12 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 	if _, err := CheckRegions(opts.Regions); err != nil {
 		return state.State{}, err
 	}
-	account, toScan, skipped, err := discover(ctx, c, opts.Regions, opts.Warn)
+	account, toScan, skipped, unverified, err := discover(ctx, c, opts.Regions, opts.Warn)
 	if err != nil {
 		return state.State{}, err
 	}
 	s := &scanner{
-		c: c, opts: opts, account: account, total: len(toScan),
+		c: c, opts: opts, account: account, total: len(toScan), unverified: unverified,
 		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{},
 	}
 	st := state.State{Instances: []state.ReplicationInstance{}}
@@ -164,7 +164,11 @@ func ScanAccount(ctx context.Context, cfg aws.Config, opts Options) (state.State
 // A region the partition does not have is an InvalidRegionError; an opt-in
 // region not enabled is skipped; when the list cannot be read, the regions
 // are scanned as given and warn says so.
-func discover(ctx context.Context, c Clients, given []string, warn func(string)) (account string, toScan, skipped []string, err error) {
+//
+// unverified, when not empty, is why the given regions could not be
+// checked; the scanned regions carry it as their reason, so that reports
+// (not only stderr) say so.
+func discover(ctx context.Context, c Clients, given []string, warn func(string)) (account string, toScan, skipped []string, unverified string, err error) {
 	var wg sync.WaitGroup
 	var idErr, regErr error
 	var id *sts.GetCallerIdentityOutput
@@ -180,15 +184,15 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 	}()
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return "", nil, nil, fmt.Errorf("scan interrupted: %w", err)
+		return "", nil, nil, "", fmt.Errorf("scan interrupted: %w", err)
 	}
 	if idErr != nil {
-		return "", nil, nil, fmt.Errorf("identify the account (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
+		return "", nil, nil, "", fmt.Errorf("identify the account (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
 	}
 	account = aws.ToString(id.Account)
 	if len(given) == 0 {
 		if regErr != nil {
-			return "", nil, nil, fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
+			return "", nil, nil, "", fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
 		}
 		for _, r := range regions.Regions {
 			name := aws.ToString(r.RegionName)
@@ -204,19 +208,20 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 		if len(toScan) == 0 {
 			// Every account has enabled regions: an empty list is a broken
 			// answer, and scanning nothing would look like a clean account.
-			return "", nil, nil, fmt.Errorf("ec2:DescribeRegions listed no enabled region (%d not enabled); name the regions with --region", len(skipped))
+			return "", nil, nil, "", fmt.Errorf("ec2:DescribeRegions listed no enabled region (%d not enabled); name the regions with --region", len(skipped))
 		}
 		slices.Sort(toScan)
 		slices.Sort(skipped)
-		return account, toScan, skipped, nil
+		return account, toScan, skipped, "", nil
 	}
 	given = slices.Compact(slices.Sorted(slices.Values(given)))
 	if regErr != nil {
+		note := "ec2:DescribeRegions could not check that the region exists and is enabled: " + classify("ec2:DescribeRegions", regErr).reason
 		if warn != nil {
 			warn(fmt.Sprintf("could not check the regions given (%s) against the account's region list: %s; scanning them as given (a region that does not exist or is not enabled shows as failed)",
 				strings.Join(given, ", "), classify("ec2:DescribeRegions", regErr).reason))
 		}
-		return account, given, nil, nil
+		return account, given, nil, note, nil
 	}
 	optIn := map[string]string{}
 	known := []string{}
@@ -240,9 +245,9 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 	}
 	if len(unknown) > 0 {
 		slices.Sort(known)
-		return "", nil, nil, &InvalidRegionError{Regions: unknown, Known: known}
+		return "", nil, nil, "", &InvalidRegionError{Regions: unknown, Known: known}
 	}
-	return account, toScan, skipped, nil
+	return account, toScan, skipped, "", nil
 }
 
 type regionResult struct {
@@ -258,6 +263,8 @@ type scanner struct {
 	c       Clients
 	opts    Options
 	account string
+	// unverified is why the given regions could not be checked, if so.
+	unverified string
 
 	mu      sync.Mutex
 	keys    map[string]*keyEntry   // by key ARN: each described once
@@ -388,6 +395,9 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		if endpoints[i].TargetKeyRef != "" {
 			endpoints[i].TargetKey = resolved[endpoints[i].TargetKeyRef]
 		}
+	}
+	if scan.Status == state.RegionScanned && s.unverified != "" {
+		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
 	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}

@@ -255,6 +255,8 @@ func TestScanChecksGivenRegionsAgainstTheAccount(t *testing.T) {
 		wantRegions []string // "region status"
 		wantErr     string   // an InvalidRegionError containing this
 		wantWarning string
+		// wantReason is every scanned region's reason.
+		wantReason string
 	}{
 		{
 			name:        "listed regions are scanned once each",
@@ -277,6 +279,7 @@ func TestScanChecksGivenRegionsAgainstTheAccount(t *testing.T) {
 			failRegions: apiError("UnauthorizedOperation"),
 			wantRegions: []string{"eu-fake-9 scanned", "us-west-2 scanned"},
 			wantWarning: "could not check the regions given (eu-fake-9, us-west-2) against the account's region list: ec2:DescribeRegions was denied (UnauthorizedOperation)",
+			wantReason:  "ec2:DescribeRegions could not check that the region exists and is enabled: ec2:DescribeRegions was denied (UnauthorizedOperation)",
 		},
 	}
 	for _, tt := range tests {
@@ -303,6 +306,9 @@ func TestScanChecksGivenRegionsAgainstTheAccount(t *testing.T) {
 			var regions []string
 			for _, r := range st.Regions {
 				regions = append(regions, r.Region+" "+string(r.Status))
+				if r.Status == state.RegionScanned && r.Reason != tt.wantReason {
+					t.Errorf("%s: reason %q, want %q", r.Region, r.Reason, tt.wantReason)
+				}
 			}
 			if diff := cmp.Diff(tt.wantRegions, regions); diff != "" {
 				t.Errorf("regions (-want +got):\n%s", diff)
