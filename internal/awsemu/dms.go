@@ -189,6 +189,37 @@ func byARN[T resource](c *call, t *table[T], kind, param, arn, action string) (T
 	return v, nil
 }
 
+// newRecord is the record of a resource the caller creates now; its ARN is
+// arn:aws:dms:<region>:<account>:<arnKind>:<resourceID>.
+func (c *call) newRecord(id, arnKind, resourceID, status string) record {
+	return record{id: id, arn: dmsARN(c.region, c.caller.Account, arnKind, resourceID), seq: c.w.nextSeq(), created: c.now, status: status}
+}
+
+// freeIdentifier refuses an identifier that another live resource of the
+// table has (self, when not nil, is the resource being renamed).
+func freeIdentifier[T resource](c *call, t *table[T], self *record, kind, id string) *apiError {
+	if other, dup := t.byIdentifier(id, c.now); dup && other.base() != self {
+		return badRequest("ResourceAlreadyExistsFault", "%s %s already exists", kind, id)
+	}
+	return nil
+}
+
+// newIdentifier validates the identifier a Modify call gives v under param:
+// "" when it gives none.
+func newIdentifier[T resource](c *call, t *table[T], v T, kind, param, given string) (string, *apiError) {
+	if given == "" {
+		return "", nil
+	}
+	id, aerr := validIdentifier(param, given)
+	if aerr != nil {
+		return "", aerr
+	}
+	if aerr := freeIdentifier(c, t, v.base(), kind, id); aerr != nil {
+		return "", aerr
+	}
+	return id, nil
+}
+
 // zone returns the caller's zone in the request's region.
 func (c *call) zone() *zone { return c.w.zone(c.caller.Account, c.region) }
 

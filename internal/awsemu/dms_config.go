@@ -121,8 +121,8 @@ func (c *call) createConfig(in createConfigInput) (*dmsConfig, *apiError) {
 		}
 	}
 	z := c.zone()
-	if _, dup := z.configs.byIdentifier(id, c.now); dup {
-		return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationConfig %s already exists", id)
+	if aerr := freeIdentifier(c, &z.configs, nil, "ReplicationConfig", id); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := c.checkEndpointPair(in.SourceEndpointArn, in.TargetEndpointArn); aerr != nil {
 		return nil, aerr
@@ -138,7 +138,7 @@ func (c *call) createConfig(in createConfigInput) (*dmsConfig, *apiError) {
 	rc := &dmsConfig{sourceARN: in.SourceEndpointArn, targetARN: in.TargetEndpointArn, replicationType: in.ReplicationType,
 		compute: cc, tableMappings: in.TableMappings, settings: in.ReplicationSettings, supplemental: in.SupplementalSettings,
 		updated: c.now, replication: "created"}
-	rc.id, rc.arn, rc.seq, rc.created, rc.status = id, dmsARN(c.region, c.caller.Account, "replication-config", rid), c.w.nextSeq(), c.now, "created"
+	rc.record = c.newRecord(id, "replication-config", rid, "created")
 	if aerr := c.authorize("dms:CreateReplicationConfig", rc.arn); aerr != nil {
 		return nil, aerr
 	}
@@ -219,16 +219,11 @@ func (c *call) dmsModifyReplicationConfig() (any, *apiError) {
 			return nil, aerr
 		}
 	}
-	if in.ReplicationConfigIdentifier != "" {
-		id, aerr := validIdentifier("ReplicationConfigIdentifier", in.ReplicationConfigIdentifier)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if other, dup := c.zone().configs.byIdentifier(id, c.now); dup && other != rc {
-			return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationConfig %s already exists", id)
-		}
-		c.zone().configs.rename(rc, id)
+	newID, aerr := newIdentifier(c, &c.zone().configs, rc, "ReplicationConfig", "ReplicationConfigIdentifier", in.ReplicationConfigIdentifier)
+	if aerr != nil {
+		return nil, aerr
 	}
+	c.zone().configs.rename(rc, newID)
 	rc.sourceARN, rc.targetARN, rc.compute = src, dst, cc
 	for dst, v := range map[*string]string{&rc.replicationType: in.ReplicationType, &rc.tableMappings: in.TableMappings, &rc.settings: in.ReplicationSettings, &rc.supplemental: in.SupplementalSettings} {
 		if v != "" {

@@ -157,8 +157,8 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 		return nil, invalidParam("Invalid EngineName %s", in.EngineName)
 	}
 	z := c.zone()
-	if _, dup := z.endpoints.byIdentifier(id, c.now); dup {
-		return nil, badRequest("ResourceAlreadyExistsFault", "Endpoint %s already exists", id)
+	if aerr := freeIdentifier(c, &z.endpoints, nil, "Endpoint", id); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := c.checkEncryptionSettings("S3Settings", in.S3Settings); aerr != nil {
 		return nil, aerr
@@ -189,7 +189,7 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 	if e.s3Settings != nil && e.s3Settings["EncryptionMode"] == nil && engine == "s3" {
 		e.s3Settings["EncryptionMode"] = "sse-s3"
 	}
-	e.id, e.arn, e.seq, e.created, e.status = id, dmsARN(c.region, c.caller.Account, "endpoint", rid), c.w.nextSeq(), c.now, "active"
+	e.record = c.newRecord(id, "endpoint", rid, "active")
 	if aerr := c.authorize("dms:CreateEndpoint", e.arn); aerr != nil {
 		return nil, aerr
 	}
@@ -257,21 +257,16 @@ func (c *call) dmsModifyEndpoint() (any, *apiError) {
 			return nil, invalidParam("An endpoint cannot be changed from sse-s3 to sse-kms encryption; create a new endpoint")
 		}
 	}
-	if in.EndpointIdentifier != "" {
-		id, aerr := validIdentifier("EndpointIdentifier", in.EndpointIdentifier)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if other, dup := c.zone().endpoints.byIdentifier(id, c.now); dup && other != e {
-			return nil, badRequest("ResourceAlreadyExistsFault", "Endpoint %s already exists", id)
-		}
-		c.zone().endpoints.rename(e, id)
+	newID, aerr := newIdentifier(c, &c.zone().endpoints, e, "Endpoint", "EndpointIdentifier", in.EndpointIdentifier)
+	if aerr != nil {
+		return nil, aerr
 	}
-	if in.EndpointType != "" {
-		typ := strings.ToUpper(in.EndpointType)
-		if typ != "SOURCE" && typ != "TARGET" {
-			return nil, invalidParam("Invalid EndpointType %s", in.EndpointType)
-		}
+	typ := strings.ToUpper(in.EndpointType)
+	if typ != "" && typ != "SOURCE" && typ != "TARGET" {
+		return nil, invalidParam("Invalid EndpointType %s", in.EndpointType)
+	}
+	c.zone().endpoints.rename(e, newID)
+	if typ != "" {
 		e.endpointType = typ
 	}
 	for dst, v := range map[*string]string{&e.username: in.Username, &e.serverName: in.ServerName, &e.databaseName: in.DatabaseName, &e.extra: in.ExtraConnectionAttributes, &e.certificateARN: in.CertificateArn, &e.sslMode: in.SslMode} {

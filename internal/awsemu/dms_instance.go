@@ -176,8 +176,8 @@ func (c *call) createInstance(in createInstanceInput) (*dmsInstance, *apiError) 
 		return nil, badRequest("InvalidParameterCombinationException", "Requesting a specific availability zone is not valid for Multi-AZ instances.")
 	}
 	z := c.zone()
-	if _, dup := z.instances.byIdentifier(id, c.now); dup {
-		return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationInstance %s already exists", id)
+	if aerr := freeIdentifier(c, &z.instances, nil, "ReplicationInstance", id); aerr != nil {
+		return nil, aerr
 	}
 	sg, aerr := c.subnetGroupOrDefault(in.ReplicationSubnetGroupIdentifier)
 	if aerr != nil {
@@ -207,7 +207,7 @@ func (c *call) createInstance(in createInstanceInput) (*dmsInstance, *apiError) 
 		return nil, aerr
 	}
 	r.resourceID = rid
-	r.id, r.arn, r.seq, r.created = id, dmsARN(c.region, c.caller.Account, "rep", rid), c.w.nextSeq(), c.now
+	r.record = c.newRecord(id, "rep", rid, "")
 	if _, dup := z.instances.byArn(r.arn, c.now); dup {
 		return nil, badRequest("ResourceAlreadyExistsFault", "ResourceIdentifier %s is already in use", rid)
 	}
@@ -365,17 +365,10 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	if in.EngineVersion != "" && !in.AllowMajorVersionUpgrade && strings.Split(in.EngineVersion, ".")[0] != strings.Split(r.engineVersion, ".")[0] {
 		return nil, invalidParam("A major version upgrade requires AllowMajorVersionUpgrade")
 	}
-	var newID string
 	z := c.zone()
-	if in.ReplicationInstanceIdentifier != "" {
-		id, aerr := validIdentifier("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if other, dup := z.instances.byIdentifier(id, c.now); dup && other != r {
-			return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationInstance %s already exists", id)
-		}
-		newID = id
+	newID, aerr := newIdentifier(c, &z.instances, r, "ReplicationInstance", "ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier)
+	if aerr != nil {
+		return nil, aerr
 	}
 	copyOf := *r
 	if aerr := copyOf.apply(modifiable{
@@ -393,9 +386,7 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	} else if !r.multiAZ {
 		r.secondaryAZ = ""
 	}
-	if newID != "" && newID != r.id {
-		z.instances.rename(r, newID)
-	}
+	z.instances.rename(r, newID)
 	r.cached = nil
 	r.transition(c.now, c.delayed(), "modifying", "available", nil)
 	return map[string]any{"ReplicationInstance": r.view()}, nil

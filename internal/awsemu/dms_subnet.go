@@ -72,7 +72,7 @@ func (c *call) subnetGroupOrDefault(name string) (*dmsSubnetGroup, *apiError) {
 	for i, az := range []string{"a", "b", "c"} {
 		g.subnets = append(g.subnets, EstateSubnet{ID: "subnet-" + shortHash(vpc, az)[:12+i%1], AvailabilityZone: c.region + az})
 	}
-	g.id, g.arn, g.seq, g.created, g.status = "default", dmsARN(c.region, c.caller.Account, "subgrp", "default"), c.w.nextSeq(), c.now, "Complete"
+	g.record = c.newRecord("default", "subgrp", "default", "Complete")
 	z.subnetGroups.add(g)
 	return g, nil
 }
@@ -135,8 +135,8 @@ func (c *call) createSubnetGroup(name, description, vpc string, subnetIDs []stri
 		return nil, aerr
 	}
 	z := c.zone()
-	if _, dup := z.subnetGroups.byIdentifier(id, c.now); dup {
-		return nil, badRequest("ResourceAlreadyExistsFault", "Replication subnet group %s already exists", id)
+	if aerr := freeIdentifier(c, &z.subnetGroups, nil, "Replication subnet group", id); aerr != nil {
+		return nil, aerr
 	}
 	if vpc == "" {
 		vpc = "vpc-" + shortHash(c.caller.Account, c.region, id)[:13]
@@ -148,7 +148,7 @@ func (c *call) createSubnetGroup(name, description, vpc string, subnetIDs []stri
 		}
 	}
 	g := &dmsSubnetGroup{description: description, vpcID: vpc, subnets: subnets}
-	g.id, g.arn, g.seq, g.created, g.status = id, dmsARN(c.region, c.caller.Account, "subgrp", id), c.w.nextSeq(), c.now, "Complete"
+	g.record = c.newRecord(id, "subgrp", id, "Complete")
 	if aerr := c.authorize("dms:CreateReplicationSubnetGroup", g.arn); aerr != nil {
 		return nil, aerr
 	}

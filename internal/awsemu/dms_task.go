@@ -142,8 +142,8 @@ func (c *call) createTask(in createTaskInput) (*dmsTask, *apiError) {
 		return nil, aerr
 	}
 	z := c.zone()
-	if _, dup := z.tasks.byIdentifier(id, c.now); dup {
-		return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationTask %s already exists", id)
+	if aerr := freeIdentifier(c, &z.tasks, nil, "ReplicationTask", id); aerr != nil {
+		return nil, aerr
 	}
 	if aerr := c.checkEndpointPair(in.SourceEndpointArn, in.TargetEndpointArn); aerr != nil {
 		return nil, aerr
@@ -165,7 +165,7 @@ func (c *call) createTask(in createTaskInput) (*dmsTask, *apiError) {
 	if t.settings == "" {
 		t.settings = DefaultTaskSettings
 	}
-	t.id, t.arn, t.seq, t.created = id, dmsARN(c.region, c.caller.Account, "task", rid), c.w.nextSeq(), c.now
+	t.record = c.newRecord(id, "task", rid, "")
 	if aerr := c.authorize("dms:CreateReplicationTask", t.arn); aerr != nil {
 		return nil, aerr
 	}
@@ -344,16 +344,11 @@ func (c *call) dmsModifyReplicationTask() (any, *apiError) {
 	if aerr := validJSONParam("ReplicationTaskSettings", in.ReplicationTaskSettings); aerr != nil {
 		return nil, aerr
 	}
-	if in.ReplicationTaskIdentifier != "" {
-		id, aerr := validIdentifier("ReplicationTaskIdentifier", in.ReplicationTaskIdentifier)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if other, dup := c.zone().tasks.byIdentifier(id, c.now); dup && other != t {
-			return nil, badRequest("ResourceAlreadyExistsFault", "ReplicationTask %s already exists", id)
-		}
-		c.zone().tasks.rename(t, id)
+	newID, aerr := newIdentifier(c, &c.zone().tasks, t, "ReplicationTask", "ReplicationTaskIdentifier", in.ReplicationTaskIdentifier)
+	if aerr != nil {
+		return nil, aerr
 	}
+	c.zone().tasks.rename(t, newID)
 	for dst, v := range map[*string]string{&t.migrationType: in.MigrationType, &t.tableMappings: in.TableMappings, &t.settings: in.ReplicationTaskSettings, &t.cdcStartPosition: in.CdcStartPosition, &t.cdcStopPosition: in.CdcStopPosition, &t.taskData: in.TaskData} {
 		if v != "" {
 			*dst = v

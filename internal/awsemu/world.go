@@ -217,7 +217,11 @@ func (t *table[T]) find(index map[string]T, key string, now time.Time) (T, bool)
 	return v, true
 }
 
+// rename gives v a new identifier; "" keeps the current one.
 func (t *table[T]) rename(v T, newID string) {
+	if newID == "" {
+		return
+	}
 	r := v.base()
 	delete(t.byID, r.id)
 	r.id = newID
