@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/rule"
@@ -350,6 +353,128 @@ func TestScanReturnsNothingWhenCancelledMidway(t *testing.T) {
 			}
 			if len(st.Regions) != 0 || len(st.Instances) != 0 {
 				t.Errorf("a cancelled scan returned a partial state: %d regions, %d instances", len(st.Regions), len(st.Instances))
+			}
+		})
+	}
+}
+
+// pagedConfigs and pagedEndpoints answer from fixed pages (the marker is
+// the page's index) and fail the page named in fail.
+type pagedConfigs struct {
+	pages [][]dmstypes.ReplicationConfig
+	fail  map[int]error
+}
+
+func (p pagedConfigs) DescribeReplicationConfigs(_ context.Context, in *dms.DescribeReplicationConfigsInput, _ ...func(*dms.Options)) (*dms.DescribeReplicationConfigsOutput, error) {
+	i, _ := strconv.Atoi(aws.ToString(in.Marker))
+	if err := p.fail[i]; err != nil {
+		return nil, err
+	}
+	out := &dms.DescribeReplicationConfigsOutput{ReplicationConfigs: p.pages[i]}
+	if i+1 < len(p.pages) {
+		out.Marker = aws.String(strconv.Itoa(i + 1))
+	}
+	return out, nil
+}
+
+type pagedEndpoints struct {
+	pages [][]dmstypes.Endpoint
+	fail  map[int]error
+}
+
+func (p pagedEndpoints) DescribeEndpoints(_ context.Context, in *dms.DescribeEndpointsInput, _ ...func(*dms.Options)) (*dms.DescribeEndpointsOutput, error) {
+	i, _ := strconv.Atoi(aws.ToString(in.Marker))
+	if err := p.fail[i]; err != nil {
+		return nil, err
+	}
+	out := &dms.DescribeEndpointsOutput{Endpoints: p.pages[i]}
+	if i+1 < len(p.pages) {
+		out.Marker = aws.String(strconv.Itoa(i + 1))
+	}
+	return out, nil
+}
+
+type noReplications struct{}
+
+func (noReplications) DescribeReplications(context.Context, *dms.DescribeReplicationsInput, ...func(*dms.Options)) (*dms.DescribeReplicationsOutput, error) {
+	return &dms.DescribeReplicationsOutput{}, nil
+}
+
+func TestScanOfConfigsAndEndpointsAcrossPages(t *testing.T) {
+	t.Parallel()
+	const r = "us-east-1"
+	config := func(id string) dmstypes.ReplicationConfig {
+		return dmstypes.ReplicationConfig{ReplicationConfigArn: aws.String("arn:aws:dms:us-east-1:" + me + ":replication-config:" + id),
+			ReplicationConfigIdentifier: aws.String(id)}
+	}
+	endpoint := func(id string) dmstypes.Endpoint {
+		return dmstypes.Endpoint{EndpointArn: aws.String("arn:aws:dms:us-east-1:" + me + ":endpoint:" + id), EndpointIdentifier: aws.String(id),
+			EndpointType: dmstypes.ReplicationEndpointTypeValueSource}
+	}
+	notFound := &dmstypes.ResourceNotFoundFault{Message: aws.String("gone")}
+	tests := []struct {
+		name          string
+		configs       pagedConfigs
+		endpoints     pagedEndpoints
+		wantConfigs   []string
+		wantEndpoints []string
+		wantFailed    string // the region's reason, when it must be failed
+	}{
+		{
+			name:          "a resource listed on two pages counts once",
+			configs:       pagedConfigs{pages: [][]dmstypes.ReplicationConfig{{config("a"), config("b")}, {config("b"), config("c")}}},
+			endpoints:     pagedEndpoints{pages: [][]dmstypes.Endpoint{{endpoint("x")}, {endpoint("x"), endpoint("y")}}},
+			wantConfigs:   []string{"a", "b", "c"},
+			wantEndpoints: []string{"x", "y"},
+		},
+		{
+			name:          "not-found on the first page is an empty list",
+			configs:       pagedConfigs{pages: [][]dmstypes.ReplicationConfig{nil}, fail: map[int]error{0: notFound}},
+			endpoints:     pagedEndpoints{pages: [][]dmstypes.Endpoint{nil}, fail: map[int]error{0: notFound}},
+			wantConfigs:   nil,
+			wantEndpoints: nil,
+		},
+		{
+			name:       "not-found on a later page fails the region",
+			configs:    pagedConfigs{pages: [][]dmstypes.ReplicationConfig{{config("a")}, nil}, fail: map[int]error{1: notFound}},
+			endpoints:  pagedEndpoints{pages: [][]dmstypes.Endpoint{{endpoint("x")}, nil}, fail: map[int]error{1: notFound}},
+			wantFailed: "serverless replication configs: dms:DescribeReplicationConfigs failed (ResourceNotFoundFault: gone); endpoints: dms:DescribeEndpoints failed",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(me)
+			f.regions[r] = "opt-in-not-required"
+			c := f.clients()
+			c.DMSConfigs = func(string) DescribeReplicationConfigsAPI { return tt.configs }
+			c.DMSEndpoints = func(string) DescribeEndpointsAPI { return tt.endpoints }
+			c.DMSReplications = func(string) DescribeReplicationsAPI { return noReplications{} }
+			st, err := Scan(context.Background(), c, Options{IncludeServerless: true, IncludeEndpoints: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantFailed != "" {
+				if st.Regions[0].Status != state.RegionFailed || !strings.Contains(st.Regions[0].Reason, tt.wantFailed) {
+					t.Errorf("region %+v, want failed with %q", st.Regions[0], tt.wantFailed)
+				}
+				return
+			}
+			if st.Regions[0].Status != state.RegionScanned {
+				t.Errorf("region %+v, want scanned", st.Regions[0])
+			}
+			var configs, endpoints []string
+			for _, rc := range st.ReplicationConfigs {
+				configs = append(configs, rc.ID)
+			}
+			for _, e := range st.Endpoints {
+				endpoints = append(endpoints, e.ID)
+			}
+			if diff := cmp.Diff(tt.wantConfigs, configs); diff != "" {
+				t.Errorf("configs (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantEndpoints, endpoints); diff != "" {
+				t.Errorf("endpoints (-want +got):\n%s", diff)
 			}
 		})
 	}

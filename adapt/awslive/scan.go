@@ -415,17 +415,22 @@ func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
 func (s *scanner) listConfigs(ctx context.Context, region string, found func(*state.ReplicationConfig)) ([]state.ReplicationConfig, error) {
 	p := dms.NewDescribeReplicationConfigsPaginator(s.c.DMSConfigs(region), &dms.DescribeReplicationConfigsInput{MaxRecords: aws.Int32(100)})
 	out := []state.ReplicationConfig{}
-	for p.HasMorePages() {
+	seen := map[string]bool{}
+	for pages := 0; p.HasMorePages(); pages++ {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			var nf *dmstypes.ResourceNotFoundFault
-			if errors.As(err, &nf) && len(out) == 0 {
+			if errors.As(err, &nf) && pages == 0 {
 				return out, nil
 			}
 			return nil, err
 		}
 		for _, c := range page.ReplicationConfigs {
 			arn := aws.ToString(c.ReplicationConfigArn)
+			if arn != "" && seen[arn] {
+				continue // listed again on a shifted page
+			}
+			seen[arn] = true
 			rc := state.ReplicationConfig{
 				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(c.ReplicationConfigIdentifier),
 				Account: cmp.Or(accountOfARN(arn), s.account), Region: region,
@@ -470,17 +475,22 @@ func (s *scanner) startedReplications(ctx context.Context, region string) map[st
 func (s *scanner) listEndpoints(ctx context.Context, region string, found func(*state.Endpoint)) ([]state.Endpoint, error) {
 	p := dms.NewDescribeEndpointsPaginator(s.c.DMSEndpoints(region), &dms.DescribeEndpointsInput{MaxRecords: aws.Int32(100)})
 	out := []state.Endpoint{}
-	for p.HasMorePages() {
+	seen := map[string]bool{}
+	for pages := 0; p.HasMorePages(); pages++ {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			var nf *dmstypes.ResourceNotFoundFault
-			if errors.As(err, &nf) && len(out) == 0 {
+			if errors.As(err, &nf) && pages == 0 {
 				return out, nil
 			}
 			return nil, err
 		}
 		for _, ep := range page.Endpoints {
 			e := endpointFromAPI(ep, s.account, region)
+			if e.ARN != "" && seen[e.ARN] {
+				continue // listed again on a shifted page
+			}
+			seen[e.ARN] = true
 			found(&e)
 			out = append(out, e)
 		}
