@@ -4,7 +4,9 @@
 // could not be resolved.
 //
 // The entry points are LoadConfig (the standard AWS configuration, tuned
-// for throttling), NewClients (SDK clients with a call counter) and Scan.
+// for throttling), NewClients (SDK clients with a call counter), Scan (one
+// account) and ScanAccounts / ScanOrganization (several accounts of an
+// organization, each reached through sts:AssumeRole but the caller's own).
 // Scan depends on one-method interfaces declared next to their use, so
 // tests run it against fakes or, through the real SDK, against the local
 // emulator.
@@ -17,7 +19,14 @@
 //   - kms:ListAliases is called at most once per region, and only when a
 //     DescribeKey in the caller's own account was denied;
 //   - a region that cannot be listed is recorded as failed, never dropped;
-//     an opt-in region that is not enabled is recorded as skipped.
+//     an opt-in region that is not enabled is recorded as skipped; regions
+//     given are checked against ec2:DescribeRegions, because an endpoint
+//     (or an emulator) answers any well-formed name;
+//   - nothing a call answers decides a verdict unchecked: a malformed or
+//     cross-partition key reference is not described, a DescribeKey answer
+//     for another key or owner is not used;
+//   - an account whose role cannot be assumed is recorded as failed (region
+//     AllRegions), a suspended one as skipped, never dropped.
 //
 // It imports state and the AWS SDK; never rule, finding or report.
 package awslive

@@ -1,5 +1,6 @@
-// Package audit is the `cmkguard audit` command: it scans a live AWS account
-// (adapt/awslive), evaluates the rules (rule), applies the ignore file
+// Package audit is the `cmkguard audit` command: it scans a live AWS account,
+// or several accounts of an organization (--org, --accounts),
+// through adapt/awslive, evaluates the rules (rule), applies the ignore file
 // (suppress), writes the reports (report) and maps the outcome to an exit
 // code (internal/cli/exit).
 //
