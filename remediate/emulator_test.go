@@ -78,6 +78,7 @@ func estate() awsemu.Estate {
 type env struct {
 	srv *awsemu.Server
 	cfg aws.Config
+	url string
 	// wrap, when set, wraps the clients Apply uses (a fake over the emulator).
 	wrap func(remediate.WriteClients) remediate.WriteClients
 }
@@ -97,7 +98,7 @@ func newEnvWithDelay(t testing.TB, e awsemu.Estate, delay time.Duration) *env {
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &env{srv: srv, cfg: sdkConfig(ts.URL, "AKIATEST")}
+	return &env{srv: srv, cfg: sdkConfig(ts.URL, "AKIATEST"), url: ts.URL}
 }
 
 func sdkConfig(url, accessKey string) aws.Config {

@@ -284,7 +284,7 @@ func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, k
 		region, newVar, shq(fmt.Sprintf("TagList[?Key=='%s'].Value | [0]", TagPlanID)), shq(p.ID), shq(fmt.Sprintf("an instance named %s exists that this plan did not create", r.NewID)))
 	fmt.Fprintf(b, "aws dms wait replication-instance-available --region %s --filters Name=replication-instance-arn,Values=\"$%s\"\n", region, newVar)
 	fmt.Fprintf(b, "# verify: the new instance's key is the chosen customer key\n")
-	fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$(aws dms describe-replication-instances --region %s --filters Name=replication-instance-arn,Values=\"$%s\" --query 'ReplicationInstances[0].KmsKeyId' --output text)\" --query 'KeyMetadata.[Arn,KeyManager]' --output text)\" = \"$(printf '%%s\\tCUSTOMER' \"$%s\")\" ] || { echo %s >&2; exit 1; }\n", region, region, newVar, keyVar, shq("new instance "+r.NewID+" is not encrypted with the chosen key"))
+	writeShellVerifyKey(b, region, fmt.Sprintf("aws dms describe-replication-instances --region %s --filters Name=replication-instance-arn,Values=\"$%s\" --query 'ReplicationInstances[0].KmsKeyId' --output text", region, newVar), keyVar, "new instance "+r.NewID)
 	for _, t := range r.Tasks {
 		tv := "RUNNING_" + shellVar(t.ID)
 		fmt.Fprintf(b, "# task %s\n", comment(t.ID))
@@ -316,6 +316,7 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 	fmt.Fprintf(b, "\n# serverless config %s (%s)\n%s=%s\n", comment(c.Old.ID), comment(c.Old.ARN), ccVar, shq(cc))
 	if c.Action == ConfigModify {
 		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn %s --compute-config \"${%s/%s/$%s}\" >/dev/null\n", region, shq(c.Old.ARN), ccVar, placeholder, keyVar)
+		writeShellVerifyKey(b, region, configKeyQuery(region, shq(c.Old.ARN)), keyVar, "serverless config "+c.Old.ID)
 		return
 	}
 	newVar := "NEWCFG_" + shellVar(region+"_"+c.Old.ID)
@@ -332,6 +333,8 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 		}
 	}
 	fmt.Fprintf(b, "    --compute-config \"${%s/%s/$%s}\" --tags %s \\\n    --query ReplicationConfig.ReplicationConfigArn --output text)\n", ccVar, placeholder, keyVar, shq(string(tb)))
+	fmt.Fprintf(b, "# verify: the copy's key is the chosen customer key, before anything is deleted\n")
+	writeShellVerifyKey(b, region, configKeyQuery(region, "\"$"+newVar+"\""), keyVar, "serverless config "+c.NewID)
 	if p.Options.DeleteOld {
 		fmt.Fprintf(b, "aws dms delete-replication-config --region %s --replication-config-arn %s >/dev/null\n", region, shq(c.Old.ARN))
 	}
@@ -339,6 +342,17 @@ func writeShellConfig(b *strings.Builder, p *Plan, c ConfigPlan, region, keyVar 
 		fmt.Fprintf(b, "aws dms modify-replication-config --region %s --replication-config-arn \"$%s\" --replication-config-identifier %s >/dev/null\n", region, newVar, shq(c.Old.ID))
 	}
 	fmt.Fprintf(b, "echo %s >&2\n", shq("serverless config "+c.FinalID+" was re-created and is NOT started: start it when ready"))
+}
+
+// writeShellVerifyKey writes the check that the key the command keyOf
+// prints is the key in $keyVar, customer-managed; the script stops if not.
+func writeShellVerifyKey(b *strings.Builder, region, keyOf, keyVar, what string) {
+	fmt.Fprintf(b, "[ \"$(aws kms describe-key --region %s --key-id \"$(%s)\" --query 'KeyMetadata.[Arn,KeyManager]' --output text)\" = \"$(printf '%%s\\tCUSTOMER' \"$%s\")\" ] || { echo %s >&2; exit 1; }\n",
+		region, keyOf, keyVar, shq(what+" is not encrypted with the chosen key"))
+}
+
+func configKeyQuery(region, arn string) string {
+	return fmt.Sprintf("aws dms describe-replication-configs --region %s --filters Name=replication-config-arn,Values=%s --query 'ReplicationConfigs[0].ComputeConfig.KmsKeyId' --output text", region, arn)
 }
 
 // withoutNulls encodes v as JSON without its null fields (the AWS CLI

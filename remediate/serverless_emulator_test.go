@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +178,50 @@ func TestRollbackRestoresServerlessConfigs(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, e.configs(t)); diff != "" {
 		t.Errorf("configs after rollback (-before +after):\n%s", diff)
+	}
+}
+
+// TestShellScriptFixesServerlessConfigsWithTheAWSCLI runs the serverless
+// part of a `--format shell` script with the real AWS CLI against the
+// emulator: the modified config and the re-created copy must end on the
+// customer key, the copy renamed and not started.
+func TestShellScriptFixesServerlessConfigsWithTheAWSCLI(t *testing.T) {
+	t.Parallel()
+	realAWS, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("CMKGUARD_REQUIRE_AWSCLI") == "1" {
+			t.Fatal("the aws CLI is required (CMKGUARD_REQUIRE_AWSCLI=1) but not found")
+		}
+		t.Skip("aws CLI not installed (set CMKGUARD_REQUIRE_AWSCLI=1 to require it)")
+	}
+	e := newEnv(t, serverlessEstate())
+	p := e.mustPlan(t, func(r *remediate.Request) {
+		serverlessRequest(e, t, true)(r)
+		r.Targets = nil
+	})
+	var script strings.Builder
+	if err := remediate.WriteShell(&script, p); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	wrapper := "#!/bin/sh\nexec " + realAWS + " --endpoint-url " + e.url + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "aws"), []byte(wrapper), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PATH=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_DEFAULT_REGION="+east,
+		"AWS_ACCESS_KEY_ID=AKIATEST", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the script failed: %v\n%s", err, out)
+	}
+	want := []string{"fresh key=CUSTOMER replication=created capacity=0-4", "live key=CUSTOMER replication=created capacity=2-8"}
+	if diff := cmp.Diff(want, e.configs(t)); diff != "" {
+		t.Errorf("configs after the script (-want +got):\n%s", diff)
 	}
 }

@@ -26,6 +26,7 @@ case "$*" in
   *"kms describe-key"*"KeyMetadata.[Arn,KeyManager]"*) printf '%s\tCUSTOMER\n' "$key" ;;
   *"kms describe-key"*) echo "$key" ;;
   *"describe-replication-instances"*KmsKeyId*) echo "$key" ;;
+  *"describe-replication-configs"*KmsKeyId*) echo "$key" ;;
   *"describe-replication-instances"*) echo None ;;
   *"create-replication-instance"*) echo "$new" ;;
   *"describe-replication-tasks"*"length(ReplicationTasks)"*) echo 0 ;;

@@ -146,6 +146,7 @@ aws dms wait replication-instance-available --region us-east-1 --filters Name=re
 # serverless config fresh (arn:aws:dms:us-east-1:111122223333:replication-config:FRESH)
 CC_us_east_1_fresh='{"KmsKeyId":"__CMKGUARD_KEY__","MaxCapacityUnits":4,"MultiAZ":false}'
 aws dms modify-replication-config --region us-east-1 --replication-config-arn arn:aws:dms:us-east-1:111122223333:replication-config:FRESH --compute-config "${CC_us_east_1_fresh/__CMKGUARD_KEY__/$KEY_us_east_1}" >/dev/null
+[ "$(aws kms describe-key --region us-east-1 --key-id "$(aws dms describe-replication-configs --region us-east-1 --filters Name=replication-config-arn,Values=arn:aws:dms:us-east-1:111122223333:replication-config:FRESH --query 'ReplicationConfigs[0].ComputeConfig.KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_us_east_1")" ] || { echo 'serverless config fresh is not encrypted with the chosen key' >&2; exit 1; }
 
 # serverless config started (arn:aws:dms:us-east-1:111122223333:replication-config:STARTED)
 CC_us_east_1_started='{"KmsKeyId":"__CMKGUARD_KEY__","MaxCapacityUnits":8,"MinCapacityUnits":2,"MultiAZ":false,"ReplicationSubnetGroupId":"default-vpc","VpcSecurityGroupIds":["sg-0a1"]}'
@@ -158,6 +159,8 @@ NEWCFG_us_east_1_started=$(aws dms create-replication-config --region us-east-1 
     --table-mappings '{"rules":[]}' \
     --compute-config "${CC_us_east_1_started/__CMKGUARD_KEY__/$KEY_us_east_1}" --tags '[{"Key":"app","Value":"cdc"},{"Key":"cmkguard:plan-id","Value":"rp-test"}]' \
     --query ReplicationConfig.ReplicationConfigArn --output text)
+# verify: the copy's key is the chosen customer key, before anything is deleted
+[ "$(aws kms describe-key --region us-east-1 --key-id "$(aws dms describe-replication-configs --region us-east-1 --filters Name=replication-config-arn,Values="$NEWCFG_us_east_1_started" --query 'ReplicationConfigs[0].ComputeConfig.KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_us_east_1")" ] || { echo 'serverless config started-cmk is not encrypted with the chosen key' >&2; exit 1; }
 aws dms delete-replication-config --region us-east-1 --replication-config-arn arn:aws:dms:us-east-1:111122223333:replication-config:STARTED >/dev/null
 aws dms modify-replication-config --region us-east-1 --replication-config-arn "$NEWCFG_us_east_1_started" --replication-config-identifier started >/dev/null
 echo 'serverless config started was re-created and is NOT started: start it when ready' >&2
