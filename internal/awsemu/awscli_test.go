@@ -252,6 +252,14 @@ func TestTheAWSCLIAgreesWithTheEmulator(t *testing.T) {
 	if _, code := aws.run("sts", "assume-role", "--role-arn", "arn:aws:iam::999999999999:role/x", "--role-session-name", "s1"); code != "AccessDenied" {
 		t.Errorf("assume a role of an unknown account: code %q", code)
 	}
+
+	// A region the estate does not have.
+	if _, code := aws.run("kms", "list-keys", "--region", "xx-fake-1"); code != "InvalidSignatureException" {
+		t.Errorf("kms list-keys in xx-fake-1: code %q", code)
+	}
+	if _, code := aws.run("ec2", "describe-regions", "--region", "xx-fake-1"); code != "SignatureDoesNotMatch" {
+		t.Errorf("ec2 describe-regions in xx-fake-1: code %q", code)
+	}
 }
 
 // srvCreate seeds an instance through the SDK-free path (a raw call), so
