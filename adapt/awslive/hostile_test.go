@@ -66,6 +66,14 @@ func TestScanVerdictsWhenAWSAnswersOddly(t *testing.T) {
 			reason: "is not a valid ARN",
 		},
 		{
+			name: "a key ARN of another region is unknown and never described: DMS uses its own region's keys",
+			setup: func(f *fakeAWS) string {
+				return f.addKey("us-east-1", me, "mrk-0123456789abcdef0123456789abcdef", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled)
+			},
+			cmk: unknown, usable: unknown,
+			reason: "is in region us-east-1, but the resource is in eu-west-1",
+		},
+		{
 			name:  "a key ARN with a region that is none is unknown and never described",
 			setup: func(*fakeAWS) string { return "arn:aws:kms:xx-fake-1:" + me + ":key/abc" },
 			cmk:   unknown, usable: unknown,
@@ -477,5 +485,33 @@ func TestScanOfConfigsAndEndpointsAcrossPages(t *testing.T) {
 				t.Errorf("endpoints (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestAnS3TargetKeyOfAnotherRegionIsStillDescribed(t *testing.T) {
+	t.Parallel()
+	const r = "eu-west-1"
+	f := newFake(me)
+	f.regions[r] = "opt-in-not-required"
+	bucketKey := f.addKey("us-east-1", me, "bucket-key", kmstypes.KeyManagerTypeCustomer, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled)
+	c := f.clients()
+	c.DMSEndpoints = func(string) DescribeEndpointsAPI {
+		return pagedEndpoints{pages: [][]dmstypes.Endpoint{{{
+			EndpointArn: aws.String("arn:aws:dms:eu-west-1:" + me + ":endpoint:LAKE"), EndpointIdentifier: aws.String("lake"),
+			EndpointType: dmstypes.ReplicationEndpointTypeValueTarget, EngineName: aws.String("s3"),
+			S3Settings: &dmstypes.S3Settings{EncryptionMode: dmstypes.EncryptionModeValueSseKms, ServerSideEncryptionKmsKeyId: aws.String(bucketKey)},
+		}}}}
+	}
+	st, err := Scan(context.Background(), c, Options{IncludeEndpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Endpoints) != 1 {
+		t.Fatalf("%d endpoints, want 1", len(st.Endpoints))
+	}
+	got := factsOf(st.Endpoints[0].TargetKey)
+	want := keyFacts{true, state.EvidenceDescribeKey, state.KeyManagerCustomer, "Enabled", "AWS_KMS", me, nil, ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("target key (-want +got):\n%s\nreason: %s", diff, st.Endpoints[0].TargetKey.UnknownReason)
 	}
 }

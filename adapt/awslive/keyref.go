@@ -84,6 +84,25 @@ func parseKeyRef(ref, account, region string) keyRef {
 	return k
 }
 
+// parseOwnKeyRef is parseKeyRef for the key that encrypts a DMS
+// resource's own data (an instance's storage, a serverless config, an
+// endpoint's connection details): DMS uses only keys of the resource's own
+// region, so a key ARN of another region is not known to be the key that
+// protects it (a multi-Region key's replica there may be in another state).
+func parseOwnKeyRef(ref, account, region string) keyRef {
+	k := parseKeyRef(ref, account, region)
+	if k.malformed == "" && k.Region != region {
+		return keyRef{Account: k.Account, Region: region, Partition: k.Partition,
+			malformed: fmt.Sprintf("the key reference %q is in region %s, but the resource is in %s, and DMS uses only keys of its own region: the reported key is not known to be the one that protects it", ref, k.Region, region)}
+	}
+	return k
+}
+
+// targetKey is the resolver's name for an S3 or Redshift target's data key,
+// which may be in another region than the endpoint and so is parsed apart
+// from the same reference used as a resource's own key.
+func targetKey(ref string) string { return "target " + ref }
+
 func keyARN(partition, region, account, keyID string) string {
 	return "arn:" + partition + ":kms:" + region + ":" + account + ":key/" + keyID
 }

@@ -312,7 +312,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			defer wg.Done()
 			configs, configErr = s.listConfigs(ctx, region, func(rc *state.ReplicationConfig) {
 				if rc.KeyRef != "" {
-					keys.add(rc.KeyRef, parseKeyRef(rc.KeyRef, rc.Account, region))
+					keys.add(rc.KeyRef, parseOwnKeyRef(rc.KeyRef, rc.Account, region))
 				}
 			})
 		}()
@@ -330,17 +330,17 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			defer wg.Done()
 			endpoints, endpointErr = s.listEndpoints(ctx, region, func(e *state.Endpoint) {
 				if e.KeyRef != "" {
-					keys.add(e.KeyRef, parseKeyRef(e.KeyRef, e.Account, region))
+					keys.add(e.KeyRef, parseOwnKeyRef(e.KeyRef, e.Account, region))
 				}
 				if e.TargetKeyRef != "" {
-					keys.add(e.TargetKeyRef, parseKeyRef(e.TargetKeyRef, e.Account, region))
+					keys.add(targetKey(e.TargetKeyRef), parseKeyRef(e.TargetKeyRef, e.Account, region))
 				}
 			})
 		}()
 	}
 	instances, err := s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
 		if inst.KeyRef != "" {
-			keys.add(inst.KeyRef, parseKeyRef(inst.KeyRef, inst.Account, region))
+			keys.add(inst.KeyRef, parseOwnKeyRef(inst.KeyRef, inst.Account, region))
 		}
 	})
 	wg.Wait()
@@ -393,7 +393,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	for i := range endpoints {
 		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
 		if endpoints[i].TargetKeyRef != "" {
-			endpoints[i].TargetKey = resolved[endpoints[i].TargetKeyRef]
+			endpoints[i].TargetKey = resolved[targetKey(endpoints[i].TargetKeyRef)]
 		}
 	}
 	if scan.Status == state.RegionScanned && s.unverified != "" {
