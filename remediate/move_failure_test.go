@@ -416,3 +416,43 @@ func TestATaskCaughtStartingIsStoppedOnceItRuns(t *testing.T) {
 		t.Errorf("orders-full, running when its stop step came, is not running on the replacement: %v", w.Tasks)
 	}
 }
+
+// TestRollbackRefusesWhenATaskWasMovedOntoTheReplacementByHand: the run
+// failed before moving anything, then someone moved a task onto the
+// replacement by hand. Rollback must not delete the replacement under it.
+func TestRollbackRefusesWhenATaskWasMovedOntoTheReplacementByHand(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	e.srv.AddDeny(awsemu.DenyRule{Action: "dms:StopReplicationTask"})
+	path := filepath.Join(t.TempDir(), "j")
+	if err := e.apply(t, p, path, nil); err == nil || !strings.Contains(err.Error(), "--rollback") {
+		t.Fatalf("apply error = %v, want a failure that offers rollback", err)
+	}
+	e.srv.ClearDeny()
+	ctx := context.Background()
+	var fullARN string
+	for _, tk := range p.Replacements[0].Tasks {
+		if tk.ID == "orders-full" {
+			fullARN = tk.ARN
+		}
+	}
+	if _, err := e.dms(east).MoveReplicationTask(ctx, &dms.MoveReplicationTaskInput{
+		ReplicationTaskArn: aws.String(fullARN), TargetReplicationInstanceArn: aws.String(instanceARN(t, e, east, "orders-cmk")),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := remediate.OpenJournal(path, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	e.srv.ResetLog()
+	err = e.applier(j).Rollback(ctx)
+	if err == nil || !strings.Contains(err.Error(), "task(s) orders-full are on a replacement this run created") {
+		t.Fatalf("rollback error = %v, want a refusal naming orders-full", err)
+	}
+	if got := mutating(e); len(got) != 0 {
+		t.Errorf("a refused rollback made mutating calls: %v", got)
+	}
+}

@@ -52,6 +52,13 @@ func (a *Applier) Rollback(ctx context.Context) error {
 	if len(off) > 0 {
 		return fmt.Errorf("task(s) %s have begun to move to a replacement, so this run cannot be rolled back; continue it with: cmkguard remediate --resume %s", strings.Join(off, ", "), a.Journal.Path())
 	}
+	attached, err := r.tasksOnReplacements(ctx)
+	if err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	if len(attached) > 0 {
+		return fmt.Errorf("task(s) %s are on a replacement this run created (moved there outside this run?), and rollback would delete it under them; move them back first, or continue with: cmkguard remediate --resume %s", strings.Join(attached, ", "), a.Journal.Path())
+	}
 	keptRegions := map[string]bool{}
 	for i, rep := range plan.Replacements {
 		if r.pastDelete(i) {
@@ -86,6 +93,30 @@ func (a *Applier) Rollback(ctx context.Context) error {
 		}
 	}
 	return a.Journal.Append(Record{Type: RecordRolledBack})
+}
+
+// tasksOnReplacements names the tasks on the replacements a rollback would
+// delete: nothing is deleted with a task on it, whoever put it there.
+func (r *run) tasksOnReplacements(ctx context.Context) ([]string, error) {
+	var out []string
+	for i, rep := range r.plan.Replacements {
+		arn := r.progress.Notes[noteInstance(rep)]
+		if arn == "" || r.pastDelete(i) {
+			continue
+		}
+		c, err := r.client(rep.Region)
+		if err != nil {
+			return nil, err
+		}
+		tasks, err := listTasks(ctx, c.DMS, arn)
+		if err != nil {
+			return nil, fmt.Errorf("list tasks on %s: %w", rep.NewID, err)
+		}
+		for _, t := range tasks {
+			out = append(out, aws.ToString(t.ReplicationTaskIdentifier))
+		}
+	}
+	return out, nil
 }
 
 // pastDelete says whether the delete step of replacement i has begun.
