@@ -87,6 +87,15 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// DefaultRegion is the region of resources that name none: the estate's
+// defaultRegion, us-east-1 unless it says otherwise. It is always among the
+// emulator's regions, so a client configured with it reaches every service.
+func (s *Server) DefaultRegion() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.world.defaultRegion
+}
+
 // AddDeny adds a deny rule: matching calls get the service's access-denied error.
 func (s *Server) AddDeny(rule DenyRule) {
 	s.mu.Lock()

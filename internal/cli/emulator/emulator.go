@@ -112,7 +112,7 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(opts.IO.Out, "export AWS_ENDPOINT_URL=%s\n", url)
 	fmt.Fprintf(opts.IO.Out, "export AWS_ACCESS_KEY_ID=%s\n", DummyAccessKeyID)
 	fmt.Fprintf(opts.IO.Out, "export AWS_SECRET_ACCESS_KEY=%s\n", DummySecretAccessKey)
-	fmt.Fprintf(opts.IO.Out, "export AWS_REGION=us-east-1\n")
+	fmt.Fprintf(opts.IO.Out, "export AWS_REGION=%s\n", srv.DefaultRegion())
 	fmt.Fprintf(opts.IO.ErrOut, "cmkguard emulator: serving %s (estate: %s); stop with Ctrl-C\n", url, estateName)
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String(), srv)

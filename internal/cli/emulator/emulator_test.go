@@ -87,6 +87,25 @@ func TestRunReportsABadEstateFile(t *testing.T) {
 	}
 }
 
+func TestRunExportsTheEstatesDefaultRegion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "estate.yaml")
+	if err := os.WriteFile(path, []byte("defaultRegion: eu-west-1\nregions:\n  - name: eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, stdout, _ := iostreams.Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, &Options{IO: ios, Addr: "127.0.0.1:0", Estate: path, Ready: func(string, *awsemu.Server) { cancel() }})
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "\nexport AWS_REGION=eu-west-1\n") {
+		t.Errorf("stdout = %q, want the estate's region (us-east-1 does not exist in it)", stdout.String())
+	}
+}
+
 func TestRunServesTheDemoEstateUntilCancelled(t *testing.T) {
 	ios, _, stdout, stderr := iostreams.Test()
 	ctx, cancel := context.WithCancel(context.Background())
