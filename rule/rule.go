@@ -182,6 +182,9 @@ func partitionOf(region string) string {
 }
 
 func unknownRemediation(missingPermission string) string {
+	if missingPermission == "sts:AssumeRole" {
+		return "Grant the auditing principal sts:AssumeRole on the role (see `cmkguard permissions audit --org`), make sure the role exists in the account and trusts the auditing principal, then run the audit again."
+	}
 	if missingPermission != "" {
 		return fmt.Sprintf("Grant the auditing principal %s (see `cmkguard permissions audit`), then run the audit again.", missingPermission)
 	}

@@ -359,7 +359,7 @@ func TestAnAccountThatCouldNotBeScannedGetsOneUnknownFindingPerRule(t *testing.T
 		if !strings.HasPrefix(f.Reason, "the account could not be scanned: cmkguard could not assume") || !strings.Contains(f.Reason, "none of its DMS resources were checked") {
 			t.Errorf("%s reason %q", f.RuleID, f.Reason)
 		}
-		if !strings.Contains(f.Remediation, "sts:AssumeRole") {
+		if !strings.Contains(f.Remediation, "sts:AssumeRole on the role (see `cmkguard permissions audit --org`)") {
 			t.Errorf("%s remediation %q does not name sts:AssumeRole", f.RuleID, f.Remediation)
 		}
 	}
