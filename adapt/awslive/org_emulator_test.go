@@ -2,6 +2,7 @@ package awslive_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/cmkguard/cmkguard/adapt/awslive"
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/internal/awsemu"
+	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	"github.com/cmkguard/cmkguard/rule"
 )
 
@@ -143,5 +145,34 @@ func TestScanAccountsGivenByID(t *testing.T) {
 	}
 	if len(st.Instances) != 2 {
 		t.Errorf("%d instances, want the member's 2", len(st.Instances))
+	}
+}
+
+func TestTheOrgAuditPolicyCoversEveryCallTheCallerMakes(t *testing.T) {
+	t.Parallel()
+	srv, cfg := startEmulator(t, orgEstate())
+	if _, _, err := awslive.ScanOrganization(context.Background(), cfg, awslive.OrgOptions{Organization: true}, awslive.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// What the caller does (in its own account, and to reach the others)
+	// is `permissions audit --org`; what the roles do is `permissions audit`.
+	callerPolicy := permissions.OrgAuditPolicy(awslive.DefaultRoleName)
+	allowed := append(callerPolicy.Actions(), "sts:GetCallerIdentity")
+	rolePolicy := append(permissions.AuditPolicy().Actions(), "sts:GetCallerIdentity")
+	for _, e := range srv.Requests() {
+		policy := allowed
+		if e.Account != me {
+			policy = rolePolicy
+		}
+		if !slices.Contains(policy, e.Action()) {
+			t.Errorf("account %s called %s, which its policy does not grant", e.Account, e.Action())
+		}
+		if e.Action() == "sts:AssumeRole" && !strings.HasPrefix(e.Resource, "arn:aws:iam::") {
+			t.Errorf("AssumeRole on %q", e.Resource)
+		}
+	}
+	last := callerPolicy.Statement[len(callerPolicy.Statement)-1]
+	if last.Resource != "arn:aws:iam::*:role/"+awslive.DefaultRoleName {
+		t.Errorf("the policy grants sts:AssumeRole on %q", last.Resource)
 	}
 }
