@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
@@ -454,5 +455,70 @@ func TestRollbackRefusesWhenATaskWasMovedOntoTheReplacementByHand(t *testing.T) 
 	}
 	if got := mutating(e); len(got) != 0 {
 		t.Errorf("a refused rollback made mutating calls: %v", got)
+	}
+}
+
+// TestAnOldInstanceDeletedBySomeoneElseMidRunIsNotAProblem: the delete step
+// finds the old instance gone (or going) and the rename still waits for its
+// name to be free.
+func TestAnOldInstanceDeletedBySomeoneElseMidRunIsNotAProblem(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithDelay(t, estate(), 20*time.Millisecond)
+	before := e.world(t)
+	p := e.mustPlan(t, nil)
+	err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), func(step string, at remediate.FaultPoint) error {
+		if step != "eu-west-1/billing/delete-old" || at != remediate.FaultBeforeAction {
+			return nil
+		}
+		_, err := e.dms(west).DeleteReplicationInstance(context.Background(), &dms.DeleteReplicationInstanceInput{
+			ReplicationInstanceArn: aws.String(instanceARN(t, e, west, "billing")),
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	checkFinal(t, e, before)
+}
+
+// TestAnAliasRetargetedAfterThePlanDoesNotChangeTheKey: the plan records
+// the key its --kms-key alias named when it was made and reviewed; apply
+// uses that key, not whatever the alias points to by then.
+func TestAnAliasRetargetedAfterThePlanDoesNotChangeTheKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) {
+		r.Targets = onlyRegion(r.Targets, east)
+		r.Key = remediate.KeyRequest{Existing: "alias/existing"}
+		r.DeleteOld, r.KeepIdentifier = false, false
+	})
+	planned := "arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111"
+	if k, _ := p.KeyFor(east); k.ARN != planned {
+		t.Fatalf("the plan's key is %s, want %s", k.ARN, planned)
+	}
+	ctx := context.Background()
+	other, err := e.kms(east).CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("someone else's key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.kms(east).DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/existing")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.kms(east).CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/existing"), TargetKeyId: other.KeyMetadata.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), nil); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	for _, id := range []string{"orders-cmk", "reports-cmk"} {
+		out, err := e.dms(east).DescribeReplicationInstances(ctx, &dms.DescribeReplicationInstancesInput{
+			Filters: []dmstypes.Filter{{Name: aws.String("replication-instance-id"), Values: []string{id}}},
+		})
+		if err != nil || len(out.ReplicationInstances) != 1 {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if got := aws.ToString(out.ReplicationInstances[0].KmsKeyId); got != planned {
+			t.Errorf("%s is encrypted with %s, want the planned key %s", id, got, planned)
+		}
 	}
 }
