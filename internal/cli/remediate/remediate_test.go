@@ -3,6 +3,7 @@ package remediate
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/remediate"
 )
 
 func TestNewCmdRemediateParsesFlags(t *testing.T) {
@@ -134,5 +136,24 @@ func TestConfirmAsksOnATerminal(t *testing.T) {
 				t.Errorf("the plan was not shown before the question:\n%s", out)
 			}
 		})
+	}
+}
+
+func TestAJournalInUseIsRefusedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "plan.json.journal")
+	j, err := remediate.CreateJournal(path, testPlan(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for _, opts := range []Options{{Resume: path}, {Rollback: path, Yes: true}} {
+		ios, _, _, _ := iostreams.Test()
+		opts.IO, opts.Now = ios, time.Now
+		opts.EndpointURL = "http://127.0.0.1:1" // nothing listens: a call would fail differently
+		err := remediateRun(context.Background(), &opts)
+		if err == nil || !strings.Contains(err.Error(), "is in use by another cmkguard run") {
+			t.Errorf("resume %q / rollback %q while the journal is in use: err = %v", opts.Resume, opts.Rollback, err)
+		}
 	}
 }
