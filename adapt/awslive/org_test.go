@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -47,6 +48,7 @@ func (o *fakeOrg) addAccount(id string, status orgtypes.AccountState) {
 	f.regions["us-east-1"] = "opt-in-not-required"
 	key := f.addKey("us-east-1", id, "aws-default", kmstypes.KeyManagerTypeAws, kmstypes.OriginTypeAwsKms, kmstypes.KeyStateEnabled, "alias/aws/dms")
 	f.addInstance("us-east-1", "ri-"+id, key)
+	f.beforeDMSPage = o.peakHook
 	o.fakes[id] = f
 }
 
@@ -67,7 +69,7 @@ func (o *fakeOrg) clients() OrgClients {
 	return OrgClients{
 		Identity:      fakeCaller{o.caller},
 		Organizations: o,
-		Caller:        o.withPeak(o.fakes[o.caller]),
+		Caller:        o.fakes[o.caller].clients(),
 		AssumeRole: func(_ context.Context, roleARN string) (Clients, error) {
 			o.mu.Lock()
 			o.assumed = append(o.assumed, roleARN)
@@ -83,27 +85,24 @@ func (o *fakeOrg) clients() OrgClients {
 			if f == nil {
 				return Clients{}, apiError("AccessDenied")
 			}
-			return o.withPeak(f), nil
+			return f.clients(), nil
 		},
 	}
 }
 
-// withPeak wraps an account's clients so that the number of accounts
-// listing DMS at once is recorded.
-func (o *fakeOrg) withPeak(f *fakeAWS) Clients {
-	c := f.clients()
-	f.beforeDMSPage = func(context.Context, string) error {
-		n := o.running.Add(1)
-		defer o.running.Add(-1)
-		for {
-			p := o.peak.Load()
-			if n <= p || o.peak.CompareAndSwap(p, n) {
-				break
-			}
+// peakHook records how many accounts are listing DMS at once; every
+// account's fake runs it before each page.
+func (o *fakeOrg) peakHook(context.Context, string) error {
+	n := o.running.Add(1)
+	defer o.running.Add(-1)
+	time.Sleep(5 * time.Millisecond) // long enough for accounts scanned at once to overlap
+	for {
+		p := o.peak.Load()
+		if n <= p || o.peak.CompareAndSwap(p, n) {
+			break
 		}
-		return nil
 	}
-	return c
+	return nil
 }
 
 type fakeCaller struct{ account string }
