@@ -708,6 +708,20 @@ func TestRollbackRefusesOnceATaskHasMoved(t *testing.T) {
 	}
 }
 
+// plannedTaskARN is the ARN of the task the plan knows by id.
+func plannedTaskARN(t *testing.T, p *remediate.Plan, id string) string {
+	t.Helper()
+	for _, r := range p.Replacements {
+		for _, tk := range r.Tasks {
+			if tk.ID == id {
+				return tk.ARN
+			}
+		}
+	}
+	t.Fatalf("the plan has no task %s", id)
+	return ""
+}
+
 func instanceARN(t *testing.T, e *env, region, id string) string {
 	t.Helper()
 	out, err := e.dms(region).DescribeReplicationInstances(context.Background(), &dms.DescribeReplicationInstancesInput{
@@ -817,14 +831,7 @@ func TestApplyStopsWhenATaskIsNoLongerWhereThePlanLeftIt(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, estate())
 			p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
-			var taskARN string
-			for _, r := range p.Replacements {
-				for _, tk := range r.Tasks {
-					if tk.ID == "orders-full" {
-						taskARN = tk.ARN
-					}
-				}
-			}
+			taskARN := plannedTaskARN(t, p, "orders-full")
 			err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), func(step string, at remediate.FaultPoint) error {
 				if step == "us-east-1/orders/task/orders-full/stop" && at == remediate.FaultBeforeAction {
 					tt.meddle(t, e, taskARN)

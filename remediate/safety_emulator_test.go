@@ -384,12 +384,7 @@ func TestATaskCaughtStartingIsStoppedOnceItRuns(t *testing.T) {
 		return c
 	}
 	ctx := context.Background()
-	var fullARN string
-	for _, tk := range p.Replacements[0].Tasks {
-		if tk.ID == "orders-full" {
-			fullARN = tk.ARN
-		}
-	}
+	fullARN := plannedTaskARN(t, p, "orders-full")
 	path := filepath.Join(t.TempDir(), "j")
 	j, err := remediate.CreateJournal(path, p, time.Now)
 	if err != nil {
@@ -432,12 +427,7 @@ func TestRollbackRefusesWhenATaskWasMovedOntoTheReplacementByHand(t *testing.T) 
 	}
 	e.srv.ClearDeny()
 	ctx := context.Background()
-	var fullARN string
-	for _, tk := range p.Replacements[0].Tasks {
-		if tk.ID == "orders-full" {
-			fullARN = tk.ARN
-		}
-	}
+	fullARN := plannedTaskARN(t, p, "orders-full")
 	if _, err := e.dms(east).MoveReplicationTask(ctx, &dms.MoveReplicationTaskInput{
 		ReplicationTaskArn: aws.String(fullARN), TargetReplicationInstanceArn: aws.String(instanceARN(t, e, east, "orders-cmk")),
 	}); err != nil {
