@@ -91,6 +91,8 @@ type run struct {
 	plan     *Plan
 	progress Progress
 	clients  map[string]WriteClients
+	// notRestarted are tasks a rollback found failed-move and DMS would not restart.
+	notRestarted []string
 }
 
 // Apply executes the journal's plan from where the journal says it stopped.

@@ -92,7 +92,13 @@ func (a *Applier) Rollback(ctx context.Context) error {
 			return err
 		}
 	}
-	return a.Journal.Append(Record{Type: RecordRolledBack})
+	if err := a.Journal.Append(Record{Type: RecordRolledBack}); err != nil {
+		return err
+	}
+	if len(r.notRestarted) > 0 {
+		return fmt.Errorf("rolled back, except that DMS would not restart task(s) %s, which this run had stopped and which are failed-move on their old instance: restart them yourself with resume-processing", strings.Join(r.notRestarted, ", "))
+	}
+	return nil
 }
 
 // tasksOnReplacements names the tasks on the replacements a rollback would
@@ -156,6 +162,7 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 					return fmt.Errorf("rollback: restart task %s: %w", t.ID, err)
 				}
 				r.a.logf("%s: task %s is failed-move on %s and DMS does not restart it yet (%v): it was running before this run; restart it yourself with resume-processing", rep.Region, t.ID, rep.Old.ID, err)
+				r.notRestarted = append(r.notRestarted, t.ID)
 				continue
 			}
 			if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-task", Value: t.ARN}); err != nil {

@@ -34,7 +34,9 @@ type failingMoves struct {
 type moveFailures struct {
 	mu     sync.Mutex
 	healed bool
-	failed map[string]bool // task ARN → its last move failed
+	// refuseStart makes a failed-move task refuse to start (DMS may).
+	refuseStart bool
+	failed      map[string]bool // task ARN → its last move failed
 }
 
 func (f *failingMoves) MoveReplicationTask(ctx context.Context, in *dms.MoveReplicationTaskInput, opts ...func(*dms.Options)) (*dms.MoveReplicationTaskOutput, error) {
@@ -50,6 +52,10 @@ func (f *failingMoves) MoveReplicationTask(ctx context.Context, in *dms.MoveRepl
 
 func (f *failingMoves) StartReplicationTask(ctx context.Context, in *dms.StartReplicationTaskInput, opts ...func(*dms.Options)) (*dms.StartReplicationTaskOutput, error) {
 	f.mu.Lock()
+	if f.refuseStart && f.failed[aws.ToString(in.ReplicationTaskArn)] {
+		f.mu.Unlock()
+		return nil, &smithy.GenericAPIError{Code: "InvalidResourceStateFault", Message: "the task is failed-move"}
+	}
 	delete(f.failed, aws.ToString(in.ReplicationTaskArn))
 	f.mu.Unlock()
 	return f.DMSWriter.StartReplicationTask(ctx, in, opts...)
@@ -510,5 +516,38 @@ func TestAnAliasRetargetedAfterThePlanDoesNotChangeTheKey(t *testing.T) {
 		if got := aws.ToString(out.ReplicationInstances[0].KmsKeyId); got != planned {
 			t.Errorf("%s is encrypted with %s, want the planned key %s", id, got, planned)
 		}
+	}
+}
+
+// TestRollbackSaysWhichFailedMoveTaskDMSWouldNotRestart: when DMS refuses
+// to restart a task left failed-move, rollback still removes what the run
+// created, and then fails naming the task to restart by hand.
+func TestRollbackSaysWhichFailedMoveTaskDMSWouldNotRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	failures := &moveFailures{failed: map[string]bool{}, refuseStart: true}
+	e.wrap = func(c remediate.WriteClients) remediate.WriteClients {
+		c.DMS = &failingMoves{DMSWriter: c.DMS, moveFailures: failures}
+		return c
+	}
+	path := filepath.Join(t.TempDir(), "j")
+	if err := e.apply(t, p, path, nil); err == nil || !strings.Contains(err.Error(), "failed to move") {
+		t.Fatalf("apply error = %v, want a failed move", err)
+	}
+	j, err := remediate.OpenJournal(path, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	err = e.applier(j).Rollback(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "DMS would not restart task(s) orders-cdc") {
+		t.Fatalf("rollback error = %v, want it to name orders-cdc", err)
+	}
+	if w := e.world(t); slices.ContainsFunc(w.Instances, func(s string) bool { return strings.Contains(s, "-cmk ") }) {
+		t.Errorf("a replacement is left after the rollback: %v", w.Instances)
+	}
+	if !j.Progress().RolledBack {
+		t.Error("the journal does not say it was rolled back")
 	}
 }
