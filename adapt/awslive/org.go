@@ -284,6 +284,10 @@ func scanOneAccount(ctx context.Context, c OrgClients, account, caller, roleARN 
 			progress(p)
 		}
 	}
+	if opts.Warn != nil {
+		warn := opts.Warn
+		opts.Warn = func(msg string) { warn("account " + account + ": " + msg) }
+	}
 	st, err := Scan(ctx, clients, opts)
 	if err != nil {
 		var badRegion *InvalidRegionError

@@ -128,12 +128,19 @@ func TestScanOrganizationOfTheEmulator(t *testing.T) {
 
 func TestScanAccountsGivenByID(t *testing.T) {
 	t.Parallel()
-	_, cfg := startEmulator(t, orgEstate())
+	srv, cfg := startEmulator(t, orgEstate())
+	// The member's role may not list regions: its given region is scanned
+	// unchecked, and the warning names the account.
+	srv.AddDeny(awsemu.DenyRule{Action: "ec2:DescribeRegions", Account: orgMember})
+	var warnings []string
 	st, _, err := awslive.ScanOrganization(context.Background(), cfg,
 		awslive.OrgOptions{Accounts: []string{orgMember, orgDenied, orgMember}, MaxParallel: 1},
-		awslive.Options{Regions: []string{"eu-west-1"}})
+		awslive.Options{Regions: []string{"eu-west-1"}, Warn: func(w string) { warnings = append(warnings, w) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "account "+orgMember+": could not check the regions given (eu-west-1)") {
+		t.Errorf("warnings %q, want one naming account %s", warnings, orgMember)
 	}
 	got := map[string]string{}
 	for _, r := range st.Regions {

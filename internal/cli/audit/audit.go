@@ -319,8 +319,13 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	if p, _ := awslive.CheckRegions(opts.Regions); p != "" && awslive.PartitionOf(cfg.Region) != p {
 		cfg.Region = awslive.HomeRegion(p)
 	}
+	var warnMu sync.Mutex // accounts scanned at once may warn at once
 	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints,
-		Warn: func(msg string) { fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg) }}
+		Warn: func(msg string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
+		}}
 	if opts.IO.IsStderrTTY() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")
