@@ -319,15 +319,15 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	if p, _ := awslive.CheckRegions(opts.Regions); p != "" && awslive.PartitionOf(cfg.Region) != p {
 		cfg.Region = awslive.HomeRegion(p)
 	}
-	var warnMu sync.Mutex // accounts scanned at once may warn at once
+	var stderrMu sync.Mutex // accounts scanned at once may warn and report at once
 	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints,
 		Warn: func(msg string) {
-			warnMu.Lock()
-			defer warnMu.Unlock()
+			stderrMu.Lock()
+			defer stderrMu.Unlock()
 			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
 		}}
 	if opts.IO.IsStderrTTY() {
-		scanOpts.Progress = progressPrinter(opts.IO.ErrOut)
+		scanOpts.Progress = progressPrinter(opts.IO.ErrOut, &stderrMu)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")
 	}
 	if opts.orgScan() {
@@ -339,8 +339,7 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	return awslive.ScanAccount(ctx, cfg, scanOpts)
 }
 
-func progressPrinter(w io.Writer) func(awslive.Progress) {
-	var mu sync.Mutex // accounts scanned at once report at once
+func progressPrinter(w io.Writer, mu *sync.Mutex) func(awslive.Progress) {
 	return func(p awslive.Progress) {
 		mu.Lock()
 		defer mu.Unlock()

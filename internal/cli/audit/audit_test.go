@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,8 +285,12 @@ func TestTerminalOutputIsColouredAndShowsProgressOnlyOnATerminal(t *testing.T) {
 		t.Errorf("terminal table is not coloured:\n%s", out)
 	}
 	var buf bytes.Buffer
-	progressPrinter(&buf)(awslive.Progress{Region: "eu-west-1", Status: state.RegionScanned, Instances: 3, Keys: 2, Done: 1, Total: 2})
-	if got, want := buf.String(), "  [1/2] eu-west-1: 3 instances, 2 keys\n"; got != want {
-		t.Errorf("progress line = %q, want %q", got, want)
+	var mu sync.Mutex
+	progress := progressPrinter(&buf, &mu)
+	progress(awslive.Progress{Region: "eu-west-1", Status: state.RegionScanned, Instances: 3, Keys: 2, Done: 1, Total: 2})
+	progress(awslive.Progress{Account: "222233334444", Region: "us-east-1", Status: state.RegionFailed, Reason: "denied", Done: 2, Total: 2})
+	want := "  [1/2] eu-west-1: 3 instances, 2 keys\n  [2/2] 222233334444 us-east-1: could not be scanned: denied\n"
+	if got := buf.String(); got != want {
+		t.Errorf("progress lines = %q, want %q", got, want)
 	}
 }
