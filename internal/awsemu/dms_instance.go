@@ -329,7 +329,8 @@ func (c *call) dmsDescribeReplicationInstances() (any, *apiError) {
 	return rawJSON(buf), nil
 }
 
-// instanceByARN finds the caller's instance, or ResourceNotFoundFault.
+// instanceByARN finds the caller's instance for action ("" checks no
+// permission: the caller acts on something else), or ResourceNotFoundFault.
 func (c *call) instanceByARN(arn, action string) (*dmsInstance, *apiError) {
 	return byARN(c, &c.zone().instances, "Replication instance", "ReplicationInstanceArn", arn, action)
 }
