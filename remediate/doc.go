@@ -15,7 +15,9 @@
 //     Every step is journaled (append-only JSON lines, fsync'd) before and
 //     after it runs and re-reads the world before acting, so a crashed run
 //     resumes from its journal without creating a second key or instance or
-//     moving a task twice. Rollback undoes a run that has moved no task yet.
+//     moving a task twice. A run locks its journal, so that no second run of
+//     it acts at the same time. Rollback undoes a run whose tasks are all
+//     still on their old instances (it re-reads them to be sure).
 //
 // It talks to AWS only through the one-method interfaces in api.go, which
 // the SDK clients, the emulator-backed clients and test fakes all satisfy.
