@@ -398,7 +398,7 @@ func TestATaskCaughtStartingIsStoppedOnceItRuns(t *testing.T) {
 	}
 	defer j.Close()
 	a := e.applier(j)
-	a.TaskTimeout = 2 * time.Second
+	a.TaskTimeout = 5 * time.Second // bounds the run if the stop is never re-sent
 	a.Fault = func(step string, at remediate.FaultPoint) error {
 		if step != "us-east-1/orders/task/orders-full/stop" || at != remediate.FaultBeforeAction {
 			return nil
