@@ -289,12 +289,12 @@ func writeShellReplacement(b *strings.Builder, p *Plan, r Replacement, region, k
 		tv := "RUNNING_" + shellVar(t.ID)
 		fmt.Fprintf(b, "# task %s\n", comment(t.ID))
 		fmt.Fprintf(b, "%s=$(aws dms describe-replication-tasks --region %s --without-settings --filters Name=replication-task-arn,Values=%s --query 'ReplicationTasks[0].Status' --output text)\n", tv, region, shq(t.ARN))
-		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ]; then\n", tv, tv)
-		fmt.Fprintf(b, "  aws dms stop-replication-task --region %s --replication-task-arn %s >/dev/null\n", region, shq(t.ARN))
-		fmt.Fprintf(b, "  aws dms wait replication-task-stopped --region %s --filters Name=replication-task-arn,Values=%s\nfi\n", region, shq(t.ARN))
+		waitStopped := fmt.Sprintf("aws dms wait replication-task-stopped --region %s --filters Name=replication-task-arn,Values=%s", region, shq(t.ARN))
+		fmt.Fprintf(b, "case \"$%s\" in\n  running|starting|resuming)\n    aws dms stop-replication-task --region %s --replication-task-arn %s >/dev/null\n    %s ;;\n", tv, region, shq(t.ARN), waitStopped)
+		fmt.Fprintf(b, "  stopping) %s ;;\nesac\n", waitStopped)
 		fmt.Fprintf(b, "aws dms move-replication-task --region %s --replication-task-arn %s --target-replication-instance-arn \"$%s\" >/dev/null\n", region, shq(t.ARN), newVar)
 		fmt.Fprintf(b, "wait_task %s %s \"$%s\"\n", region, shq(t.ARN), newVar)
-		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ]; then\n", tv, tv)
+		fmt.Fprintf(b, "if [ \"$%s\" = running ] || [ \"$%s\" = starting ] || [ \"$%s\" = resuming ]; then\n", tv, tv, tv)
 		fmt.Fprintf(b, "  aws dms start-replication-task --region %s --replication-task-arn %s --start-replication-task-type resume-processing >/dev/null\nfi\n", region, shq(t.ARN))
 	}
 	if p.Options.DeleteOld {

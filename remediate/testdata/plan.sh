@@ -116,24 +116,28 @@ aws dms wait replication-instance-available --region us-east-1 --filters Name=re
 [ "$(aws kms describe-key --region us-east-1 --key-id "$(aws dms describe-replication-instances --region us-east-1 --filters Name=replication-instance-arn,Values="$NEW_us_east_1_orders" --query 'ReplicationInstances[0].KmsKeyId' --output text)" --query 'KeyMetadata.[Arn,KeyManager]' --output text)" = "$(printf '%s\tCUSTOMER' "$KEY_us_east_1")" ] || { echo 'new instance orders-cmk is not encrypted with the chosen key' >&2; exit 1; }
 # task orders-cdc
 RUNNING_orders_cdc=$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2 --query 'ReplicationTasks[0].Status' --output text)
-if [ "$RUNNING_orders_cdc" = running ] || [ "$RUNNING_orders_cdc" = starting ]; then
-  aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 >/dev/null
-  aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2
-fi
+case "$RUNNING_orders_cdc" in
+  running|starting|resuming)
+    aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 >/dev/null
+    aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2 ;;
+  stopping) aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T2 ;;
+esac
 aws dms move-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 --target-replication-instance-arn "$NEW_us_east_1_orders" >/dev/null
 wait_task us-east-1 arn:aws:dms:us-east-1:111122223333:task:T2 "$NEW_us_east_1_orders"
-if [ "$RUNNING_orders_cdc" = running ] || [ "$RUNNING_orders_cdc" = starting ]; then
+if [ "$RUNNING_orders_cdc" = running ] || [ "$RUNNING_orders_cdc" = starting ] || [ "$RUNNING_orders_cdc" = resuming ]; then
   aws dms start-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T2 --start-replication-task-type resume-processing >/dev/null
 fi
 # task orders-full
 RUNNING_orders_full=$(aws dms describe-replication-tasks --region us-east-1 --without-settings --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1 --query 'ReplicationTasks[0].Status' --output text)
-if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ]; then
-  aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 >/dev/null
-  aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1
-fi
+case "$RUNNING_orders_full" in
+  running|starting|resuming)
+    aws dms stop-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 >/dev/null
+    aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1 ;;
+  stopping) aws dms wait replication-task-stopped --region us-east-1 --filters Name=replication-task-arn,Values=arn:aws:dms:us-east-1:111122223333:task:T1 ;;
+esac
 aws dms move-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 --target-replication-instance-arn "$NEW_us_east_1_orders" >/dev/null
 wait_task us-east-1 arn:aws:dms:us-east-1:111122223333:task:T1 "$NEW_us_east_1_orders"
-if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ]; then
+if [ "$RUNNING_orders_full" = running ] || [ "$RUNNING_orders_full" = starting ] || [ "$RUNNING_orders_full" = resuming ]; then
   aws dms start-replication-task --region us-east-1 --replication-task-arn arn:aws:dms:us-east-1:111122223333:task:T1 --start-replication-task-type resume-processing >/dev/null
 fi
 # delete the old instance only when no task is attached
