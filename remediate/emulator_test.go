@@ -504,6 +504,24 @@ func TestApplyRefusesWhatDoesNotMatchThePlan(t *testing.T) {
 			wantErr: "no longer exists",
 		},
 		{
+			name: "a task added to an old instance since the plan",
+			change: func(t *testing.T, e *env) {
+				ctx := context.Background()
+				eps, err := e.dms(east).DescribeEndpoints(ctx, &dms.DescribeEndpointsInput{})
+				if err != nil || len(eps.Endpoints) < 2 {
+					t.Fatalf("endpoints: %v", err)
+				}
+				if _, err := e.dms(east).CreateReplicationTask(ctx, &dms.CreateReplicationTaskInput{
+					ReplicationTaskIdentifier: aws.String("late-task"), ReplicationInstanceArn: aws.String(instanceARN(t, e, east, "orders")),
+					SourceEndpointArn: eps.Endpoints[0].EndpointArn, TargetEndpointArn: eps.Endpoints[1].EndpointArn,
+					MigrationType: "cdc", TableMappings: aws.String(`{"rules":[]}`),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "orders: task late-task was added since the plan",
+		},
+		{
 			name: "an alias taken since the plan",
 			change: func(t *testing.T, e *env) {
 				if _, err := e.kms(east).CreateAlias(context.Background(), &kms.CreateAliasInput{
