@@ -493,6 +493,12 @@ func (r *run) describeOld(ctx context.Context, c WriteClients, rep Replacement) 
 	return &d, nil
 }
 
+// runs says whether a task in this status is running or about to: the stop
+// step stops it and the start step restarts it.
+func runs(status string) bool {
+	return status == "running" || status == "starting" || status == "resuming"
+}
+
 // compareInstance lists how an instance differs from what the plan recorded.
 func compareInstance(rep Replacement, now DescribedInstance) []string {
 	var diffs []string
@@ -533,12 +539,20 @@ func compareInstance(rep Replacement, now DescribedInstance) []string {
 		add("Kerberos settings", "(as planned)", "(different)")
 	}
 	planned := map[string]bool{}
+	plannedStatus := map[string]string{}
 	for _, t := range rep.Tasks {
 		planned[t.ARN] = true
+		plannedStatus[t.ARN] = t.Status
 	}
 	for _, t := range now.Tasks {
 		if !planned[t.ARN] {
 			diffs = append(diffs, fmt.Sprintf("%s: task %s was added since the plan", o.ID, t.ID))
+		}
+		// The plan says which tasks are stopped and restarted: a task that
+		// started or stopped since would be handled otherwise than reviewed
+		// (and a run whose journal was lost finds its own stopped tasks so).
+		if was := plannedStatus[t.ARN]; planned[t.ARN] && runs(was) != runs(t.Status) {
+			diffs = append(diffs, fmt.Sprintf("%s: task %s was %s, is now %s", o.ID, t.ID, was, t.Status))
 		}
 		delete(planned, t.ARN)
 	}

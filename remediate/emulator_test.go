@@ -522,6 +522,17 @@ func TestApplyRefusesWhatDoesNotMatchThePlan(t *testing.T) {
 			wantErr: "orders: task late-task was added since the plan",
 		},
 		{
+			name: "a running task stopped since the plan",
+			change: func(t *testing.T, e *env) {
+				if _, err := e.dms(east).StopReplicationTask(context.Background(), &dms.StopReplicationTaskInput{
+					ReplicationTaskArn: aws.String(plannedTaskARN(t, e.mustPlan(t, nil), "orders-cdc")),
+				}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantErr: "orders: task orders-cdc was running, is now stopped",
+		},
+		{
 			name: "an alias taken since the plan",
 			change: func(t *testing.T, e *env) {
 				if _, err := e.kms(east).CreateAlias(context.Background(), &kms.CreateAliasInput{

@@ -551,3 +551,32 @@ func TestRollbackSaysWhichFailedMoveTaskDMSWouldNotRestart(t *testing.T) {
 		t.Error("the journal does not say it was rolled back")
 	}
 }
+
+// TestAPlanReappliedAfterItsJournalWasLostDoesNotForgetARunningTask: the
+// journal of a run that stopped orders-cdc is lost; the plan applied again
+// with a fresh journal would find orders-cdc stopped and, not knowing it
+// ran, never restart it. The apply must refuse instead.
+func TestAPlanReappliedAfterItsJournalWasLostDoesNotForgetARunningTask(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, estate())
+	p := e.mustPlan(t, func(r *remediate.Request) { r.Targets = onlyRegion(r.Targets, east) })
+	dir := t.TempDir()
+	injected := errors.New("injected crash")
+	err := e.apply(t, p, filepath.Join(dir, "lost"), func(step string, at remediate.FaultPoint) error {
+		if step == "us-east-1/orders/task/orders-cdc/stop" && at == remediate.FaultAfterDone {
+			return injected
+		}
+		return nil
+	})
+	if !errors.Is(err, injected) {
+		t.Fatalf("apply error = %v", err)
+	}
+	e.srv.ResetLog()
+	err = e.apply(t, p, filepath.Join(dir, "fresh"), nil)
+	if err == nil || !strings.Contains(err.Error(), "orders: task orders-cdc was running, is now stopped") {
+		t.Fatalf("apply with a fresh journal: err = %v, want a refusal naming orders-cdc", err)
+	}
+	if got := mutating(e); len(got) != 0 {
+		t.Errorf("the refused apply made mutating calls: %v", got)
+	}
+}
