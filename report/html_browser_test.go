@@ -77,13 +77,18 @@ func openInBrowser(t *testing.T, r *finding.Report) *browserPage {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-default-browser-check", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.UserDataDir(chromiumProfile(t)),
 		chromedp.WindowSize(1440, 1000),
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancelTimeout() })
+	t.Cleanup(func() {
+		_ = chromedp.Cancel(browserCtx) // close the browser gracefully first
+		cancelBrowser()
+		cancelAlloc()
+		cancelTimeout()
+	})
 
 	p := &browserPage{ctx: browserCtx}
 	chromedp.ListenTarget(browserCtx, func(ev any) {
@@ -108,6 +113,31 @@ func openInBrowser(t *testing.T, r *finding.Report) *browserPage {
 		t.Fatalf("open the report in chromium: %v", err)
 	}
 	return p
+}
+
+// chromiumProfile makes a user-data directory for one browser. Chromium's
+// helper processes may still write to it for a moment after the browser has
+// gone, which makes t.TempDir's strict cleanup fail the test; the profile is
+// scratch space, not something under test, so it is removed with retries and
+// a leftover is only logged.
+func chromiumProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cmkguard-chromium-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered before the browser's own cleanup, so it runs after it.
+	t.Cleanup(func() {
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s not removed: %v", dir, err)
+	})
+	return dir
 }
 
 func (p *browserPage) visibleRows(t *testing.T) int {
