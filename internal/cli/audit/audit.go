@@ -48,6 +48,7 @@ type Options struct {
 	TrustedKeyAccounts []string
 	IgnoreFile         string
 	Stats              bool
+	SecurityHub        bool
 	IncludeServerless  bool
 	IncludeEndpoints   bool
 
@@ -118,6 +119,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; two more calls per region)")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
+	fl.BoolVar(&opts.SecurityHub, "securityhub", false, "Also send the findings to AWS Security Hub (BatchImportFindings, custom integration) in the configured region, for the calling account")
 	fl.BoolVar(&opts.Org, "org", false, "Audit every active account of the organization (organizations:ListAccounts), each through --assume-role")
 	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "Audit these accounts (comma-separated or repeated), each through --assume-role")
 	fl.StringVar(&opts.AssumeRole, "assume-role", awslive.DefaultRoleName, "With --org or --accounts: the role (name, or path/name) assumed in every account but the caller's")
@@ -237,6 +239,11 @@ func Run(ctx context.Context, opts *Options) error {
 	rep := rule.NewReport(&st, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
 	if err := writeReports(opts.IO, s.outputs, rep); err != nil {
 		return err
+	}
+	if opts.SecurityHub {
+		if err := publishToSecurityHub(ctx, opts, rep); err != nil {
+			return err
+		}
 	}
 	if opts.Stats && stats != nil {
 		if err := stats.Write(opts.IO.ErrOut); err != nil {
