@@ -17,6 +17,9 @@ type AuditOptions struct {
 	// organizations:ListAccounts and sts:AssumeRole on RoleName.
 	Org      bool
 	RoleName string
+	// SecurityHub adds what `audit --securityhub` needs:
+	// securityhub:BatchImportFindings, the only write the audit can make.
+	SecurityHub bool
 }
 
 // NewCmdAudit returns `permissions audit`. runF replaces auditRun in tests.
@@ -55,7 +58,13 @@ administrator:
 The role in each account must trust the caller (and may require
 --external-id) and hold the policy printed without --org.
 OrganizationAccountAccessRole, the default, has AdministratorAccess;
-a dedicated read-only role is better.`,
+a dedicated read-only role is better.
+
+With --securityhub, the policy also grants securityhub:BatchImportFindings on
+the default product (arn:aws:securityhub:*:*:product/*/default: a caller can
+only import into its own account's),
+which 'cmkguard audit --securityhub' uses to import its findings. It is the
+only write an audit can make, and only when asked.`,
 		Example: `  cmkguard permissions audit > cmkguard-audit-policy.json
   aws iam create-policy --policy-name cmkguard-audit --policy-document file://cmkguard-audit-policy.json`,
 		Args: cobra.NoArgs,
@@ -68,6 +77,7 @@ a dedicated read-only role is better.`,
 	}
 	cmd.Flags().BoolVar(&opts.Org, "org", false, "Also grant what 'audit --org' / '--accounts' needs: organizations:ListAccounts, sts:AssumeRole")
 	cmd.Flags().StringVar(&opts.RoleName, "assume-role", "OrganizationAccountAccessRole", "With --org: the role 'audit --assume-role' names")
+	cmd.Flags().BoolVar(&opts.SecurityHub, "securityhub", false, "Also grant what 'audit --securityhub' needs: securityhub:BatchImportFindings")
 	return cmd
 }
 
@@ -96,10 +106,24 @@ func OrgAuditPolicy(roleName string) Policy {
 	return p
 }
 
+// WithSecurityHub adds to p what `audit --securityhub` needs: importing
+// findings into the caller's own Security Hub default product.
+func WithSecurityHub(p Policy) Policy {
+	p.Statement = append(p.Statement, Statement{
+		Sid: "CmkguardAuditImportFindings", Effect: "Allow",
+		Action:   []string{"securityhub:BatchImportFindings"},
+		Resource: "arn:aws:securityhub:*:*:product/*/default",
+	})
+	return p
+}
+
 func auditRun(opts *AuditOptions) error {
 	policy := AuditPolicy()
 	if opts.Org {
 		policy = OrgAuditPolicy(opts.RoleName)
+	}
+	if opts.SecurityHub {
+		policy = WithSecurityHub(policy)
 	}
 	if err := WritePolicy(opts.IO.Out, policy); err != nil {
 		return fmt.Errorf("permissions audit: %w", err)

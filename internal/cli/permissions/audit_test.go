@@ -72,3 +72,25 @@ func TestPermissionsAuditOrgAddsListAccountsAndAssumeRole(t *testing.T) {
 		})
 	}
 }
+
+func TestPermissionsAuditSecurityHubAddsOnlyTheImport(t *testing.T) {
+	t.Parallel()
+	ios, _, out, _ := iostreams.Test()
+	cmd := NewCmdPermissions(&factory.Factory{IOStreams: ios, Now: time.Now})
+	cmd.SetArgs([]string{"audit", "--securityhub"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var got Policy
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("output is not a JSON policy: %v\n%s", err, out)
+	}
+	want := append(AuditPolicy().Actions(), "securityhub:BatchImportFindings")
+	if diff := cmp.Diff(want, got.Actions()); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	last := got.Statement[len(got.Statement)-1]
+	if last.Resource != "arn:aws:securityhub:*:*:product/*/default" {
+		t.Errorf("securityhub:BatchImportFindings on %q, want the default product only", last.Resource)
+	}
+}
