@@ -1,7 +1,3 @@
-// Package report renders an audit's findings in the formats people and tools
-// read: one file per format, each a Reporter.
-//
-// It imports finding and state only; never the AWS SDK.
 package report
 
 import (

@@ -1,5 +1,3 @@
-// Package cli runs cmkguard's command line: it builds the command tree, runs
-// it and turns the outcome into an exit code. Only main exits.
 package cli
 
 import (

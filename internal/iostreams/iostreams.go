@@ -1,6 +1,3 @@
-// Package iostreams carries a command's standard streams and what is known
-// about them (terminal or pipe), so that commands render for a person on a
-// terminal and for a program on a pipe, and tests can check both.
 package iostreams
 
 import (

@@ -1,5 +1,3 @@
-// Package factory holds what every command needs from its surroundings (the
-// streams, the clock, the version), so that tests can replace it.
 package factory
 
 import (

@@ -1,4 +1,3 @@
-// Package root assembles the cmkguard command tree.
 package root
 
 import (
