@@ -97,6 +97,10 @@ var (
 	principalRE = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):(iam::[0-9]{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)|sts::[0-9]{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$`)
 )
 
+// ValidRegion reports whether region has the shape of an AWS region name, so
+// that a typo is refused before anything calls AWS.
+func ValidRegion(region string) bool { return regionRE.MatchString(region) }
+
 // Partition returns the AWS partition of a region (aws, aws-cn, aws-us-gov, ...).
 func Partition(region string) string {
 	switch {

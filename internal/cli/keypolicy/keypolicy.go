@@ -53,6 +53,9 @@ same policy to the key it creates.`,
 			if opts.Region == "" {
 				return exit.Usagef("--region is required (or set AWS_REGION)")
 			}
+			if !keypolicy.ValidRegion(opts.Region) {
+				return exit.Usagef("--region %q is not an AWS region name", opts.Region)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
