@@ -23,7 +23,7 @@ func TestMainReturnsTheExitCodeAndSaysWhy(t *testing.T) {
 		{"an unknown command is a usage error", []string{"audti"}, exit.Usage, "unknown command"},
 		{"an unknown flag is a usage error", []string{"audit", "--no-such-flag"}, exit.Usage, "unknown flag"},
 		{"a bad format is a usage error", []string{"audit", "--format", "bogus", "--region", "us-east-1"}, exit.Usage, "unknown format"},
-		{"a mistyped key-policy region is refused before any AWS call", []string{"key-policy", "--region", "not a region", "--account", "111122223333"}, exit.Usage, "not an AWS region name"},
+		{"a mistyped key-policy region is refused before any AWS call", []string{"key-policy", "--region", "not a region"}, exit.Usage, "not an AWS region name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
