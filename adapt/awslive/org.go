@@ -137,24 +137,10 @@ func ScanAccounts(ctx context.Context, c OrgClients, org OrgOptions, opts Option
 	st.Regions = append(st.Regions, skipped...)
 
 	results := make([]accountResult, len(targets))
-	sem := make(chan struct{}, org.MaxParallel)
-	var wg sync.WaitGroup
-	for i, account := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i].err = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, org.RoleName)
-			results[i] = scanOneAccount(ctx, c, account, caller, roleARN, opts)
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, len(targets), org.MaxParallel, func(i int) {
+		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, targets[i], org.RoleName)
+		results[i] = scanOneAccount(ctx, c, targets[i], caller, roleARN, opts)
+	})
 	if err := ctx.Err(); err != nil {
 		return state.State{}, fmt.Errorf("scan interrupted: %w", err)
 	}

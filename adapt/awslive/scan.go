@@ -106,23 +106,9 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 	}
 
 	results := make([]regionResult, len(toScan))
-	sem := make(chan struct{}, opts.RegionConcurrency)
-	var wg sync.WaitGroup
-	for i, region := range toScan {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i].err = ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
-			results[i] = s.scanRegion(ctx, region)
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, len(toScan), opts.RegionConcurrency, func(i int) {
+		results[i] = s.scanRegion(ctx, toScan[i])
+	})
 	if err := ctx.Err(); err != nil {
 		return state.State{}, fmt.Errorf("scan interrupted: %w", err)
 	}
@@ -146,6 +132,28 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
+}
+
+// eachBounded calls do(i) for every i below n, at most limit at once, and
+// waits for them all. Once ctx ends, the calls not yet started are skipped:
+// the caller checks ctx.Err() afterwards, so a skipped result is never read.
+func eachBounded(ctx context.Context, n, limit int, do func(i int)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			do(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // ScanAccount is Scan with SDK clients built from cfg (see LoadConfig);
