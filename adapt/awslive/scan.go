@@ -422,35 +422,25 @@ func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
 // configs, telling found about each as its page arrives.
 func (s *scanner) listConfigs(ctx context.Context, region string, found func(*state.ReplicationConfig)) ([]state.ReplicationConfig, error) {
 	p := dms.NewDescribeReplicationConfigsPaginator(s.c.DMSConfigs(region), &dms.DescribeReplicationConfigsInput{MaxRecords: aws.Int32(100)})
-	out := []state.ReplicationConfig{}
-	seen := map[string]bool{}
-	for pages := 0; p.HasMorePages(); pages++ {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			var nf *dmstypes.ResourceNotFoundFault
-			if errors.As(err, &nf) && pages == 0 {
-				return out, nil
-			}
-			return nil, err
-		}
+	return listDMS(ctx, p, func(page *dms.DescribeReplicationConfigsOutput) []state.ReplicationConfig {
+		var out []state.ReplicationConfig
 		for _, c := range page.ReplicationConfigs {
-			arn := aws.ToString(c.ReplicationConfigArn)
-			if arn != "" && seen[arn] {
-				continue // listed again on a shifted page
-			}
-			seen[arn] = true
-			rc := state.ReplicationConfig{
-				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(c.ReplicationConfigIdentifier),
-				Account: cmp.Or(accountOfARN(arn), s.account), Region: region,
-			}
-			if c.ComputeConfig != nil {
-				rc.KeyRef = strings.TrimSpace(aws.ToString(c.ComputeConfig.KmsKeyId))
-			}
-			found(&rc)
-			out = append(out, rc)
+			out = append(out, configFromAPI(c, s.account, region))
 		}
+		return out
+	}, func(rc *state.ReplicationConfig) string { return rc.ARN }, found)
+}
+
+func configFromAPI(c dmstypes.ReplicationConfig, account, region string) state.ReplicationConfig {
+	arn := aws.ToString(c.ReplicationConfigArn)
+	rc := state.ReplicationConfig{
+		Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(c.ReplicationConfigIdentifier),
+		Account: cmp.Or(accountOfARN(arn), account), Region: region,
 	}
-	return out, nil
+	if c.ComputeConfig != nil {
+		rc.KeyRef = strings.TrimSpace(aws.ToString(c.ComputeConfig.KmsKeyId))
+	}
+	return rc
 }
 
 // notStartedStatuses are the replication statuses of a config whose first
@@ -482,28 +472,13 @@ func (s *scanner) startedReplications(ctx context.Context, region string) map[st
 // about each as its page arrives.
 func (s *scanner) listEndpoints(ctx context.Context, region string, found func(*state.Endpoint)) ([]state.Endpoint, error) {
 	p := dms.NewDescribeEndpointsPaginator(s.c.DMSEndpoints(region), &dms.DescribeEndpointsInput{MaxRecords: aws.Int32(100)})
-	out := []state.Endpoint{}
-	seen := map[string]bool{}
-	for pages := 0; p.HasMorePages(); pages++ {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			var nf *dmstypes.ResourceNotFoundFault
-			if errors.As(err, &nf) && pages == 0 {
-				return out, nil
-			}
-			return nil, err
-		}
+	return listDMS(ctx, p, func(page *dms.DescribeEndpointsOutput) []state.Endpoint {
+		var out []state.Endpoint
 		for _, ep := range page.Endpoints {
-			e := endpointFromAPI(ep, s.account, region)
-			if e.ARN != "" && seen[e.ARN] {
-				continue // listed again on a shifted page
-			}
-			seen[e.ARN] = true
-			found(&e)
-			out = append(out, e)
+			out = append(out, endpointFromAPI(ep, s.account, region))
 		}
-	}
-	return out, nil
+		return out
+	}, func(e *state.Endpoint) string { return e.ARN }, found)
 }
 
 func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoint {
@@ -534,31 +509,52 @@ func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoin
 // telling found about each as its page arrives.
 func (s *scanner) listInstances(ctx context.Context, region string, found func(*state.ReplicationInstance)) ([]state.ReplicationInstance, error) {
 	p := dms.NewDescribeReplicationInstancesPaginator(s.c.DMS(region), &dms.DescribeReplicationInstancesInput{MaxRecords: aws.Int32(100)})
-	out := []state.ReplicationInstance{}
+	return listDMS(ctx, p, func(page *dms.DescribeReplicationInstancesOutput) []state.ReplicationInstance {
+		var out []state.ReplicationInstance
+		for _, ri := range page.ReplicationInstances {
+			out = append(out, instanceFromAPI(ri, s.account, region))
+		}
+		return out
+	}, func(inst *state.ReplicationInstance) string { return inst.ARN }, found)
+}
+
+// dmsPaginator is what the SDK's DMS paginators have in common.
+type dmsPaginator[Page any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*dms.Options)) (Page, error)
+}
+
+// listDMS reads every page of a DMS listing, turning each page into state
+// with fromPage and telling found about each resource as its page arrives.
+//
+// A resource created or deleted between two pages shifts the next page,
+// which can list one resource twice: it is one resource (arnOf names it)
+// and gets one finding per rule, so it is kept once.
+//
+// DMS answers "none" with ResourceNotFoundFault in some regions; with no
+// filter, on the first page, that means the region has none. On a later
+// page it is a failure, returned with the resources of the pages read
+// before it.
+func listDMS[Page, R any](ctx context.Context, p dmsPaginator[Page], fromPage func(Page) []R, arnOf func(*R) string, found func(*R)) ([]R, error) {
+	out := []R{}
 	seen := map[string]bool{}
 	for pages := 0; p.HasMorePages(); pages++ {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			// DMS answers "no instances" with ResourceNotFoundFault in some
-			// regions; with no filter, on the first page, that means the
-			// region has none. On a later page it is a failure.
 			var nf *dmstypes.ResourceNotFoundFault
 			if errors.As(err, &nf) && pages == 0 {
 				return out, nil
 			}
 			return out, err
 		}
-		for _, ri := range page.ReplicationInstances {
-			inst := instanceFromAPI(ri, s.account, region)
-			// An instance created or deleted between two pages shifts
-			// the next page, which can list one instance twice: it is
-			// one resource and gets one finding per rule.
-			if inst.ARN != "" && seen[inst.ARN] {
+		for _, r := range fromPage(page) {
+			arn := arnOf(&r)
+			if arn != "" && seen[arn] {
 				continue
 			}
-			seen[inst.ARN] = true
-			found(&inst)
-			out = append(out, inst)
+			seen[arn] = true
+			found(&r)
+			out = append(out, r)
 		}
 	}
 	return out, nil
