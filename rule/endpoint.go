@@ -19,9 +19,7 @@ func endpointSubject(e *state.Endpoint) *subject {
 		NoKeyMeansDefault: true,
 		FixAWSManaged:     fix,
 		FixNoKey:          fix,
-		FixUntrusted: func(keyAccount string, _ state.ProtectionLevel) string {
-			return fix + fmt.Sprintf(" Or add %s to --trusted-key-account if that account is yours.", keyAccount)
-		},
+		FixUntrusted:      fixOrTrust(fix),
 		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
 			return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
 		},
@@ -117,7 +115,7 @@ func (r targetSSEKMS) Evaluate(s *state.State, opts Options) []finding.Finding {
 			continue
 		}
 		f := evaluateCMK(m, subj, opts)
-		if f.Status == finding.StatusFail && subj.KeyRef == "" && subj.Key.ARN == "" {
+		if f.Status == finding.StatusFail && subj.namesNoKey() {
 			f.Reason = "the target uses SSE_KMS without ServerSideEncryptionKmsKeyId, so S3 uses the AWS-managed aws/s3 key"
 		}
 		out = append(out, f)

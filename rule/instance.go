@@ -28,6 +28,20 @@ type subject struct {
 	FixUntrusted, FixLowProtection func(keyAccount string, min state.ProtectionLevel) string
 }
 
+// namesNoKey reports whether the resource names no KMS key at all (neither
+// a reference nor a resolved key).
+func (s *subject) namesNoKey() bool {
+	return s.KeyRef == "" && s.Key.ARN == ""
+}
+
+// fixOrTrust is a FixUntrusted for a resource whose fix is fix whatever the
+// key's account: it adds the other way out, trusting that account.
+func fixOrTrust(fix string) func(keyAccount string, _ state.ProtectionLevel) string {
+	return func(keyAccount string, _ state.ProtectionLevel) string {
+		return fix + fmt.Sprintf(" Or add %s to --trusted-key-account if that account is yours.", keyAccount)
+	}
+}
+
 func instanceSubject(inst *state.ReplicationInstance) *subject {
 	return &subject{
 		ARN: inst.ARN, ID: inst.ID, Account: inst.Account, Region: inst.Region, Type: instanceResourceType,
@@ -79,7 +93,7 @@ func instanceFinding(m finding.Rule, inst *subject) finding.Finding {
 // resolved (or none was reported).
 func unknownKey(f finding.Finding, inst *subject) finding.Finding {
 	f.Status = finding.StatusUnknown
-	if inst.KeyRef == "" && inst.Key.ARN == "" {
+	if inst.namesNoKey() {
 		f.Reason = "the " + inst.Noun + " reports no KMS key, so its encryption cannot be verified"
 		f.Remediation = inst.FixNoKey
 		return f
@@ -151,7 +165,7 @@ func (r instanceCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 func evaluateCMK(m finding.Rule, inst *subject, opts Options) finding.Finding {
 	f := instanceFinding(m, inst)
 	k := inst.Key
-	if inst.NoKeyMeansDefault && inst.KeyRef == "" && k.ARN == "" {
+	if inst.NoKeyMeansDefault && inst.namesNoKey() {
 		f.Status = finding.StatusFail
 		f.Reason = "no KMS key is named for the " + inst.Noun + ", so DMS encrypts it with the default AWS-managed aws/dms key"
 		f.Remediation = inst.FixAWSManaged

@@ -461,3 +461,43 @@ func TestValidateOptionsRejectsBadValues(t *testing.T) {
 		})
 	}
 }
+
+func TestUntrustedKeyFixOffersToTrustTheAccount(t *testing.T) {
+	t.Parallel()
+	key := described(state.KeyManagerCustomer, "AWS_KMS", "Enabled", other)
+	opts := Options{TrustedKeyAccounts: []string{"999999999999"}}
+	tests := []struct {
+		name string
+		s    *state.State
+		code string
+		want string
+	}{
+		{
+			name: "an endpoint is re-created, or the key's account trusted",
+			s:    &state.State{Endpoints: []state.Endpoint{endpoint("mysql", "source", key, "", state.Key{})}},
+			code: "dms-endpoint-cmk",
+			want: "An endpoint's KMS key cannot be changed: re-create endpoint lake with --kms-key-id set to a customer-managed key in eu-west-1, point its tasks at the new endpoint, then delete the old one. Or add 444455556666 to --trusted-key-account if that account is yours.",
+		},
+		{
+			name: "a serverless config is modified, or the key's account trusted",
+			s:    &state.State{ReplicationConfigs: []state.ReplicationConfig{config(key, false)}},
+			code: "dms-serverless-cmk",
+			want: "Set ComputeConfig.KmsKeyId of replication config orders-sync to a customer-managed key in eu-west-1 (aws dms modify-replication-config) if no replication has started under it yet; otherwise re-create the config with that key. Or add 444455556666 to --trusted-key-account if that account is yours.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, f := range Evaluate(tt.s, opts) {
+				if f.ShortCode != tt.code {
+					continue
+				}
+				if f.Status != finding.StatusFail || f.Remediation != tt.want {
+					t.Errorf("got %s with remediation\n%q\nwant FAIL with\n%q", f.Status, f.Remediation, tt.want)
+				}
+				return
+			}
+			t.Errorf("no %s finding", tt.code)
+		})
+	}
+}

@@ -22,9 +22,7 @@ func configSubject(rc *state.ReplicationConfig) *subject {
 		NoKeyMeansDefault: true,
 		FixAWSManaged:     fix,
 		FixNoKey:          fix,
-		FixUntrusted: func(keyAccount string, _ state.ProtectionLevel) string {
-			return fix + fmt.Sprintf(" Or add %s to --trusted-key-account if that account is yours.", keyAccount)
-		},
+		FixUntrusted:      fixOrTrust(fix),
 		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
 			return fmt.Sprintf("Use a key of protection level %s or higher for replication config %s. ", min, rc.ID) + fix
 		},
@@ -86,7 +84,7 @@ func (r serverlessKeyUsable) Evaluate(s *state.State, _ Options) []finding.Findi
 	var out []finding.Finding
 	for i := range s.ReplicationConfigs {
 		subj := configSubject(&s.ReplicationConfigs[i])
-		if subj.KeyRef == "" && subj.Key.ARN == "" {
+		if subj.namesNoKey() {
 			// No key named: the default aws/dms key, which is always usable;
 			// CMKG-DMS-003 already FAILs the config.
 			f := instanceFinding(m, subj)
