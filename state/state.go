@@ -51,6 +51,20 @@ type Source struct {
 	// Address is the IaC address (aws_dms_replication_instance.main, or a
 	// CloudFormation logical id), when the source is a file.
 	Address string `json:"address,omitempty"`
+	// Suppressions are the inline suppressions written next to the resource
+	// in its source (a "# cmkguard:ignore" comment, CloudFormation Metadata).
+	// The adapter only records them; package suppress decides what they do.
+	Suppressions []InlineSuppression `json:"suppressions,omitempty"`
+}
+
+// InlineSuppression is one suppression written in a source file beside the
+// resource it covers, with the ignore file's fields.
+type InlineSuppression struct {
+	Rule    string `json:"rule"`
+	Reason  string `json:"reason,omitempty"`
+	Expires string `json:"expires,omitempty"` // YYYY-MM-DD, as written
+	// Line is where the suppression is written, for error messages.
+	Line int `json:"line,omitempty"`
 }
 
 // ReplicationInstance is one DMS replication instance with everything a

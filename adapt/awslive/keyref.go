@@ -1,102 +1,14 @@
 package awslive
 
-import (
-	"fmt"
-	"regexp"
-	"strings"
-)
+import "github.com/cmkguard/cmkguard/keyref"
 
-// keyRef is a resource's KMS key reference, normalised. DMS reports a full
-// key ARN, but other sources (and the DMS guide's own examples) may give a
-// bare key id, an alias name or an alias ARN.
-type keyRef struct {
-	// ARN is the full key ARN, when the reference names a key.
-	ARN string
-	// Alias is the alias name (alias/...), when the reference names an alias.
-	Alias          string
-	KeyID          string
-	Account        string
-	Region         string
-	Partition      string
-	awsManagedName bool
-	// malformed, when set, says why the reference cannot name a KMS key the
-	// resource could use; nothing is called for it and the key is unknown.
-	malformed string
-}
+// keyRef is a resource's KMS key reference, normalised by the classifier
+// shared by every adapter (package keyref).
+type keyRef = keyref.Ref
 
-var (
-	// keyIDPattern is what a key id can be: a UUID, or mrk- and 32 hex
-	// digits for a multi-Region key; any id without "/" or ":" at least
-	// cannot be taken for an alias or an ARN by KMS.
-	keyIDPattern   = regexp.MustCompile(`^[A-Za-z0-9-]{1,128}$`)
-	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-)
+func parseKeyRef(ref, account, region string) keyRef { return keyref.Parse(ref, account, region) }
 
-// parseKeyRef normalises ref; account and region are the resource's, used
-// when ref does not carry them. A reference that cannot name a key the
-// resource can use (a malformed ARN, another partition, another service, a
-// region or account that is not one) is marked malformed.
-func parseKeyRef(ref, account, region string) keyRef {
-	k := keyRef{Account: account, Region: region, Partition: PartitionOf(region)}
-	if k.Partition == "" {
-		k.Partition = "aws"
-	}
-	resource := ref
-	if strings.HasPrefix(ref, "arn:") {
-		parts := strings.SplitN(ref, ":", 6)
-		if len(parts) != 6 {
-			k.malformed = fmt.Sprintf("the key reference %q is not a valid ARN", ref)
-			return k
-		}
-		partition, service, keyRegion, keyAccount := parts[1], parts[2], parts[3], parts[4]
-		switch {
-		case service != "kms":
-			k.malformed = fmt.Sprintf("the key reference %q is not a KMS ARN (service %q)", ref, service)
-		case partition != k.Partition:
-			k.malformed = fmt.Sprintf("the key reference %q is in partition %s, but the resource is in %s: no resource can use a key of another partition, so the reported key is not the one that protects it", ref, partition, k.Partition)
-		case PartitionOf(keyRegion) != partition:
-			k.malformed = fmt.Sprintf("the key reference %q names no region of partition %s", ref, partition)
-		case !accountPattern.MatchString(keyAccount):
-			k.malformed = fmt.Sprintf("the key reference %q names no 12-digit account", ref)
-		}
-		if k.malformed != "" {
-			return k
-		}
-		k.Region, k.Account, resource = keyRegion, keyAccount, parts[5]
-	}
-	switch {
-	case strings.HasPrefix(resource, "alias/") && len(resource) > len("alias/"):
-		k.Alias = resource
-		k.awsManagedName = strings.HasPrefix(resource, "alias/aws/")
-	case strings.HasPrefix(resource, "key/"):
-		k.KeyID = strings.TrimPrefix(resource, "key/")
-	default:
-		k.KeyID = resource
-	}
-	if k.Alias == "" && !keyIDPattern.MatchString(k.KeyID) {
-		k.KeyID = ""
-		k.malformed = fmt.Sprintf("the key reference %q names no key id or alias", ref)
-		return k
-	}
-	if k.KeyID != "" {
-		k.ARN = keyARN(k.Partition, k.Region, k.Account, k.KeyID)
-	}
-	return k
-}
-
-// parseOwnKeyRef is parseKeyRef for the key that encrypts a DMS
-// resource's own data (an instance's storage, a serverless config, an
-// endpoint's connection details): DMS uses only keys of the resource's own
-// region, so a key ARN of another region is not known to be the key that
-// protects it (a multi-Region key's replica there may be in another state).
-func parseOwnKeyRef(ref, account, region string) keyRef {
-	k := parseKeyRef(ref, account, region)
-	if k.malformed == "" && k.Region != region {
-		return keyRef{Account: k.Account, Region: region, Partition: k.Partition,
-			malformed: fmt.Sprintf("the key reference %q is in region %s, but the resource is in %s, and DMS uses only keys of its own region: the reported key is not known to be the one that protects it", ref, k.Region, region)}
-	}
-	return k
-}
+func parseOwnKeyRef(ref, account, region string) keyRef { return keyref.ParseOwn(ref, account, region) }
 
 // targetKey is the resolver's name for an S3 or Redshift target's data key,
 // which may be in another region than the endpoint and so is parsed apart
@@ -104,14 +16,7 @@ func parseOwnKeyRef(ref, account, region string) keyRef {
 func targetKey(ref string) string { return "target " + ref }
 
 func keyARN(partition, region, account, keyID string) string {
-	return "arn:" + partition + ":kms:" + region + ":" + account + ":key/" + keyID
+	return keyref.KeyARN(partition, region, account, keyID)
 }
 
-// accountOfARN returns an ARN's account field, or "".
-func accountOfARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		return parts[4]
-	}
-	return ""
-}
+func accountOfARN(arn string) string { return keyref.AccountOfARN(arn) }

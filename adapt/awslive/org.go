@@ -16,6 +16,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/cmkguard/cmkguard/keyref"
 	"github.com/cmkguard/cmkguard/state"
 )
 
@@ -61,7 +62,7 @@ var roleNamePattern = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 func ValidRoleName(name string) bool { return roleNamePattern.MatchString(name) }
 
 // ValidAccountID reports whether id is a 12-digit AWS account id.
-func ValidAccountID(id string) bool { return accountPattern.MatchString(id) }
+func ValidAccountID(id string) bool { return keyref.AccountPattern.MatchString(id) }
 
 // ListAccountsAPI lists an organization's accounts; it is the SDK's
 // paginator client interface.

@@ -660,8 +660,8 @@ func (r *keyResolver) wait() (map[string]state.Key, error) {
 // resolveKey learns who manages the key behind ref. The error is only for a
 // cancelled scan; every other failure is recorded in the key.
 func (s *scanner) resolveKey(ctx context.Context, ref keyRef) (state.Key, error) {
-	if ref.malformed != "" {
-		return state.Key{Account: ref.Account, Region: ref.Region, Evidence: state.EvidenceNone, UnknownReason: ref.malformed}, nil
+	if ref.Malformed != "" {
+		return state.Key{Account: ref.Account, Region: ref.Region, Evidence: state.EvidenceNone, UnknownReason: ref.Malformed}, nil
 	}
 	if ref.ARN == "" {
 		return s.resolveAlias(ctx, ref)
@@ -770,7 +770,7 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		return k, nil
 	}
 	if ref.Account != s.account {
-		if ref.awsManagedName {
+		if ref.AWSManagedName {
 			return awsManagedByName(ref, "it belongs to account "+ref.Account+", whose aliases this account cannot list", ""), nil
 		}
 		k.UnknownReason = fmt.Sprintf("the key is named by alias %s of account %s, whose aliases this account cannot list", ref.Alias, ref.Account)
@@ -781,7 +781,7 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		return state.Key{}, err
 	}
 	if p != nil {
-		if ref.awsManagedName {
+		if ref.AWSManagedName {
 			return awsManagedByName(ref, p.reason, p.permission), nil
 		}
 		k.UnknownReason, k.MissingPermission = "the key is named by alias "+ref.Alias+" and "+p.reason, p.permission
@@ -793,14 +793,14 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 		}
 		target := keyRef{KeyID: id, Account: ref.Account, Region: ref.Region, Partition: ref.Partition,
 			ARN: keyARN(ref.Partition, ref.Region, ref.Account, id)}
-		if ref.awsManagedName {
+		if ref.AWSManagedName {
 			return state.Key{ARN: target.ARN, Account: ref.Account, Region: ref.Region, Resolved: true,
 				Evidence: state.EvidenceListAliases, Manager: state.KeyManagerAWS, Aliases: names,
 				UnknownReason: "named by the AWS-managed alias " + ref.Alias + "; its state was not read"}, nil
 		}
 		return s.resolveKey(ctx, target)
 	}
-	if ref.awsManagedName {
+	if ref.AWSManagedName {
 		return awsManagedByName(ref, "no key in "+ref.Region+" is its target yet", ""), nil
 	}
 	k.UnknownReason = fmt.Sprintf("alias %s does not exist in %s", ref.Alias, ref.Region)

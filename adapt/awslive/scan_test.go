@@ -465,7 +465,7 @@ func TestParseKeyRef(t *testing.T) {
 		{name: "a bare id in China takes the aws-cn partition", in: "abc", region: "cn-north-1",
 			want: keyRef{ARN: "arn:aws-cn:kms:cn-north-1:111122223333:key/abc", KeyID: "abc", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
 		{name: "the default alias", in: "alias/aws/dms", region: east,
-			want: keyRef{Alias: "alias/aws/dms", Account: me, Region: east, Partition: "aws", awsManagedName: true}},
+			want: keyRef{Alias: "alias/aws/dms", Account: me, Region: east, Partition: "aws", AWSManagedName: true}},
 		{name: "an alias ARN in its own partition", in: "arn:aws-cn:kms:cn-north-1:111122223333:alias/x", region: "cn-north-1",
 			want: keyRef{Alias: "alias/x", Account: me, Region: "cn-north-1", Partition: "aws-cn"}},
 		{name: "a key ARN of another partition", in: "arn:aws-cn:kms:cn-north-1:111122223333:key/abc", region: east, wantMalformed: "is in partition aws-cn, but the resource is in aws"},
@@ -482,7 +482,7 @@ func TestParseKeyRef(t *testing.T) {
 			t.Parallel()
 			got := parseKeyRef(tt.in, me, tt.region)
 			if tt.wantMalformed != "" {
-				if !strings.Contains(got.malformed, tt.wantMalformed) || got.ARN != "" || got.Alias != "" {
+				if !strings.Contains(got.Malformed, tt.wantMalformed) || got.ARN != "" || got.Alias != "" {
 					t.Errorf("parseKeyRef(%q) = %+v; want malformed %q and nothing to look up", tt.in, got, tt.wantMalformed)
 				}
 				return
