@@ -55,6 +55,12 @@ type Source struct {
 	// in its source (a "# cmkguard:ignore" comment, CloudFormation Metadata).
 	// The adapter only records them; package suppress decides what they do.
 	Suppressions []InlineSuppression `json:"suppressions,omitempty"`
+	// Variant names the evaluation this resource comes from when a source
+	// yields the same resource several ways (a CloudFormation template
+	// evaluated under each reachable combination of its Conditions:
+	// "IsProd=false, UseKms=true"). Reports keep the worst verdict per
+	// address and name its variant. Empty when there is one way.
+	Variant string `json:"variant,omitempty"`
 }
 
 // InlineSuppression is one suppression written in a source file beside the
