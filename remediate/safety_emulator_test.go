@@ -91,7 +91,7 @@ func TestATaskThatFailsToMoveStopsTheRunAndCanBeRolledBackOrResumed(t *testing.T
 	}{
 		{
 			name:    "the move is denied",
-			failure: "AccessDeniedFault",
+			failure: "AccessDeniedException",
 			break_: func(e *env) func() {
 				e.srv.AddDeny(awsemu.DenyRule{Action: "dms:MoveReplicationTask"})
 				return e.srv.ClearDeny

@@ -68,7 +68,8 @@ func transient(err error) bool {
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
 		case "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-			"ServiceUnavailable", "InternalFailure", "InvalidResourceStateFault":
+			"ServiceUnavailable", "InternalFailure", "InvalidResourceStateFault",
+			"KMSInternalException", "ServiceException", "InternalException", "InternalError", "Unavailable":
 			return true
 		}
 	}

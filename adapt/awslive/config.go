@@ -69,8 +69,18 @@ func NewRetryer() aws.Retryer {
 		o.MaxBackoff = MaxBackoff
 		o.Backoff = JitterBackoff{Base: BackoffBase, Max: MaxBackoff}
 		o.RateLimiter = ratelimit.None
-		o.Retryables = append([]retry.IsErrorRetryable{refusedIsFinal}, o.Retryables...)
+		o.Retryables = append([]retry.IsErrorRetryable{refusedIsFinal, retry.RetryableErrorCode{Codes: ServerErrorCodes}}, o.Retryables...)
 	})
+}
+
+// ServerErrorCodes are the codes AWS services send for a failure on their
+// side: the common InternalFailure and ServiceUnavailable, and the
+// services' own (KMS KMSInternalException, Organizations ServiceException,
+// Security Hub InternalException, EC2 InternalError and Unavailable). They
+// are retried whatever HTTP status carries them.
+var ServerErrorCodes = map[string]struct{}{
+	"InternalFailure": {}, "ServiceUnavailable": {}, "KMSInternalException": {},
+	"ServiceException": {}, "InternalException": {}, "InternalError": {}, "Unavailable": {},
 }
 
 // refusedIsFinal stops retrying a refused connection: an AWS endpoint

@@ -12,25 +12,29 @@ import (
 
 // LogEntry is one request as the emulator saw it.
 type LogEntry struct {
-	Time      time.Time
-	Duration  time.Duration
-	RequestID string
-	Service   string // dms, kms, ec2, sts, organizations, securityhub
-	Operation string // e.g. DescribeKey
-	Region    string
-	Account   string // the caller's account
-	Principal string // the caller's ARN
+	Time      time.Time     `json:"time"`
+	Duration  time.Duration `json:"durationNanos"`
+	RequestID string        `json:"requestId"`
+	Service   string        `json:"service"`   // dms, kms, ec2, sts, organizations, securityhub
+	Operation string        `json:"operation"` // e.g. DescribeKey
+	Region    string        `json:"region"`
+	Account   string        `json:"account"`   // the caller's account
+	Principal string        `json:"principal"` // the caller's ARN
 	// Mutating is true for operations that change state (Create*, Modify*,
 	// Delete*, Start*, Stop*, Move*, Put*, Enable*, Disable*, Schedule*,
 	// Cancel*, Tag*, Untag*, BatchImportFindings; AssumeRole is not), and
 	// for a read that changed state as a side effect: DescribeKey on
 	// alias/aws/dms when it created the AWS-managed key.
-	Mutating bool
+	Mutating bool `json:"mutating"`
 	// Resource is the ARN the operation acted on, when it names one.
-	Resource string
+	Resource string `json:"resource,omitempty"`
 	// HTTPStatus is the status returned; ErrorCode is empty on success.
-	HTTPStatus int
-	ErrorCode  string
+	HTTPStatus int    `json:"httpStatus"`
+	ErrorCode  string `json:"errorCode,omitempty"`
+	// AnswerLost is true when the operation succeeded but the LoseAnswer
+	// fault dropped its answer (HTTPStatus is then 0 for a closed
+	// connection, or the 500 sent instead).
+	AnswerLost bool `json:"answerLost,omitempty"`
 }
 
 // Action returns "service:Operation", the IAM-style action name.
@@ -169,7 +173,9 @@ func (c *call) accessDenied(action, resource, why string) *apiError {
 	msg := "User: " + c.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource + " " + why
 	switch c.service {
 	case "dms":
-		return badRequest("AccessDeniedFault", "%s", msg)
+		// AccessDeniedFault is DMS being denied access to an endpoint's
+		// resources; the caller's own IAM denial is the common error.
+		return badRequest("AccessDeniedException", "%s", msg)
 	case "ec2":
 		return errf(http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not authorized to perform: %s", c.caller.ARN, action)
 	case "sts":
@@ -191,8 +197,21 @@ type Faults struct {
 	// pattern: "kms:DescribeKey", "dms:*" or "*". The first matching pattern
 	// in order of specificity (exact, service:*, *) applies.
 	Throttle map[string]float64 `json:"throttle,omitempty"`
-	// ServerErrorRate is the probability (0..1) of an HTTP 5xx reply.
+	// ServerErrorRate is the probability (0..1) of an HTTP 5xx reply,
+	// sent before the operation runs (nothing changes).
 	ServerErrorRate float64 `json:"serverErrorRate,omitempty"`
+	// LoseAnswer is the probability (0..1), by action pattern as Throttle,
+	// that an operation succeeds but its answer is lost: the emulator
+	// performs the operation, then closes the connection without a
+	// response, as a network failure after the request reached AWS would
+	// look to the SDK (a handler that cannot be hijacked answers the
+	// service's 500 internal error instead). A failed operation is answered
+	// as usual.
+	LoseAnswer map[string]float64 `json:"loseAnswer,omitempty"`
+	// LoseAnswerLimit caps how many answers LoseAnswer drops in all; zero
+	// means no cap. With a probability of 1 and a limit of 1, exactly the
+	// first matching call loses its answer and its retries are answered.
+	LoseAnswerLimit int `json:"loseAnswerLimit,omitempty"`
 	// Seed seeds the generator.
 	Seed uint64 `json:"seed,omitempty"`
 }
@@ -209,6 +228,14 @@ func (f Faults) Validate() error {
 		if p < 0 || p > 1 {
 			return fmt.Errorf("faults: throttle %s=%v is not a probability between 0 and 1", action, p)
 		}
+	}
+	for action, p := range f.LoseAnswer {
+		if p < 0 || p > 1 {
+			return fmt.Errorf("faults: loseAnswer %s=%v is not a probability between 0 and 1", action, p)
+		}
+	}
+	if f.LoseAnswerLimit < 0 {
+		return fmt.Errorf("faults: loseAnswerLimit %d must not be negative", f.LoseAnswerLimit)
 	}
 	return nil
 }
@@ -228,17 +255,43 @@ type faultState struct {
 	mu     sync.Mutex
 	faults Faults
 	rng    *rand.Rand
+	lost   int // answers dropped so far
 }
 
 func (f *faultState) reset(faults Faults) {
 	f.mu.Lock()
 	f.faults = faults
 	f.rng = rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x9e3779b97f4a7c15))
+	f.lost = 0
 	f.mu.Unlock()
+}
+
+func (f *faultState) current() Faults {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.faults
 }
 
 // SetFaults replaces the injected faults and reseeds the generator.
 func (s *Server) SetFaults(f Faults) { s.faults.reset(f) }
+
+// CurrentFaults returns the faults in force.
+func (s *Server) CurrentFaults() Faults { return s.faults.current() }
+
+// drawLoss decides whether the answer of a call that succeeded is lost.
+func (f *faultState) drawLoss(action string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := throttleProbability(f.faults.LoseAnswer, action)
+	if p <= 0 || (f.faults.LoseAnswerLimit > 0 && f.lost >= f.faults.LoseAnswerLimit) {
+		return false
+	}
+	if f.rng.Float64() >= p {
+		return false
+	}
+	f.lost++
+	return true
+}
 
 // draw decides the faults of one call.
 func (f *faultState) draw(action string) (sleep time.Duration, throttle, fail bool) {
@@ -292,11 +345,45 @@ func (s *Server) applyFaults(ctx context.Context, rt route) *apiError {
 		}
 	}
 	if fail {
-		code := internalCode(rt.service)
-		if rt.service == "dms" || rt.service == "organizations" || rt.service == "securityhub" {
-			code = "ServiceUnavailableException"
-		}
-		return &apiError{Code: code, Message: "injected server error", Status: http.StatusServiceUnavailable, Server: true}
+		return s.faults.injectedServerError(rt.service)
 	}
 	return nil
+}
+
+// serverFault is a server-side error as a service sends it.
+type serverFault struct {
+	code   string
+	status int
+}
+
+// serverFaults are the server-side errors each service sends: its own
+// internal-error code where its model declares one (KMS
+// KMSInternalException, Organizations ServiceException, Security Hub
+// InternalException, EC2 InternalError/Unavailable), otherwise the common
+// errors every AWS service may return (InternalFailure 500,
+// ServiceUnavailable 503).
+var serverFaults = map[string][]serverFault{
+	"dms":           {{"InternalFailure", http.StatusInternalServerError}, {"ServiceUnavailable", http.StatusServiceUnavailable}},
+	"kms":           {{"KMSInternalException", http.StatusInternalServerError}, {"ServiceUnavailable", http.StatusServiceUnavailable}},
+	"organizations": {{"ServiceException", http.StatusInternalServerError}, {"ServiceUnavailable", http.StatusServiceUnavailable}},
+	"securityhub":   {{"InternalException", http.StatusInternalServerError}, {"ServiceUnavailable", http.StatusServiceUnavailable}},
+	"ec2":           {{"InternalError", http.StatusInternalServerError}, {"Unavailable", http.StatusServiceUnavailable}},
+	"sts":           {{"InternalFailure", http.StatusInternalServerError}, {"ServiceUnavailable", http.StatusServiceUnavailable}},
+}
+
+// injectedServerError draws one of the service's server-side errors.
+func (f *faultState) injectedServerError(service string) *apiError {
+	choices := serverFaults[service]
+	if len(choices) == 0 {
+		return serverError(service)
+	}
+	f.mu.Lock()
+	pick := choices[f.rng.IntN(len(choices))]
+	f.mu.Unlock()
+	return &apiError{Code: pick.code, Message: "injected server error", Status: pick.status, Server: true}
+}
+
+// serverError is the service's 500 internal error.
+func serverError(service string) *apiError {
+	return &apiError{Code: internalCode(service), Message: "We encountered an internal error. Please try again.", Status: http.StatusInternalServerError, Server: true}
 }

@@ -210,12 +210,14 @@ type EstateFaults struct {
 	Jitter          string             `json:"jitter,omitempty"`
 	Throttle        map[string]float64 `json:"throttle,omitempty"`
 	ServerErrorRate float64            `json:"serverErrorRate,omitempty"`
+	LoseAnswer      map[string]float64 `json:"loseAnswer,omitempty"`
+	LoseAnswerLimit int                `json:"loseAnswerLimit,omitempty"`
 	Seed            uint64             `json:"seed,omitempty"`
 }
 
 // Faults converts to Faults, checking durations and probabilities.
 func (f EstateFaults) Faults() (Faults, error) {
-	out := Faults{Throttle: f.Throttle, ServerErrorRate: f.ServerErrorRate, Seed: f.Seed}
+	out := Faults{Throttle: f.Throttle, ServerErrorRate: f.ServerErrorRate, LoseAnswer: f.LoseAnswer, LoseAnswerLimit: f.LoseAnswerLimit, Seed: f.Seed}
 	var err error
 	if out.Latency, err = parseDuration("latency", f.Latency); err != nil {
 		return Faults{}, err

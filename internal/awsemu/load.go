@@ -93,12 +93,37 @@ func (s *Server) LoadEstate(e *Estate) error {
 	}
 	s.mu.Lock()
 	s.world = w
+	s.estate = e
 	s.deny = append([]DenyRule(nil), e.Deny...)
 	s.issued = map[string]identity{}
 	s.mu.Unlock()
 	if faults != nil {
 		s.SetFaults(*faults)
 	}
+	return nil
+}
+
+// Reset returns the emulator to the estate last loaded (or to an empty one,
+// with the Options' default account, when none was): its state, deny rules
+// and faults (none, when the estate has none). It forgets credentials
+// issued by AssumeRole and empties the request log.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	e := s.estate
+	s.mu.Unlock()
+	if e == nil {
+		w := newWorld(s.opts.DefaultAccount)
+		w.defaultPrincipal = s.opts.DefaultPrincipal
+		s.mu.Lock()
+		s.world, s.deny, s.issued = w, nil, map[string]identity{}
+		s.mu.Unlock()
+	} else if err := s.LoadEstate(e); err != nil {
+		return err
+	}
+	if e == nil || e.Faults == nil {
+		s.SetFaults(Faults{})
+	}
+	s.ResetLog()
 	return nil
 }
 

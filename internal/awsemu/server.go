@@ -48,6 +48,7 @@ type Server struct {
 	// faults is slept before taking it, so slow calls never block others.
 	mu     sync.Mutex
 	world  *world
+	estate *Estate // the estate last loaded, for Reset
 	deny   []DenyRule
 	delay  time.Duration
 	issued map[string]identity // access key id → identity, from AssumeRole
@@ -108,6 +109,20 @@ func (s *Server) ClearDeny() {
 	s.mu.Lock()
 	s.deny = nil
 	s.mu.Unlock()
+}
+
+// SetDeny replaces every deny rule.
+func (s *Server) SetDeny(rules []DenyRule) {
+	s.mu.Lock()
+	s.deny = append([]DenyRule(nil), rules...)
+	s.mu.Unlock()
+}
+
+// DenyRules returns the deny rules in force.
+func (s *Server) DenyRules() []DenyRule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]DenyRule(nil), s.deny...)
 }
 
 // identity is who a request acts as.
@@ -188,7 +203,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, herr := s.serveLocked(c, spec)
 	entry.Resource = c.resource
 	entry.Mutating = entry.Mutating || c.created
+	if herr == nil && s.faults.drawLoss(route.service+":"+route.op) {
+		s.loseAnswer(w, route, entry, reqID)
+		return
+	}
 	s.finish(w, route, entry, out, herr, reqID)
+}
+
+// loseAnswer drops the answer of an operation that was performed: it closes
+// the connection without a response when it can, as a network failure after
+// AWS acted looks to the SDK, and otherwise answers the service's internal
+// error. Either way the SDK retries, and the retry meets the changed state.
+func (s *Server) loseAnswer(w http.ResponseWriter, rt route, entry LogEntry, reqID string) {
+	entry.AnswerLost = true
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			entry.Duration = s.opts.Now().Sub(entry.Time)
+			s.log.add(entry)
+			return
+		}
+	}
+	s.finish(w, rt, entry, nil, serverError(rt.service), reqID)
 }
 
 // serveLocked runs the operation under the state lock. A bug that panics
@@ -305,8 +341,10 @@ func internalCode(service string) string {
 		return "KMSInternalException"
 	case "ec2":
 		return "InternalError"
-	case "sts":
-		return "InternalFailure"
+	case "organizations":
+		return "ServiceException"
+	case "securityhub":
+		return "InternalException"
 	default:
 		return "InternalFailure"
 	}

@@ -153,8 +153,8 @@ func TestTheDemoEstateHoldsEveryVerdictClass(t *testing.T) {
 	})
 	t.Run("ap-southeast-2: DescribeReplicationInstances denied", func(t *testing.T) {
 		_, err := d.dms("ap-southeast-2").DescribeReplicationInstances(ctx, &dms.DescribeReplicationInstancesInput{})
-		if code(err) != "AccessDeniedFault" {
-			t.Errorf("err = %v, want AccessDeniedFault", err)
+		if code(err) != "AccessDeniedException" {
+			t.Errorf("err = %v, want AccessDeniedException", err)
 		}
 	})
 	t.Run("af-south-1 is not enabled", func(t *testing.T) {
