@@ -145,7 +145,7 @@ func TestTheAWSCLIAgreesWithTheEmulator(t *testing.T) {
 	if got := str(t, aws.mustRun("kms", "describe-key", "--key-id", "alias/dms-orders"), "KeyMetadata", "Arn"); got != keyARN {
 		t.Errorf("describe-key by alias = %s, want %s", got, keyARN)
 	}
-	if _, code := aws.run("kms", "create-alias", "--alias-name", "alias/aws/dms", "--target-key-id", keyARN); code != "NotAuthorizedException" {
+	if _, code := aws.run("kms", "create-alias", "--alias-name", "alias/aws/dms", "--target-key-id", keyARN); code != "InvalidAliasNameException" {
 		t.Errorf("create-alias alias/aws/dms: code %q", code)
 	}
 	if _, code := aws.run("kms", "describe-key", "--key-id", "alias/nope"); code != "NotFoundException" {
@@ -159,7 +159,8 @@ func TestTheAWSCLIAgreesWithTheEmulator(t *testing.T) {
 	for _, a := range list(t, aws.mustRun("kms", "list-aliases", "--page-size", "1"), "Aliases") {
 		aliasNames = append(aliasNames, str(t, a, "AliasName"))
 	}
-	if diff := cmp.Diff([]string{"alias/aws/dms", "alias/dms-orders"}, aliasNames); diff != "" {
+	wantAliases := []string{"alias/aws/dms", "alias/aws/ebs", "alias/aws/rds", "alias/aws/redshift", "alias/aws/s3", "alias/aws/secretsmanager", "alias/dms-orders"}
+	if diff := cmp.Diff(wantAliases, aliasNames); diff != "" {
 		t.Errorf("list-aliases (-want +got):\n%s", diff)
 	}
 

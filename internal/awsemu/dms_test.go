@@ -63,8 +63,15 @@ func TestCreateWithoutAKeyUsesTheAWSManagedDMSKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var withKey []kmstypes.AliasListEntry
+	for _, a := range aliases.Aliases {
+		if a.TargetKeyId != nil {
+			withKey = append(withKey, a)
+		}
+	}
+	aliases.Aliases = withKey
 	if len(aliases.Aliases) != 1 || *aliases.Aliases[0].AliasName != "alias/aws/dms" {
-		t.Fatalf("aliases after first use = %+v, want alias/aws/dms only", aliases.Aliases)
+		t.Fatalf("aliases with a key after first use = %+v, want alias/aws/dms only", aliases.Aliases)
 	}
 	key, err := e.kms().DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: r.KmsKeyId})
 	if err != nil {

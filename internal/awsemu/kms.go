@@ -21,6 +21,8 @@ type kmsKey struct {
 	xksKeyID                 string
 	multiRegion              bool
 	rotation                 bool
+	rotationPeriod           int32     // days; with rotation
+	rotationStart            time.Time // when rotation was enabled (AWS-managed keys: created)
 	created                  time.Time
 	deletionDate             time.Time
 	pendingWindow            int32
@@ -56,6 +58,17 @@ var awsManagedServices = map[string]string{
 	"secretsmanager": "Default key that protects my Secrets Manager data when no other key is defined",
 	"redshift":       "Default key that protects my Redshift data when no other key is defined",
 }
+
+// predefinedAliases are the alias/aws/<service> names ListAliases shows in
+// every account and region, with a TargetKeyId once the key exists.
+var predefinedAliases = func() []string {
+	var out []string
+	for svc := range awsManagedServices {
+		out = append(out, "alias/aws/"+svc)
+	}
+	sortStrings(out)
+	return out
+}()
 
 func keyARN(region, account, id string) string {
 	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
@@ -100,7 +113,7 @@ func (w *world) awsManagedKey(z *zone, service string, now time.Time) *kmsKey {
 	}
 	k := w.newKey(z, uuid(), now)
 	k.manager = "AWS"
-	k.rotation = true
+	k.rotation, k.rotationPeriod, k.rotationStart = true, defaultRotationPeriod, now
 	k.description = awsManagedServices[service]
 	k.policy = AWSManagedKeyPolicy(service, z.account, z.region)
 	z.aliases[name] = &kmsAlias{name: name, arn: aliasARN(z.region, z.account, name), target: k, created: now, updated: now}
@@ -265,11 +278,14 @@ type keyMetadata struct {
 	CloudHsmClusterID           string    `json:"CloudHsmClusterId,omitempty"`
 	CreationDate                *epoch    `json:"CreationDate,omitempty"`
 	CustomKeyStoreID            string    `json:"CustomKeyStoreId,omitempty"`
-	CustomerMasterKeySpec       string    `json:"CustomerMasterKeySpec"`
+	CustomerMasterKeySpec       string    `json:"CustomerMasterKeySpec,omitempty"`
 	DeletionDate                *epoch    `json:"DeletionDate,omitempty"`
 	Description                 string    `json:"Description"`
 	Enabled                     bool      `json:"Enabled"`
-	EncryptionAlgorithms        []string  `json:"EncryptionAlgorithms"`
+	EncryptionAlgorithms        []string  `json:"EncryptionAlgorithms,omitempty"`
+	KeyAgreementAlgorithms      []string  `json:"KeyAgreementAlgorithms,omitempty"`
+	MacAlgorithms               []string  `json:"MacAlgorithms,omitempty"`
+	SigningAlgorithms           []string  `json:"SigningAlgorithms,omitempty"`
 	KeyID                       string    `json:"KeyId"`
 	KeyManager                  string    `json:"KeyManager"`
 	KeySpec                     string    `json:"KeySpec"`
@@ -301,13 +317,18 @@ func (k *kmsKey) metadata() keyMetadata {
 	m := keyMetadata{
 		AWSAccountID: k.account, Arn: k.arn, CloudHsmClusterID: k.cloudHSMClusterID,
 		CreationDate: ts(k.created), CustomKeyStoreID: k.customKeyStoreID,
-		CustomerMasterKeySpec: k.keySpec, Description: k.description, Enabled: k.state == "Enabled",
-		EncryptionAlgorithms: []string{"SYMMETRIC_DEFAULT"}, KeyID: k.id, KeyManager: k.manager,
+		CustomerMasterKeySpec: legacyKeySpec(k.keySpec), Description: k.description, Enabled: k.state == "Enabled",
+		KeyID: k.id, KeyManager: k.manager,
 		KeySpec: k.keySpec, KeyState: k.state, KeyUsage: k.keyUsage, MultiRegion: k.multiRegion, Origin: k.origin,
 	}
+	algs := k.algorithms()
+	m.EncryptionAlgorithms, m.SigningAlgorithms = algs.encryption, algs.signing
+	m.KeyAgreementAlgorithms, m.MacAlgorithms = algs.agreement, algs.mac
 	if k.state == "PendingDeletion" {
+		// PendingDeletionWindowInDays belongs to PendingReplicaDeletion
+		// (a multi-Region primary waiting for its replicas), which the
+		// emulator does not model; a scheduled key shows its DeletionDate.
 		m.DeletionDate = ts(k.deletionDate)
-		m.PendingDeletionWindowInDays = k.pendingWindow
 	}
 	if k.multiRegion {
 		m.MultiRegionConfiguration = &mrConfig{MultiRegionKeyType: "PRIMARY", PrimaryKey: mrKey{Arn: k.arn, Region: k.region}, ReplicaKeys: []mrKey{}}
@@ -389,6 +410,14 @@ func (c *call) createKey(spec KeySpec, id string) (*kmsKey, *apiError) {
 	if len(spec.Description) > 8192 {
 		return nil, badRequest("ValidationException", "Description is longer than 8192 characters")
 	}
+	if aerr := c.checkKeySpec(&spec); aerr != nil {
+		return nil, aerr
+	}
+	for _, t := range spec.Tags {
+		if problem := tagProblem(t.Key, t.Value); problem != "" {
+			return nil, badRequest("TagException", "%s", problem)
+		}
+	}
 	z := c.w.zone(c.caller.Account, c.region)
 	if id == "" {
 		id = uuid()
@@ -405,12 +434,7 @@ func (c *call) createKey(spec KeySpec, id string) (*kmsKey, *apiError) {
 	if spec.Origin == "AWS_CLOUDHSM" && k.cloudHSMClusterID == "" {
 		k.cloudHSMClusterID = "cluster-" + strings.ToLower(opaqueID()[:11])
 	}
-	if spec.KeyUsage != "" {
-		k.keyUsage = spec.KeyUsage
-	}
-	if spec.KeySpec != "" {
-		k.keySpec = spec.KeySpec
-	}
+	k.keyUsage, k.keySpec = spec.KeyUsage, spec.KeySpec
 	k.policy = spec.Policy
 	if k.policy == "" {
 		k.policy = DefaultKeyPolicy(c.caller.Account)
@@ -431,10 +455,11 @@ func (c *call) kmsDescribeKey() (any, *apiError) {
 	return map[string]any{"KeyMetadata": k.metadata()}, nil
 }
 
-// pageLimit validates a KMS Limit (1..1000, default 100).
-func pageLimit(limit *int32) (int, *apiError) {
+// pageLimit validates a KMS Limit (1..1000; the default differs by
+// operation: ListKeys 100, ListAliases 50).
+func pageLimit(limit *int32, def int) (int, *apiError) {
 	if limit == nil {
-		return 100, nil
+		return def, nil
 	}
 	if *limit < 1 || *limit > 1000 {
 		return 0, badRequest("ValidationException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000", *limit)
@@ -450,13 +475,13 @@ func (c *call) kmsListKeys() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	limit, aerr := pageLimit(in.Limit)
+	limit, aerr := pageLimit(in.Limit, 100)
 	if aerr != nil {
 		return nil, aerr
 	}
 	start, aerr := decodeMarker(in.Marker)
 	if aerr != nil {
-		return nil, aerr
+		return nil, badRequest("InvalidMarkerException", "Invalid marker")
 	}
 	type entry struct {
 		KeyID  string `json:"KeyId"`
@@ -501,7 +526,7 @@ func (c *call) kmsListAliases() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
-	limit, aerr := pageLimit(in.Limit)
+	limit, aerr := pageLimit(in.Limit, 50)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -536,14 +561,23 @@ func (c *call) kmsListAliases() (any, *apiError) {
 		Truncated  bool    `json:"Truncated"`
 		NextMarker string  `json:"NextMarker,omitempty"`
 	}{Aliases: []entry{}}
-	z := c.w.peek(c.caller.Account, c.region)
-	if z == nil {
-		return out, nil
+	var aliases map[string]*kmsAlias
+	if z := c.w.peek(c.caller.Account, c.region); z != nil {
+		aliases = z.aliases
 	}
-	names := make([]string, 0, len(z.aliases))
-	for n, a := range z.aliases {
+	var names []string
+	for n, a := range aliases {
 		if n >= start && (only == nil || a.target == only) {
 			names = append(names, n)
+		}
+	}
+	if only == nil {
+		// AWS lists the aliases of AWS-managed keys it has not created
+		// yet too, without a TargetKeyId.
+		for _, n := range predefinedAliases {
+			if _, made := aliases[n]; !made && n >= start {
+				names = append(names, n)
+			}
 		}
 	}
 	sortStrings(names)
@@ -552,7 +586,11 @@ func (c *call) kmsListAliases() (any, *apiError) {
 			out.Truncated, out.NextMarker = true, encodeName(n)
 			break
 		}
-		a := z.aliases[n]
+		a, made := aliases[n]
+		if !made {
+			out.Aliases = append(out.Aliases, entry{AliasArn: aliasARN(c.region, c.caller.Account, n), AliasName: n})
+			continue
+		}
 		out.Aliases = append(out.Aliases, entry{a.arn, a.name, a.target.id, ts(a.created), ts(a.updated)})
 	}
 	return out, nil
@@ -580,7 +618,8 @@ func (c *call) createAlias(name, target string) *apiError {
 		return badRequest("ValidationException", "Alias must start with the prefix \"alias/\" and contain only letters, digits, /, _ and -")
 	}
 	if strings.HasPrefix(name, "alias/aws/") {
-		return badRequest("NotAuthorizedException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
+		// The model's error for a name that may not be used.
+		return badRequest("InvalidAliasNameException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
 	}
 	k, aerr := c.findKey(target, keyLookup{action: "kms:CreateAlias", customerOnly: true})
 	if aerr != nil {
@@ -608,7 +647,8 @@ func (c *call) kmsDeleteAlias() (any, *apiError) {
 		return nil, aerr
 	}
 	if strings.HasPrefix(in.AliasName, "alias/aws/") {
-		return nil, badRequest("NotAuthorizedException", "Alias names starting with alias/aws/ are reserved for AWS managed keys")
+		// DeleteAlias declares no error for this: it is a denial.
+		return nil, c.accessDenied("kms:DeleteAlias", aliasARN(c.region, c.caller.Account, in.AliasName), "because aliases under alias/aws/ belong to AWS managed keys")
 	}
 	arn := aliasARN(c.region, c.caller.Account, in.AliasName)
 	z := c.w.peek(c.caller.Account, c.region)
@@ -672,15 +712,15 @@ func (c *call) kmsGetKeyRotationStatus() (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if k.origin != "AWS_KMS" {
-		return nil, badRequest("UnsupportedOperationException", "%s has origin %s, which does not support automatic rotation", k.arn, k.origin)
+	if !k.rotates() {
+		return nil, badRequest("UnsupportedOperationException", "%s (origin %s, key spec %s) does not support automatic rotation", k.arn, k.origin, k.keySpec)
 	}
-	if k.state == "PendingDeletion" {
-		return nil, invalidState(k)
-	}
-	out := map[string]any{"KeyRotationEnabled": k.rotation, "KeyId": k.arn}
-	if k.rotation {
-		out["RotationPeriodInDays"] = 365
+	// A key pending deletion reports false; cancelling restores its status.
+	enabled := k.rotation && k.state != "PendingDeletion"
+	out := map[string]any{"KeyRotationEnabled": enabled, "KeyId": k.arn}
+	if enabled {
+		out["RotationPeriodInDays"] = k.rotationPeriod
+		out["NextRotationDate"] = epoch(nextRotation(k.rotationStart, c.now, k.rotationPeriod))
 	}
 	return out, nil
 }
@@ -695,10 +735,10 @@ func (c *call) setRotation(action string, enable bool) (any, *apiError) {
 		return nil, aerr
 	}
 	if p := in.RotationPeriodInDays; p != nil && (*p < 90 || *p > 2560) {
-		return nil, badRequest("ValidationException", "RotationPeriodInDays must be between 90 and 2560")
+		return nil, badRequest("ValidationException", "1 validation error detected: Value '%d' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value between 90 and 2560", *p)
 	}
-	if k.origin != "AWS_KMS" {
-		return nil, badRequest("UnsupportedOperationException", "%s has origin %s, which does not support automatic rotation", k.arn, k.origin)
+	if !k.rotates() {
+		return nil, badRequest("UnsupportedOperationException", "%s (origin %s, key spec %s) does not support automatic rotation", k.arn, k.origin, k.keySpec)
 	}
 	switch k.state {
 	case "Disabled":
@@ -706,6 +746,16 @@ func (c *call) setRotation(action string, enable bool) (any, *apiError) {
 	case "Enabled":
 	default:
 		return nil, invalidState(k)
+	}
+	if enable {
+		period := int32(defaultRotationPeriod)
+		if in.RotationPeriodInDays != nil {
+			period = *in.RotationPeriodInDays
+		}
+		if !k.rotation || period != k.rotationPeriod {
+			k.rotationStart = c.now
+		}
+		k.rotationPeriod = period
 	}
 	k.rotation = enable
 	return nil, nil

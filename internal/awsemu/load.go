@@ -59,6 +59,15 @@ func (s *Server) LoadEstate(e *Estate) error {
 		}
 	}
 	w.accounts = append([]EstateAccount(nil), e.Accounts...)
+	for i := range w.accounts {
+		// Every AWS account has a name (1..128) and an email (6..64).
+		if w.accounts[i].Name == "" {
+			w.accounts[i].Name = "account-" + w.accounts[i].ID
+		}
+		if w.accounts[i].Email == "" {
+			w.accounts[i].Email = "aws+" + w.accounts[i].ID + "@example.com"
+		}
+	}
 	if e.Organization != nil {
 		org := *e.Organization
 		if org.ID == "" || !w.knownAccount(org.ManagementAccount) {
@@ -261,7 +270,7 @@ func (l *estateLoader) key(k EstateKey) error {
 	case "", "CUSTOMER":
 	case "AWS":
 		key.manager = "AWS"
-		key.rotation = true
+		key.rotation, key.rotationPeriod, key.rotationStart = true, defaultRotationPeriod, key.created
 		svc := "dms"
 		for _, a := range k.Aliases {
 			if s, ok := strings.CutPrefix(a, "alias/aws/"); ok {
@@ -278,7 +287,7 @@ func (l *estateLoader) key(k EstateKey) error {
 		return fmt.Errorf("manager %q must be CUSTOMER or AWS", k.Manager)
 	}
 	if k.RotationEnabled {
-		key.rotation = true
+		key.rotation, key.rotationPeriod, key.rotationStart = true, defaultRotationPeriod, key.created
 	}
 	key.unlisted = k.HiddenFromListKeys
 	if key.origin == "EXTERNAL" {

@@ -30,7 +30,7 @@ type emu struct {
 func startEmu(t testing.TB, opts awsemu.Options) *emu {
 	t.Helper()
 	srv := awsemu.New(opts)
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(newModelChecker(t).handler(t, srv))
 	t.Cleanup(ts.Close)
 	return &emu{srv: srv, url: ts.URL, cfg: sdkConfig("us-east-1", "AKIAEMULATORTEST", "")}
 }

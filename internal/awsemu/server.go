@@ -218,9 +218,11 @@ func (s *Server) loseAnswer(w http.ResponseWriter, rt route, entry LogEntry, req
 	entry.AnswerLost = true
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
+			// Logged before the close, so that the log has it before
+			// whatever the client does next.
 			entry.Duration = s.opts.Now().Sub(entry.Time)
 			s.log.add(entry)
+			_ = conn.Close()
 			return
 		}
 	}
@@ -313,7 +315,11 @@ func (c *call) checkRegion() *apiError {
 	if c.service == "ec2" {
 		return errf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
 	}
-	return badRequest("UnrecognizedClientException", "The security token included in the request is invalid.")
+	status := http.StatusBadRequest
+	if protocolOf(c.service) == protoREST {
+		status = http.StatusForbidden // restJson1 services answer a bad token with 403
+	}
+	return errf(status, "UnrecognizedClientException", "The security token included in the request is invalid.")
 }
 
 // unknownRegion is the signature error AWS gives a credential scoped to a
