@@ -25,6 +25,8 @@ const (
 	RecordRollback   = "rollback"    // a rollback action finished
 	RecordFinished   = "finished"    // every step is done
 	RecordRolledBack = "rolled-back" // the rollback finished; the journal is closed
+	RecordSkipped    = "skipped"     // a step not run: what it acts on no longer exists or changed (Value says why)
+	RecordWarning    = "warning"     // something the person must know; the run went on
 	// RecordRepaired follows a line torn by a crash mid-write: the journal
 	// stays append-only, and the torn line is skipped when read.
 	RecordRepaired = "repaired-torn-line"
@@ -239,9 +241,13 @@ func (j *Journal) Close() error { return j.f.Close() }
 
 // Progress is what a journal says has happened.
 type Progress struct {
-	Begun      map[string]bool
-	Done       map[string]bool
-	Notes      map[string]string
+	Begun map[string]bool
+	Done  map[string]bool
+	Notes map[string]string
+	// Skipped are steps not run, with why (what they act on is gone or changed).
+	Skipped map[string]string
+	// Warnings are what the runs reported and went on from, in order.
+	Warnings   []string
 	LastError  string
 	Finished   bool
 	RolledBack bool
@@ -255,7 +261,7 @@ func (j *Journal) Progress() Progress {
 }
 
 func replay(records []Record) Progress {
-	p := Progress{Begun: map[string]bool{}, Done: map[string]bool{}, Notes: map[string]string{}}
+	p := Progress{Begun: map[string]bool{}, Done: map[string]bool{}, Notes: map[string]string{}, Skipped: map[string]string{}}
 	for _, r := range records {
 		switch r.Type {
 		case RecordBegin:
@@ -264,6 +270,10 @@ func replay(records []Record) Progress {
 			p.Done[r.Step] = true
 		case RecordNote:
 			p.Notes[r.Key] = r.Value
+		case RecordSkipped:
+			p.Skipped[r.Step] = r.Value
+		case RecordWarning:
+			p.Warnings = append(p.Warnings, r.Value)
 		case RecordFailed:
 			p.LastError = r.Error
 		case RecordFinished:
