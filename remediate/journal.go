@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -130,6 +131,32 @@ func Unstarted(path string) bool {
 		return true
 	}
 	return unstarted(path)
+}
+
+// IsJournal says whether path holds a journal (its first line is a plan
+// record) rather than a plan file. A missing or unreadable file is taken for
+// a journal, so that opening it says what is wrong.
+func IsJournal(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return true
+	}
+	var first struct {
+		Type    string `json:"type"`
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(line, &first) == nil && first.Type == "" && first.Version == PlanVersion {
+		return false // a one-line plan
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(line), []byte("{")) && !bytes.Contains(line, []byte(`"type"`)) {
+		return false // an indented plan: its first line is "{"
+	}
+	return true
 }
 
 // OpenJournal reopens a journal to continue it, and locks it until Close. A

@@ -30,9 +30,9 @@ func TestNewCmdRemediateParsesFlags(t *testing.T) {
 		args []string
 		want Options
 	}{
-		{"plan from a report with a new key", []string{"--from-report", "a.json", "--create-key", "alias/dms", "--key-admin", "arn:a", "--key-user", "arn:u", "--external-account", "444455556666", "--delete-old", "--keep-identifier", "--out", "p.json"},
+		{"plan from a report with a new key", []string{"--from-report", "a.json", "--create-key", "alias/dms", "--key-admin", "arn:aws:iam::111122223333:role/A", "--key-user", "arn:aws:iam::111122223333:role/U", "--external-account", "444455556666", "--delete-old", "--keep-identifier", "--out", "p.json"},
 			with(func(o *Options) {
-				o.FromReport, o.CreateKey, o.KeyAdmins, o.KeyUsers, o.ExternalAccounts = "a.json", "alias/dms", []string{"arn:a"}, []string{"arn:u"}, []string{"444455556666"}
+				o.FromReport, o.CreateKey, o.KeyAdmins, o.KeyUsers, o.ExternalAccounts = "a.json", "alias/dms", []string{"arn:aws:iam::111122223333:role/A"}, []string{"arn:aws:iam::111122223333:role/U"}, []string{"444455556666"}
 				o.DeleteOld, o.KeepIdentifier, o.Out = true, true, "p.json"
 			})},
 		{"a live plan in two regions as shell", []string{"--region", "us-east-1,eu-west-1", "--kms-key", "alias/k", "--format", "shell", "--name-template", "{id}-v2", "--engine-version", "3.5.3"},
