@@ -115,17 +115,23 @@ func ClaimPlan(dir, planID string) (*Claim, error) {
 }
 
 // Check says whether journal may act for the claimed plan: it may when no
-// journal is recorded, or the recorded one is journal itself.
+// journal is recorded, or the recorded one is journal itself and exists. A
+// recorded journal that no longer exists is lost: the way on is from the
+// plan's tags (--resume PLAN, --rollback PLAN), never a second journal.
 func (c *Claim) Check(planID, journal string) error {
 	abs, err := filepath.Abs(journal)
 	if err != nil {
 		return err
 	}
-	if c.Journal == "" || c.Journal == abs {
+	_, serr := os.Stat(c.Journal)
+	lost := errors.Is(serr, os.ErrNotExist)
+	switch {
+	case c.Journal == "":
+		return nil
+	case c.Journal == abs && !lost:
 		return nil
 	}
-	_, serr := os.Stat(c.Journal)
-	return &PlanInUseError{Plan: planID, Journal: c.Journal, Lost: errors.Is(serr, os.ErrNotExist)}
+	return &PlanInUseError{Plan: planID, Journal: c.Journal, Lost: lost}
 }
 
 // Bind records journal as the one applying the claimed plan (written to a
