@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +47,8 @@ type Applier struct {
 	InstanceTimeout time.Duration
 	// TaskTimeout bounds waiting for a task to stop, move or start (default 30 minutes).
 	TaskTimeout time.Duration
+	// ProgressEvery is how often a long wait says it is still waiting (default 30s).
+	ProgressEvery time.Duration
 	// StepAttempts is how many times a step is tried when it fails with a
 	// transient error (throttling, a resource briefly in the wrong state);
 	// steps are idempotent, so a retry is safe (default 5).
@@ -93,6 +96,8 @@ type run struct {
 	clients  map[string]WriteClients
 	// notRestarted are tasks a rollback found failed-move and DMS would not restart.
 	notRestarted []string
+	// actions are what a rollback undid, for a person.
+	actions []string
 }
 
 // Apply executes the journal's plan from where the journal says it stopped.
@@ -113,18 +118,33 @@ func (a *Applier) Apply(ctx context.Context) error {
 		return nil
 	}
 	var drift *DriftError
-	if err := r.preflight(ctx); err != nil {
+	skips, err := r.preflight(ctx)
+	if err != nil {
 		if !errors.As(err, &drift) || !r.anyWorkBegun() {
 			return err
 		}
 		a.logf("The world changed since plan %s was made, for work this run has not begun: finishing only the work it began.", plan.ID)
 	}
+	for _, g := range skips {
+		if err := r.skip(g.steps, g.why); err != nil {
+			return err
+		}
+	}
 	begun := r.begunWork()
 	for _, s := range plan.Steps {
-		if r.progress.Done[s.ID] || drift != nil && !begun[s.ID] {
+		if r.progress.Done[s.ID] || r.progress.Skipped[s.ID] != "" || drift != nil && !begun[s.ID] {
 			continue
 		}
 		if err := r.runStep(ctx, s); err != nil {
+			var gone *goneError
+			if errors.As(err, &gone) {
+				// What the step acts on no longer exists (or is no longer
+				// ours to change): say so, skip what depends on it, go on.
+				if err := r.skip(gone.steps, gone.why); err != nil {
+					return err
+				}
+				continue
+			}
 			_ = a.Journal.Append(Record{Type: RecordFailed, Step: s.ID, Error: err.Error()})
 			return r.stepError(ctx, s, err)
 		}
@@ -135,8 +155,93 @@ func (a *Applier) Apply(ctx context.Context) error {
 	if err := a.Journal.Append(Record{Type: RecordFinished}); err != nil {
 		return err
 	}
+	done := 0
+	for _, s := range plan.Steps {
+		if r.progress.Done[s.ID] {
+			done++
+		}
+	}
+	if len(r.progress.Warnings) > 0 {
+		return &FinishedWithWarningsError{Plan: plan.ID, Done: done, Total: len(plan.Steps), Warnings: r.progress.Warnings}
+	}
 	a.logf("Plan %s applied: %d step(s) done.", plan.ID, len(plan.Steps))
 	return nil
+}
+
+// FinishedWithWarningsError says a plan was applied as far as the world
+// allows: the steps it names were skipped because what they act on was
+// deleted or changed by someone else during the run. The journal is
+// finished; nothing more will be done for them.
+type FinishedWithWarningsError struct {
+	Plan        string
+	Done, Total int
+	Warnings    []string
+}
+
+func (e *FinishedWithWarningsError) Error() string {
+	return fmt.Sprintf("plan %s applied as far as it could (%d of %d steps done; the journal is finished and resuming it does nothing more), but review:\n  - %s",
+		e.Plan, e.Done, e.Total, strings.Join(e.Warnings, "\n  - "))
+}
+
+// goneError stops a step because what it acts on is gone or changed by
+// someone else: the steps named are skipped with why, and the run goes on.
+type goneError struct {
+	steps []string
+	why   string
+}
+
+func (e *goneError) Error() string { return e.why }
+
+// skip journals steps as skipped and the reason as a warning.
+func (r *run) skip(steps []string, why string) error {
+	r.a.logf("warning: %s", why)
+	if err := r.a.Journal.Append(Record{Type: RecordWarning, Value: why}); err != nil {
+		return err
+	}
+	r.progress.Warnings = append(r.progress.Warnings, why)
+	for _, id := range steps {
+		if r.progress.Done[id] || r.progress.Skipped[id] != "" {
+			continue
+		}
+		if err := r.a.Journal.Append(Record{Type: RecordSkipped, Step: id, Value: why}); err != nil {
+			return err
+		}
+		r.progress.Skipped[id] = why
+	}
+	return nil
+}
+
+// taskSteps are the IDs of a task's steps.
+func (r *run) taskSteps(rep int, task int) []string {
+	var out []string
+	for _, s := range r.plan.Steps {
+		if s.Replacement == rep && s.Task == task && s.Config < 0 && (s.Kind == StepStopTask || s.Kind == StepMoveTask || s.Kind == StepStartTask) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// replacementSteps are the IDs of a replacement's steps of the given kinds (all when none).
+func (r *run) replacementSteps(rep int, kinds ...StepKind) []string {
+	var out []string
+	for _, s := range r.plan.Steps {
+		if s.Replacement == rep && s.Kind != StepEnsureKey && s.Config < 0 && (len(kinds) == 0 || slices.Contains(kinds, s.Kind)) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// configSteps are the IDs of a config's steps of the given kinds (all when none).
+func (r *run) configStepIDs(cfg int, kinds ...StepKind) []string {
+	var out []string
+	for _, s := range r.plan.Steps {
+		if s.Config == cfg && (len(kinds) == 0 || slices.Contains(kinds, s.Kind)) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // DriftError says how the world differs from the plan, for work not begun.
@@ -197,7 +302,7 @@ func (r *run) stepError(ctx context.Context, s Step, err error) *StepError {
 	}
 	e := &StepError{Step: s.ID, Journal: r.a.Journal.Path(), Moved: moved, Total: len(r.plan.Steps), Err: err}
 	for _, st := range r.plan.Steps {
-		if r.progress.Done[st.ID] {
+		if r.progress.Done[st.ID] || r.progress.Skipped[st.ID] != "" {
 			e.Done++
 		}
 		if st.Kind == StepStartTask && !r.progress.Done[st.ID] {
@@ -222,6 +327,9 @@ func (a *Applier) defaults() {
 	}
 	if a.StepAttempts <= 0 {
 		a.StepAttempts = 5
+	}
+	if a.ProgressEvery <= 0 {
+		a.ProgressEvery = 30 * time.Second
 	}
 }
 
@@ -283,7 +391,7 @@ func (r *run) anyMoveDone() bool {
 func (r *run) tasksOffTheirOldInstance(ctx context.Context) ([]string, error) {
 	var off []string
 	for _, s := range r.plan.Steps {
-		if s.Kind != StepMoveTask || !r.progress.Begun[s.ID] || r.progress.Done[s.ID] {
+		if s.Kind != StepMoveTask || !r.progress.Begun[s.ID] || r.progress.Done[s.ID] || r.progress.Skipped[s.ID] != "" {
 			continue
 		}
 		rep := r.plan.Replacements[s.Replacement]
@@ -361,21 +469,35 @@ func (r *run) act(ctx context.Context, s Step) error {
 		return r.renameConfig(ctx, c, r.plan.Configs[s.Config])
 	}
 	rep := r.plan.Replacements[s.Replacement]
+	if s.Task >= 0 {
+		err := r.actOnTask(ctx, c, s, rep, rep.Tasks[s.Task])
+		if errors.Is(err, errTaskGone) {
+			t := rep.Tasks[s.Task]
+			return &goneError{steps: r.taskSteps(s.Replacement, s.Task), why: fmt.Sprintf("%s/%s: task %s was deleted by someone else during the run: its remaining steps are skipped", rep.Region, rep.Old.ID, t.ID)}
+		}
+		return err
+	}
 	switch s.Kind {
 	case StepCreateInstance:
 		return r.createInstance(ctx, c, rep)
 	case StepVerifyKey:
 		return r.verifyInstanceKey(ctx, c, rep)
-	case StepStopTask:
-		return r.stopTask(ctx, c, rep, rep.Tasks[s.Task])
-	case StepMoveTask:
-		return r.moveTask(ctx, c, rep, rep.Tasks[s.Task])
-	case StepStartTask:
-		return r.startTask(ctx, c, rep, rep.Tasks[s.Task])
 	case StepDeleteOld:
-		return r.deleteOld(ctx, c, rep)
+		return r.deleteOld(ctx, c, s.Replacement, rep)
 	case StepRename:
 		return r.rename(ctx, c, rep)
+	}
+	return fmt.Errorf("step kind %q is unknown", s.Kind)
+}
+
+func (r *run) actOnTask(ctx context.Context, c WriteClients, s Step, rep Replacement, t Task) error {
+	switch s.Kind {
+	case StepStopTask:
+		return r.stopTask(ctx, c, rep, t)
+	case StepMoveTask:
+		return r.moveTask(ctx, c, rep, t)
+	case StepStartTask:
+		return r.startTask(ctx, c, rep, t)
 	}
 	return fmt.Errorf("step kind %q is unknown", s.Kind)
 }
@@ -391,45 +513,79 @@ func noteWasRunning(t Task) string { return "was-running/" + t.ARN }
 
 // preflight checks, before any mutation, that the credentials are for the
 // plan's account and that every replacement not yet started still matches
-// the plan (settings, key and tasks).
-func (r *run) preflight(ctx context.Context) error {
+// the plan (settings, key and tasks). What no longer exists at all (an
+// instance, a task, a config deleted since the plan) is not drift: there is
+// nothing left to fix, so its steps are returned to be skipped with a
+// warning, and the rest goes on.
+func (r *run) preflight(ctx context.Context) ([]*goneError, error) {
 	id, err := r.a.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return fmt.Errorf("sts get-caller-identity: %w", err)
+		return nil, fmt.Errorf("sts get-caller-identity: %w", err)
 	}
 	if acct := aws.ToString(id.Account); acct != r.plan.Account {
-		return fmt.Errorf("plan %s was made for account %s, but the credentials are for account %s", r.plan.ID, r.plan.Account, acct)
+		return nil, fmt.Errorf("plan %s was made for account %s, but the credentials are for account %s", r.plan.ID, r.plan.Account, acct)
 	}
 	var drift []string
+	var skips []*goneError
+	skipped := map[string]bool{}
+	addSkip := func(g *goneError) {
+		skips = append(skips, g)
+		for _, id := range g.steps {
+			skipped[id] = true
+		}
+	}
 	for i, rep := range r.plan.Replacements {
-		if r.replacementBegun(i) {
+		if r.replacementBegun(i) || r.allSkipped(r.replacementSteps(i)) {
 			continue
 		}
 		c, err := r.client(rep.Region)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		d, err := r.describeOld(ctx, c, rep)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if d == nil {
-			drift = append(drift, fmt.Sprintf("%s no longer exists", rep.Old.ARN))
+			addSkip(&goneError{steps: r.replacementSteps(i), why: fmt.Sprintf("%s: instance %s no longer exists, so there is nothing to replace: skipped", rep.Region, rep.Old.ID)})
 			continue
 		}
-		drift = append(drift, compareInstance(rep, *d)...)
+		still := rep
+		still.Tasks = nil
+		on := map[string]bool{}
+		for _, t := range d.Tasks {
+			on[t.ARN] = true
+		}
+		for j, t := range rep.Tasks {
+			if !on[t.ARN] {
+				task, err := taskByARN(ctx, c.DMS, t.ARN)
+				if err != nil {
+					return nil, err
+				}
+				if task == nil {
+					addSkip(&goneError{steps: r.taskSteps(i, j), why: fmt.Sprintf("%s/%s: task %s no longer exists: its steps are skipped", rep.Region, rep.Old.ID, t.ID)})
+					continue
+				}
+			}
+			still.Tasks = append(still.Tasks, t)
+		}
+		drift = append(drift, compareInstance(still, *d)...)
 	}
 	for i, cp := range r.plan.Configs {
-		if !cp.Consent || r.configBegun(i) {
+		if !cp.Consent || r.configBegun(i) || r.allSkipped(r.configStepIDs(i)) {
 			continue
 		}
 		c, err := r.client(cp.Region)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now, err := describeConfig(ctx, c.DMS, cp.Old.ARN)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if now == nil {
+			addSkip(&goneError{steps: r.configStepIDs(i), why: fmt.Sprintf("%s: serverless config %s no longer exists: skipped", cp.Region, cp.Old.ID)})
+			continue
 		}
 		drift = append(drift, compareConfig(cp, now)...)
 	}
@@ -437,9 +593,13 @@ func (r *run) preflight(ctx context.Context) error {
 		if r.progress.Begun[k.Region+"/key"] {
 			continue
 		}
+		if r.regionHasNoWork(k.Region, skipped) {
+			addSkip(&goneError{steps: []string{k.Region + "/key"}, why: fmt.Sprintf("%s: nothing is left to fix in the region, so no key is made or checked there", k.Region)})
+			continue
+		}
 		c, err := r.client(k.Region)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if k.Mode == KeyExisting {
 			if err := r.checkKey(ctx, c, k.Region, k.ARN); err != nil {
@@ -449,7 +609,7 @@ func (r *run) preflight(ctx context.Context) error {
 		}
 		target, ours, err := r.aliasOwner(ctx, c, k)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if target != "" && !ours {
 			drift = append(drift, fmt.Sprintf("%s: alias %s now exists and points to a key this plan did not create", k.Region, k.Alias))
@@ -457,9 +617,30 @@ func (r *run) preflight(ctx context.Context) error {
 	}
 	if len(drift) > 0 {
 		sort.Strings(drift)
-		return &DriftError{Plan: r.plan.ID, Resumed: r.anyWorkBegun(), Drift: drift}
+		return skips, &DriftError{Plan: r.plan.ID, Resumed: r.anyWorkBegun(), Drift: drift}
 	}
-	return nil
+	return skips, nil
+}
+
+// allSkipped says whether every step named is already skipped (and there is at least one).
+func (r *run) allSkipped(ids []string) bool {
+	for _, id := range ids {
+		if r.progress.Skipped[id] == "" {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
+// regionHasNoWork says whether every step of region but its key step is
+// skipped (already, or in skipping).
+func (r *run) regionHasNoWork(region string, skipping map[string]bool) bool {
+	for _, s := range r.plan.Steps {
+		if s.Region == region && s.Kind != StepEnsureKey && r.progress.Skipped[s.ID] == "" && !skipping[s.ID] {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *run) replacementBegun(i int) bool {

@@ -55,6 +55,37 @@ func UndecidedNotes(fs []finding.Finding) []string {
 	return out
 }
 
+// NotFixedNotes returns a note for each FAIL finding a plan does not fix:
+// anything but an instance failing RuleID or a serverless config failing a
+// key rule, such as a disabled or deleted key (CMKG-DMS-002) or an
+// endpoint's own key (CMKG-DMS-005, 006). The reviewer must not take the
+// plan for the whole fix.
+func NotFixedNotes(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Status != finding.StatusFail {
+			continue
+		}
+		if f.RuleID == RuleID && f.ResourceType == "AWS::DMS::ReplicationInstance" ||
+			strings.HasPrefix(f.RuleID, "CMKG-DMS-") && f.ResourceType == ConfigResourceType {
+			continue
+		}
+		what := f.ResourceARN
+		if what == "" {
+			what = f.Region + "/" + f.ResourceID
+		}
+		out = append(out, fmt.Sprintf("not fixed by this plan: %s FAILs %s (%s)", what, f.RuleID, firstLine(f.Reason)))
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 // KeyRequest says which key the replacements use: an existing one (by ARN or
 // alias) or a new one per region, created with an alias and a key policy.
 type KeyRequest struct {

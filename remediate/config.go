@@ -309,7 +309,7 @@ func (r *run) stopConfig(ctx context.Context, c WriteClients, cp ConfigPlan) err
 	default:
 		return nil
 	}
-	return waitFor(ctx, r.a.PollInterval, r.a.TaskTimeout, "replication of "+cp.Old.ID+" to stop", func() error {
+	return r.waitFor(ctx, r.a.TaskTimeout, "replication of "+cp.Old.ID+" to stop", func() error {
 		rep, err := replicationOf(ctx, c.DMS, cp.Old.ARN)
 		if err != nil {
 			return err
@@ -378,7 +378,7 @@ func (r *run) deleteConfig(ctx context.Context, c WriteClients, cp ConfigPlan) e
 	if _, err := c.DMS.DeleteReplicationConfig(ctx, &dms.DeleteReplicationConfigInput{ReplicationConfigArn: aws.String(cp.Old.ARN)}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("delete serverless config %s: %w", cp.Old.ID, err)
 	}
-	return waitGone(ctx, r.a.PollInterval, r.a.InstanceTimeout, "serverless config "+cp.Old.ID, func() (bool, error) {
+	return r.waitGone(ctx, r.a.InstanceTimeout, "serverless config "+cp.Old.ID, func() (bool, error) {
 		rc, err := configByARN(ctx, c.DMS, cp.Old.ARN)
 		return rc != nil, err
 	})

@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,8 @@ const (
 	RecordRollback   = "rollback"    // a rollback action finished
 	RecordFinished   = "finished"    // every step is done
 	RecordRolledBack = "rolled-back" // the rollback finished; the journal is closed
+	RecordSkipped    = "skipped"     // a step not run: what it acts on no longer exists or changed (Value says why)
+	RecordWarning    = "warning"     // something the person must know; the run went on
 	// RecordRepaired follows a line torn by a crash mid-write: the journal
 	// stays append-only, and the torn line is skipped when read.
 	RecordRepaired = "repaired-torn-line"
@@ -128,6 +131,32 @@ func Unstarted(path string) bool {
 		return true
 	}
 	return unstarted(path)
+}
+
+// IsJournal says whether path holds a journal (its first line is a plan
+// record) rather than a plan file. A missing or unreadable file is taken for
+// a journal, so that opening it says what is wrong.
+func IsJournal(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return true
+	}
+	var first struct {
+		Type    string `json:"type"`
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(line, &first) == nil && first.Type == "" && first.Version == PlanVersion {
+		return false // a one-line plan
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(line), []byte("{")) && !bytes.Contains(line, []byte(`"type"`)) {
+		return false // an indented plan: its first line is "{"
+	}
+	return true
 }
 
 // OpenJournal reopens a journal to continue it, and locks it until Close. A
@@ -239,9 +268,13 @@ func (j *Journal) Close() error { return j.f.Close() }
 
 // Progress is what a journal says has happened.
 type Progress struct {
-	Begun      map[string]bool
-	Done       map[string]bool
-	Notes      map[string]string
+	Begun map[string]bool
+	Done  map[string]bool
+	Notes map[string]string
+	// Skipped are steps not run, with why (what they act on is gone or changed).
+	Skipped map[string]string
+	// Warnings are what the runs reported and went on from, in order.
+	Warnings   []string
 	LastError  string
 	Finished   bool
 	RolledBack bool
@@ -255,7 +288,7 @@ func (j *Journal) Progress() Progress {
 }
 
 func replay(records []Record) Progress {
-	p := Progress{Begun: map[string]bool{}, Done: map[string]bool{}, Notes: map[string]string{}}
+	p := Progress{Begun: map[string]bool{}, Done: map[string]bool{}, Notes: map[string]string{}, Skipped: map[string]string{}}
 	for _, r := range records {
 		switch r.Type {
 		case RecordBegin:
@@ -264,6 +297,10 @@ func replay(records []Record) Progress {
 			p.Done[r.Step] = true
 		case RecordNote:
 			p.Notes[r.Key] = r.Value
+		case RecordSkipped:
+			p.Skipped[r.Step] = r.Value
+		case RecordWarning:
+			p.Warnings = append(p.Warnings, r.Value)
 		case RecordFailed:
 			p.LastError = r.Error
 		case RecordFinished:

@@ -1,6 +1,8 @@
 package remediate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -36,7 +38,7 @@ func ParseARN(s string) (ARN, error) {
 // 1 to 63 letters, digits or hyphens, starting with a letter, no trailing
 // hyphen and no two hyphens in a row.
 func ValidateIdentifier(id string) error {
-	if len(id) == 0 || len(id) > 63 || !identifierRE.MatchString(id) {
+	if len(id) == 0 || len(id) > maxIdentifier || !identifierRE.MatchString(id) {
 		return fmt.Errorf("instance identifier %q is not valid: 1 to 63 letters, digits or hyphens, starting with a letter, no trailing or double hyphen", id)
 	}
 	return nil
@@ -53,10 +55,34 @@ func ValidateAlias(alias string) error {
 	return nil
 }
 
-// ExpandName fills a name template: {id} is the old identifier, {region} its region.
+// ExpandName fills a name template: {id} is the old identifier, {region} its
+// region. When the result would be longer than the 63 characters DMS
+// allows (an old identifier of 60 or more with the default "{id}-cmk"), the
+// old identifier is shortened and ended with 6 hex digits of its SHA-256,
+// so that two long identifiers sharing a prefix still get distinct names,
+// and the name still obeys DMS's rules (letter first, no trailing or
+// double hyphen).
 func ExpandName(template, oldID, region string) string {
-	return strings.NewReplacer("{id}", oldID, "{region}", region).Replace(template)
+	name := strings.NewReplacer("{id}", oldID, "{region}", region).Replace(template)
+	if len(name) <= maxIdentifier || !strings.Contains(template, "{id}") {
+		return name
+	}
+	sum := sha256.Sum256([]byte(oldID))
+	tag := hex.EncodeToString(sum[:3])
+	fixed := len(strings.NewReplacer("{id}", "", "{region}", region).Replace(template))
+	room := (maxIdentifier-fixed)/strings.Count(template, "{id}") - len(tag) - 1
+	if room < 1 {
+		return name
+	}
+	short := strings.TrimRight(oldID[:min(room, len(oldID))], "-")
+	for strings.Contains(short, "--") {
+		short = strings.ReplaceAll(short, "--", "-")
+	}
+	return strings.NewReplacer("{id}", short+"-"+tag, "{region}", region).Replace(template)
 }
+
+// maxIdentifier is the longest replication instance identifier DMS accepts.
+const maxIdentifier = 63
 
 // compareEngine compares two DMS engine versions ("3.5.2", "3.4.7") part by
 // part, numerically where both parts are numbers. It returns -1, 0 or 1.

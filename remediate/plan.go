@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -41,6 +42,11 @@ type Plan struct {
 	Notes []string `json:"notes,omitempty"`
 
 	Digest string `json:"digest"`
+	// Signature, when set, is an HMAC-SHA256 of Digest under a key the
+	// user holds (--sign-key). The digest alone detects accidental changes
+	// only: whoever can edit the plan can recompute it. The signature
+	// cannot be recomputed without the key.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Source records the audit a plan came from.
@@ -240,10 +246,12 @@ type Step struct {
 	Description string   `json:"description"`
 }
 
-// ComputeDigest returns the plan's digest: SHA-256 of its JSON with Digest empty.
+// ComputeDigest returns the plan's digest: SHA-256 of its JSON with Digest
+// and Signature empty.
 func (p *Plan) ComputeDigest() (string, error) {
 	c := *p
 	c.Digest = ""
+	c.Signature = ""
 	b, err := json.Marshal(&c)
 	if err != nil {
 		return "", fmt.Errorf("encode plan: %w", err)
@@ -262,6 +270,57 @@ func (p *Plan) Seal() error {
 	return nil
 }
 
+// signaturePrefix names the signature's algorithm.
+const signaturePrefix = "hmac-sha256:"
+
+// MinSignKeyBytes is the shortest signing key accepted.
+const MinSignKeyBytes = 32
+
+// Sign seals the plan and signs its digest with key (HMAC-SHA256).
+func (p *Plan) Sign(key []byte) error {
+	if len(key) < MinSignKeyBytes {
+		return fmt.Errorf("the signing key has %d bytes; use at least %d random bytes (e.g. head -c 32 /dev/urandom > plan.key)", len(key), MinSignKeyBytes)
+	}
+	if err := p.Seal(); err != nil {
+		return err
+	}
+	p.Signature = signaturePrefix + hex.EncodeToString(planMAC(key, p.Digest))
+	return nil
+}
+
+// ErrUnsigned says a plan carries no signature, though one was expected.
+var ErrUnsigned = errors.New("the plan is not signed, but a signing key was given: make the plan with --sign-key, or apply it without")
+
+// ErrSigned says a plan is signed but no key was given to verify it.
+var ErrSigned = errors.New("the plan is signed: pass the same --sign-key to verify it before it is applied")
+
+// ErrBadSignature says a signed plan's signature does not match.
+var ErrBadSignature = errors.New("the plan's signature does not match (the plan was changed, or signed with another key); make a new plan")
+
+// VerifySignature checks a plan's signature with key. A nil key accepts
+// only an unsigned plan; a key accepts only a plan it signed.
+func (p *Plan) VerifySignature(key []byte) error {
+	switch {
+	case key == nil && p.Signature == "":
+		return nil
+	case key == nil:
+		return ErrSigned
+	case p.Signature == "":
+		return ErrUnsigned
+	}
+	got, err := hex.DecodeString(strings.TrimPrefix(p.Signature, signaturePrefix))
+	if err != nil || !strings.HasPrefix(p.Signature, signaturePrefix) || !hmac.Equal(got, planMAC(key, p.Digest)) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+func planMAC(key []byte, digest string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("cmkguard plan digest\n" + digest))
+	return m.Sum(nil)
+}
+
 // Write writes the plan as indented JSON.
 func (p *Plan) Write(w io.Writer) error {
 	b, err := json.MarshalIndent(p, "", "  ")
@@ -272,7 +331,9 @@ func (p *Plan) Write(w io.Writer) error {
 	return err
 }
 
-// ErrTampered says a plan's content does not match its digest.
+// ErrTampered says a plan's content does not match its digest. The digest
+// catches accidents (a truncated copy, a hand edit that forgot to re-seal);
+// it is not proof against tampering, which a signature is.
 var ErrTampered = errors.New("plan was modified after it was made (digest mismatch); make a new plan")
 
 // ReadPlan reads, checks and validates a plan.

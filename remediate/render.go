@@ -444,3 +444,31 @@ func firstOrDefault(s []string, def string) string {
 	}
 	return def
 }
+
+// WriteReview renders what a person must see before consenting to apply a
+// plan, after its text: the full key policy of every key the plan creates,
+// and what the plan's integrity check does and does not prove.
+func WriteReview(w io.Writer, p *Plan) error {
+	b := &strings.Builder{}
+	for _, k := range p.Keys {
+		if k.Mode != KeyCreate {
+			fmt.Fprintf(b, "\nKey policy in %s: the existing key %s keeps its own policy (cmkguard does not change it).\n", k.Region, k.ARN)
+			continue
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, []byte(k.Policy), "  ", "  "); err != nil {
+			pretty.Reset()
+			pretty.WriteString(k.Policy)
+		}
+		fmt.Fprintf(b, "\nKey policy of the new key %s in %s (who may administer and use it):\n  %s\n", k.Alias, k.Region, pretty.String())
+	}
+	if p.Signature != "" {
+		fmt.Fprintf(b, "\nIntegrity: signed (%s) with the --sign-key given, and verified: the plan is the one that key signed.\n", p.Signature[:len(signaturePrefix)-1])
+	} else {
+		fmt.Fprintf(b, "\nIntegrity: the plan's digest (%s) detects accidental changes only, NOT tampering:\n"+
+			"  whoever can edit the plan file can recompute it. Review the plan above, not the file's\n"+
+			"  provenance; to detect tampering, make and apply plans with --sign-key FILE.\n", p.Digest)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -9,6 +9,7 @@ import (
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -59,6 +60,106 @@ func (a *Applier) Rollback(ctx context.Context) error {
 	if len(attached) > 0 {
 		return fmt.Errorf("task(s) %s are on a replacement this run created (moved there outside this run?), and rollback would delete it under them; move them back first, or continue with: cmkguard remediate --resume %s", strings.Join(attached, ", "), a.Journal.Path())
 	}
+	if err := r.undo(ctx); err != nil {
+		return &RollbackError{Journal: a.Journal.Path(), Err: err, Undone: r.actions, Remaining: r.remaining(ctx)}
+	}
+	if err := a.Journal.Append(Record{Type: RecordRolledBack}); err != nil {
+		return err
+	}
+	if len(r.actions) == 0 {
+		a.logf("Rollback: nothing this run made was left to undo.")
+	}
+	if len(r.notRestarted) > 0 {
+		return fmt.Errorf("rolled back, except that DMS would not restart task(s) %s, which this run had stopped and which are failed-move on their old instance: restart them yourself with resume-processing", strings.Join(r.notRestarted, ", "))
+	}
+	return nil
+}
+
+// RollbackError says a rollback stopped part-way: what it undid, and what
+// (re-read from the world) is still there.
+type RollbackError struct {
+	Journal   string
+	Err       error
+	Undone    []string
+	Remaining []string
+}
+
+func (e *RollbackError) Error() string {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "rollback stopped: %v", e.Err)
+	if len(e.Undone) > 0 {
+		fmt.Fprintf(b, "\n  undone: %s", strings.Join(e.Undone, "\n  undone: "))
+	}
+	if len(e.Remaining) > 0 {
+		fmt.Fprintf(b, "\n  still there: %s", strings.Join(e.Remaining, "\n  still there: "))
+	}
+	fmt.Fprintf(b, "\nfix the cause and run again: cmkguard remediate --rollback %s", e.Journal)
+	return b.String()
+}
+
+func (e *RollbackError) Unwrap() error { return e.Err }
+
+// undone records and prints one thing a rollback undid.
+func (r *run) undone(what string) {
+	r.actions = append(r.actions, what)
+	r.a.logf("rollback: %s", what)
+}
+
+// remaining re-reads what this run made and may still be there, for a
+// rollback that stopped part-way. Best effort: what cannot be read is said.
+func (r *run) remaining(ctx context.Context) []string {
+	if ctx.Err() != nil {
+		return []string{"(interrupted: the world was not re-read)"}
+	}
+	var out []string
+	for i, rep := range r.plan.Replacements {
+		c, err := r.client(rep.Region)
+		if err != nil {
+			out = append(out, err.Error())
+			continue
+		}
+		if !r.pastDelete(i) {
+			ri, err := r.findNewInstance(ctx, c, rep)
+			switch {
+			case err != nil:
+				out = append(out, fmt.Sprintf("%s: could not check for %s: %v", rep.Region, rep.NewID, err))
+			case ri != nil:
+				out = append(out, fmt.Sprintf("%s: instance %s (%s, %s)", rep.Region, aws.ToString(ri.ReplicationInstanceIdentifier), aws.ToString(ri.ReplicationInstanceArn), aws.ToString(ri.ReplicationInstanceStatus)))
+			}
+		}
+		for _, t := range rep.Tasks {
+			if r.progress.Notes[noteWasRunning(t)] != "true" {
+				continue
+			}
+			task, err := taskByARN(ctx, c.DMS, t.ARN)
+			if err == nil && task != nil && !runs(aws.ToString(task.Status)) {
+				out = append(out, fmt.Sprintf("%s: task %s is %s (it was running before this run)", rep.Region, t.ID, aws.ToString(task.Status)))
+			}
+		}
+	}
+	for _, k := range r.plan.Keys {
+		if k.Mode != KeyCreate {
+			continue
+		}
+		c, err := r.client(k.Region)
+		if err != nil {
+			continue
+		}
+		if target, ours, err := r.aliasOwner(ctx, c, k); err == nil && target != "" && ours {
+			out = append(out, fmt.Sprintf("%s: alias %s (to key %s)", k.Region, k.Alias, target))
+		}
+		if arn, err := r.findTaggedKey(ctx, c, k); err == nil && arn != "" {
+			if d, err := c.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(arn)}); err == nil && d.KeyMetadata != nil && d.KeyMetadata.KeyState != kmstypes.KeyStatePendingDeletion {
+				out = append(out, fmt.Sprintf("%s: key %s (%s, not scheduled for deletion)", k.Region, arn, d.KeyMetadata.KeyState))
+			}
+		}
+	}
+	return out
+}
+
+// undo undoes, in order, the replacements, the configs and the keys.
+func (r *run) undo(ctx context.Context) error {
+	a, plan := r.a, r.plan
 	keptRegions := map[string]bool{}
 	for i, rep := range plan.Replacements {
 		if r.pastDelete(i) {
@@ -91,12 +192,6 @@ func (a *Applier) Rollback(ctx context.Context) error {
 		if err := r.rollbackKey(ctx, k); err != nil {
 			return err
 		}
-	}
-	if err := a.Journal.Append(Record{Type: RecordRolledBack}); err != nil {
-		return err
-	}
-	if len(r.notRestarted) > 0 {
-		return fmt.Errorf("rolled back, except that DMS would not restart task(s) %s, which this run had stopped and which are failed-move on their old instance: restart them yourself with resume-processing", strings.Join(r.notRestarted, ", "))
 	}
 	return nil
 }
@@ -151,7 +246,20 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 		if task == nil || aws.ToString(task.ReplicationInstanceArn) != rep.Old.ARN {
 			continue
 		}
-		switch s := aws.ToString(task.Status); s {
+		s := aws.ToString(task.Status)
+		if s == "stopping" {
+			// The run was interrupted while the task stopped: let it
+			// stop, then restart it.
+			r.a.logf("%s: task %s is stopping; waiting for it to stop, to restart it", rep.Region, t.ID)
+			if err := r.waitTask(ctx, c, t, "stopped", func(task *dmstypes.ReplicationTask) (bool, error) {
+				st := aws.ToString(task.Status)
+				s = st
+				return st != "stopping", nil
+			}); err != nil {
+				return fmt.Errorf("rollback: %w", err)
+			}
+		}
+		switch s {
 		case "stopped", "failed-move":
 			// A failed move leaves its task failed-move on the old instance.
 			if _, err := c.DMS.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{
@@ -168,6 +276,7 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 			if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-task", Value: t.ARN}); err != nil {
 				return err
 			}
+			r.undone("restarted task " + t.ID + " on " + rep.Old.ID)
 		}
 	}
 	arn := r.progress.Notes[noteCreatedInstance(rep)]
@@ -203,6 +312,7 @@ func (r *run) rollbackReplacement(ctx context.Context, rep Replacement) error {
 	if err := r.waitInstanceGone(ctx, c, arn, rep.NewID); err != nil {
 		return fmt.Errorf("rollback: %w", err)
 	}
+	r.undone("deleted instance " + rep.NewID + " (" + arn + ")")
 	return r.a.Journal.Append(Record{Type: RecordRollback, Key: "deleted-instance", Value: arn})
 }
 
@@ -231,6 +341,7 @@ func (r *run) rollbackKey(ctx context.Context, k KeyPlan) error {
 		if _, err := c.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(k.Alias)}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("rollback: delete alias %s: %w", k.Alias, err)
 		}
+		r.undone("removed alias " + k.Alias + " in " + k.Region)
 	}
 	if arn == "" {
 		return nil
@@ -239,6 +350,7 @@ func (r *run) rollbackKey(ctx context.Context, k KeyPlan) error {
 	if err != nil && !invalidKMSState(err) {
 		return fmt.Errorf("rollback: schedule deletion of key %s: %w", arn, err)
 	}
+	r.undone(fmt.Sprintf("scheduled deletion of key %s in %d days (cancel with: aws kms cancel-key-deletion --region %s --key-id %s)", arn, KeyDeletionWindowDays, k.Region, arn))
 	return r.a.Journal.Append(Record{Type: RecordRollback, Key: "scheduled-key-deletion", Value: arn})
 }
 
@@ -275,6 +387,7 @@ func (r *run) rollbackConfig(ctx context.Context, i int, cp ConfigPlan) error {
 		}); err != nil {
 			return fmt.Errorf("rollback: point serverless config %s back at %s: %w", cp.Old.ID, cp.Old.KeyARN, err)
 		}
+		r.undone("pointed serverless config " + cp.Old.ID + " back at " + cp.Old.KeyARN)
 		return r.a.Journal.Append(Record{Type: RecordRollback, Key: "reverted-config-key", Value: cp.Old.ARN})
 	}
 	arn := r.progress.Notes[noteNewConfig(cp)]
@@ -298,6 +411,7 @@ func (r *run) rollbackConfig(ctx context.Context, i int, cp ConfigPlan) error {
 		if err := r.a.Journal.Append(Record{Type: RecordRollback, Key: "deleted-config", Value: arn}); err != nil {
 			return err
 		}
+		r.undone("deleted serverless config " + cp.NewID)
 	}
 	if r.progress.Notes[noteConfigWasRunning(cp)] == "true" {
 		rep, err := replicationOf(ctx, c.DMS, cp.Old.ARN)
@@ -310,6 +424,7 @@ func (r *run) rollbackConfig(ctx context.Context, i int, cp ConfigPlan) error {
 			}); err != nil {
 				return fmt.Errorf("rollback: restart the replication of %s: %w", cp.Old.ID, err)
 			}
+			r.undone("restarted the replication of " + cp.Old.ID)
 			return r.a.Journal.Append(Record{Type: RecordRollback, Key: "restarted-replication", Value: cp.Old.ARN})
 		}
 	}

@@ -454,29 +454,6 @@ func TestRollbackRefusesWhenATaskWasMovedOntoTheReplacementByHand(t *testing.T) 
 	}
 }
 
-// TestAnOldInstanceDeletedBySomeoneElseMidRunIsNotAProblem: the delete step
-// finds the old instance gone (or going) and the rename still waits for its
-// name to be free.
-func TestAnOldInstanceDeletedBySomeoneElseMidRunIsNotAProblem(t *testing.T) {
-	t.Parallel()
-	e := newEnvWithDelay(t, estate(), 20*time.Millisecond)
-	before := e.world(t)
-	p := e.mustPlan(t, nil)
-	err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), func(step string, at remediate.FaultPoint) error {
-		if step != "eu-west-1/billing/delete-old" || at != remediate.FaultBeforeAction {
-			return nil
-		}
-		_, err := e.dms(west).DeleteReplicationInstance(context.Background(), &dms.DeleteReplicationInstanceInput{
-			ReplicationInstanceArn: aws.String(instanceARN(t, e, west, "billing")),
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	checkFinal(t, e, before)
-}
-
 // TestAnAliasRetargetedAfterThePlanDoesNotChangeTheKey: the plan records
 // the key its --kms-key alias named when it was made and reviewed; apply
 // uses that key, not whatever the alias points to by then.

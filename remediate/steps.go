@@ -46,20 +46,34 @@ func (r *run) ensureKey(ctx context.Context, c WriteClients, k KeyPlan) error {
 		return err
 	}
 	if arn == "" {
-		out, err := c.KMS.CreateKey(ctx, createKeyInput(r.plan, k))
+		// No SDK retry: a retried CreateKey whose first answer was lost
+		// makes a second key. The step's own retry looks again first.
+		out, err := c.KMS.CreateKey(ctx, createKeyInput(r.plan, k), noKMSRetry)
 		if err != nil {
-			return fmt.Errorf("create key: %w", err)
-		}
-		if out.KeyMetadata == nil {
-			return fmt.Errorf("create key: the answer has no key metadata")
-		}
-		arn = aws.ToString(out.KeyMetadata.Arn)
-		if err := r.note(noteCreatedKey(k.Region), arn); err != nil {
-			return err
+			// The key may have been made and only the answer lost: it
+			// carries this plan's tag, so look before saying it failed.
+			found, ferr := r.findTaggedKey(ctx, c, k)
+			if ferr != nil || found == "" {
+				return fmt.Errorf("create key: %w", err)
+			}
+			r.a.logf("%s: the answer to CreateKey was lost (%v), but the key it made is there, tagged with this plan: using %s", k.Region, err, found)
+			arn = found
+		} else {
+			if out.KeyMetadata == nil {
+				return fmt.Errorf("create key: the answer has no key metadata")
+			}
+			arn = aws.ToString(out.KeyMetadata.Arn)
+			if err := r.note(noteCreatedKey(k.Region), arn); err != nil {
+				return err
+			}
 		}
 	}
-	if _, err := c.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: aws.String(arn)}); err != nil {
-		return fmt.Errorf("create alias %s for %s: %w", k.Alias, arn, err)
+	if _, err := c.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: aws.String(arn)}, noKMSRetry); err != nil {
+		// A lost answer: the alias exists and points to our key.
+		target, ours, aerr := r.aliasOwner(ctx, c, k)
+		if aerr != nil || target == "" || !ours {
+			return fmt.Errorf("create alias %s for %s: %w", k.Alias, arn, err)
+		}
 	}
 	if err := r.checkKey(ctx, c, k.Region, arn); err != nil {
 		return err
@@ -184,18 +198,27 @@ func (r *run) createInstance(ctx context.Context, c WriteClients, rep Replacemen
 		return err
 	}
 	if ri == nil {
-		out, err := c.DMS.CreateReplicationInstance(ctx, createInstanceInput(r.plan, rep, keyARN))
+		out, err := c.DMS.CreateReplicationInstance(ctx, createInstanceInput(r.plan, rep, keyARN), noDMSRetry)
 		if err != nil {
-			return fmt.Errorf("create replication instance %s: %w", rep.NewID, err)
+			// The instance may have been made and only the answer lost
+			// (a retry would then say it already exists): ours carries
+			// this plan's tag.
+			found, ferr := r.findNewInstance(ctx, c, rep)
+			if ferr != nil || found == nil {
+				return fmt.Errorf("create replication instance %s: %w", rep.NewID, err)
+			}
+			r.a.logf("%s: the answer to CreateReplicationInstance was lost (%v), but %s is there, tagged with this plan: using it", rep.Region, err, rep.NewID)
+			ri = found
+		} else {
+			if out.ReplicationInstance == nil {
+				return fmt.Errorf("create replication instance %s: the answer names no instance", rep.NewID)
+			}
+			arn := aws.ToString(out.ReplicationInstance.ReplicationInstanceArn)
+			if err := r.note(noteCreatedInstance(rep), arn); err != nil {
+				return err
+			}
+			ri = out.ReplicationInstance
 		}
-		if out.ReplicationInstance == nil {
-			return fmt.Errorf("create replication instance %s: the answer names no instance", rep.NewID)
-		}
-		arn := aws.ToString(out.ReplicationInstance.ReplicationInstanceArn)
-		if err := r.note(noteCreatedInstance(rep), arn); err != nil {
-			return err
-		}
-		ri = out.ReplicationInstance
 	}
 	arn := aws.ToString(ri.ReplicationInstanceArn)
 	if err := r.note(noteInstance(rep), arn); err != nil {
@@ -216,29 +239,53 @@ func (r *run) findNewInstance(ctx context.Context, c WriteClients, rep Replaceme
 		}
 	}
 	ri, err := instanceByID(ctx, c.DMS, rep.NewID)
-	if err != nil || ri == nil {
+	if err != nil {
 		return nil, err
 	}
-	arn := aws.ToString(ri.ReplicationInstanceArn)
-	tags, err := c.DMS.ListTagsForResource(ctx, &dms.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-	if err != nil {
-		return nil, fmt.Errorf("list tags of %s: %w", arn, err)
-	}
-	for _, t := range tags.TagList {
-		if aws.ToString(t.Key) == TagPlanID && aws.ToString(t.Value) == r.plan.ID {
-			if err := r.note(noteCreatedInstance(rep), arn); err != nil {
-				return nil, err
-			}
-			return ri, nil
+	if ri == nil {
+		// After the rename, the replacement carries the old identifier
+		// (and this plan's tag).
+		if rep.FinalID == rep.NewID {
+			return nil, nil
 		}
+		renamed, err := instanceByID(ctx, c.DMS, rep.FinalID)
+		if err != nil || renamed == nil || aws.ToString(renamed.ReplicationInstanceArn) == rep.Old.ARN {
+			return nil, err
+		}
+		if ours, err := r.instanceTaggedWithPlan(ctx, c, aws.ToString(renamed.ReplicationInstanceArn)); err != nil || !ours {
+			return nil, err
+		}
+		return renamed, r.note(noteCreatedInstance(rep), aws.ToString(renamed.ReplicationInstanceArn))
+	}
+	arn := aws.ToString(ri.ReplicationInstanceArn)
+	ours, err := r.instanceTaggedWithPlan(ctx, c, arn)
+	if err != nil {
+		return nil, err
+	}
+	if ours {
+		if err := r.note(noteCreatedInstance(rep), arn); err != nil {
+			return nil, err
+		}
+		return ri, nil
 	}
 	return nil, fmt.Errorf("an instance named %s exists in %s that this plan did not create; refusing to use or replace it", rep.NewID, rep.Region)
 }
 
+// instanceTaggedWithPlan says whether a DMS instance carries this plan's tag.
+func (r *run) instanceTaggedWithPlan(ctx context.Context, c WriteClients, arn string) (bool, error) {
+	return r.dmsTaggedWithPlan(ctx, c, arn)
+}
+
+// noKMSRetry and noDMSRetry turn off the SDK's retries for one create call:
+// a create retried after its answer was lost would make a second resource.
+// The step retries instead, after looking for what the first call made.
+func noKMSRetry(o *kms.Options) { o.Retryer = aws.NopRetryer{} }
+func noDMSRetry(o *dms.Options) { o.Retryer = aws.NopRetryer{} }
+
 // waitInstanceAvailable waits until an instance is available (and, when
 // wantID is set, carries that identifier).
 func (r *run) waitInstanceAvailable(ctx context.Context, c WriteClients, arn, wantID string) error {
-	return waitFor(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+arn+" to be available", func() error {
+	return r.waitFor(ctx, r.a.InstanceTimeout, "instance "+arn+" to be available", func() error {
 		ri, err := instanceByARN(ctx, c.DMS, arn)
 		if err != nil {
 			return err
@@ -415,7 +462,7 @@ func (r *run) locateTask(ctx context.Context, c WriteClients, rep Replacement, t
 		return nil, err
 	}
 	if task == nil {
-		return nil, fmt.Errorf("task %s (%s) no longer exists", t.ID, t.ARN)
+		return nil, fmt.Errorf("task %s (%s) no longer exists: %w", t.ID, t.ARN, errTaskGone)
 	}
 	on := aws.ToString(task.ReplicationInstanceArn)
 	if on != rep.Old.ARN && on != r.progress.Notes[noteInstance(rep)] {
@@ -425,13 +472,13 @@ func (r *run) locateTask(ctx context.Context, c WriteClients, rep Replacement, t
 }
 
 func (r *run) waitTask(ctx context.Context, c WriteClients, t Task, what string, done func(*dmstypes.ReplicationTask) (bool, error)) error {
-	return waitFor(ctx, r.a.PollInterval, r.a.TaskTimeout, "task "+t.ID+" "+what, func() error {
+	return r.waitFor(ctx, r.a.TaskTimeout, "task "+t.ID+" "+what, func() error {
 		task, err := taskByARN(ctx, c.DMS, t.ARN)
 		if err != nil {
 			return err
 		}
 		if task == nil {
-			return fmt.Errorf("task %s disappeared", t.ID)
+			return fmt.Errorf("task %s (%s) disappeared: %w", t.ID, t.ARN, errTaskGone)
 		}
 		ok, err := done(task)
 		if err != nil {
@@ -445,16 +492,41 @@ func (r *run) waitTask(ctx context.Context, c WriteClients, t Task, what string,
 }
 
 // deleteOld deletes the old instance once nothing is attached to it, and
-// waits until it is gone.
-func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) error {
+// waits until it is gone. It first re-reads the instance: one deleted, or
+// being deleted, by someone else during the run, or changed since the plan
+// (its key, settings or tags), is reported and left alone, and the
+// replacement keeps its own identifier rather than take the old one's.
+func (r *run) deleteOld(ctx context.Context, c WriteClients, i int, rep Replacement) error {
 	ri, err := instanceByARN(ctx, c.DMS, rep.Old.ARN)
 	if err != nil {
 		return err
 	}
-	if ri == nil {
-		return nil
+	ours := r.progress.Notes[noteDeleteSent(rep)] == "true"
+	leave := func(why string) error {
+		return &goneError{steps: r.replacementSteps(i, StepDeleteOld, StepRename),
+			why: fmt.Sprintf("%s/%s: %s; its tasks are on the replacement %s, which keeps the identifier %s", rep.Region, rep.Old.ID, why, rep.NewID, rep.NewID)}
 	}
-	if aws.ToString(ri.ReplicationInstanceStatus) != "deleting" {
+	if ri == nil {
+		if ours {
+			return nil
+		}
+		return leave("the old instance was deleted by someone else during the run (not by cmkguard)")
+	}
+	status := aws.ToString(ri.ReplicationInstanceStatus)
+	if status == "deleting" && !ours {
+		return leave("the old instance is being deleted by someone else (not by cmkguard)")
+	}
+	if status != "deleting" {
+		now, err := describeInstance(ctx, c.DMS, *ri)
+		if err != nil {
+			return err
+		}
+		settingsOnly := rep
+		settingsOnly.Tasks = nil
+		now.Tasks = nil
+		if diffs := compareInstance(settingsOnly, now); len(diffs) > 0 {
+			return leave("the old instance changed during the run (" + strings.Join(diffs, "; ") + "), so it was not deleted")
+		}
 		tasks, err := listTasks(ctx, c.DMS, rep.Old.ARN)
 		if err != nil {
 			return fmt.Errorf("list tasks on %s: %w", rep.Old.ID, err)
@@ -466,6 +538,9 @@ func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) er
 			}
 			return fmt.Errorf("refusing to delete %s: task(s) %s are still attached to it, though the plan moved all it knew of; move them to %s yourself (or delete them), then resume", rep.Old.ID, strings.Join(ids, ", "), rep.NewID)
 		}
+		if err := r.note(noteDeleteSent(rep), "true"); err != nil {
+			return err
+		}
 		if _, err := c.DMS.DeleteReplicationInstance(ctx, &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(rep.Old.ARN)}); err != nil && !isNotFound(err) {
 			return fmt.Errorf("delete %s: %w", rep.Old.ID, err)
 		}
@@ -473,9 +548,11 @@ func (r *run) deleteOld(ctx context.Context, c WriteClients, rep Replacement) er
 	return r.waitInstanceGone(ctx, c, rep.Old.ARN, rep.Old.ID)
 }
 
+func noteDeleteSent(r Replacement) string { return "delete-sent/" + r.Region + "/" + r.Old.ID }
+
 // waitInstanceGone waits until an instance no longer exists.
 func (r *run) waitInstanceGone(ctx context.Context, c WriteClients, arn, name string) error {
-	return waitGone(ctx, r.a.PollInterval, r.a.InstanceTimeout, "instance "+name, func() (bool, error) {
+	return r.waitGone(ctx, r.a.InstanceTimeout, "instance "+name, func() (bool, error) {
 		ri, err := instanceByARN(ctx, c.DMS, arn)
 		return ri != nil, err
 	})
@@ -503,13 +580,19 @@ func (r *run) rename(ctx context.Context, c WriteClients, rep Replacement) error
 			ReplicationInstanceArn:        aws.String(arn),
 			ReplicationInstanceIdentifier: aws.String(rep.Old.ID),
 			ApplyImmediately:              true,
-		})
+		}, noDMSRetry)
 		if err != nil {
-			return fmt.Errorf("rename %s to %s: %w", rep.NewID, rep.Old.ID, err)
+			// A lost answer: the rename happened if the instance has the name.
+			if now, rerr := instanceByARN(ctx, c.DMS, arn); rerr != nil || now == nil || aws.ToString(now.ReplicationInstanceIdentifier) != rep.Old.ID {
+				return fmt.Errorf("rename %s to %s: %w", rep.NewID, rep.Old.ID, err)
+			}
 		}
 	}
 	return r.waitInstanceAvailable(ctx, c, arn, rep.Old.ID)
 }
+
+// errTaskGone says a planned task no longer exists.
+var errTaskGone = errors.New("the task was deleted outside this run")
 
 func accessDenied(err error) bool {
 	var api smithy.APIError

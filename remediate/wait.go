@@ -7,18 +7,26 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // errNotYet is returned by a wait condition that is not met yet.
 var errNotYet = errors.New("not yet")
 
 // waitFor polls check until it returns nil, a permanent error, or timeout.
-// Transient errors (throttling) are retried until the timeout.
-func waitFor(ctx context.Context, interval, timeout time.Duration, what string, check func() error) error {
-	deadline := time.Now().Add(timeout)
+// Transient errors (throttling) are retried until the timeout. A wait that
+// lasts says so on the run's log when it begins and every ProgressEvery, so
+// that a person watching knows the run is alive and what it waits for.
+func (r *run) waitFor(ctx context.Context, timeout time.Duration, what string, check func() error) error {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	said := time.Time{}
 	for {
 		err := check()
 		if err == nil {
+			if !said.IsZero() {
+				r.a.logf("  done waiting for %s (%s)", what, time.Since(start).Round(time.Second))
+			}
 			return nil
 		}
 		if !errors.Is(err, errNotYet) && !transient(err) {
@@ -27,15 +35,23 @@ func waitFor(ctx context.Context, interval, timeout time.Duration, what string, 
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %s waiting for %s (last: %v)", timeout, what, err)
 		}
-		if err := sleep(ctx, interval); err != nil {
+		switch {
+		case said.IsZero():
+			r.a.logf("  waiting for %s (up to %s)…", what, timeout)
+			said = time.Now()
+		case time.Since(said) >= r.a.ProgressEvery:
+			r.a.logf("  still waiting for %s (%s so far)", what, time.Since(start).Round(time.Second))
+			said = time.Now()
+		}
+		if err := sleep(ctx, r.a.PollInterval); err != nil {
 			return err
 		}
 	}
 }
 
 // waitGone waits, up to timeout, until exists says the resource is gone.
-func waitGone(ctx context.Context, interval, timeout time.Duration, what string, exists func() (bool, error)) error {
-	return waitFor(ctx, interval, timeout, what+" to be deleted", func() error {
+func (r *run) waitGone(ctx context.Context, timeout time.Duration, what string, exists func() (bool, error)) error {
+	return r.waitFor(ctx, timeout, what+" to be deleted", func() error {
 		ok, err := exists()
 		switch {
 		case err != nil:
@@ -62,6 +78,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 // resource is briefly in the wrong state.
 func transient(err error) bool {
 	if errors.Is(err, errNotYet) {
+		return true
+	}
+	// The request may not have arrived, or its answer was lost: every step
+	// re-reads the world before it acts, so trying it again is safe.
+	var send *smithyhttp.RequestSendError
+	if errors.As(err, &send) {
 		return true
 	}
 	var api smithy.APIError

@@ -6,10 +6,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/cmkguard/cmkguard/adapt/awslive"
+	"github.com/cmkguard/cmkguard/internal/cli/awsflags"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
@@ -21,7 +22,11 @@ type Options struct {
 	IO *iostreams.IOStreams
 	// CallerAccount finds the account of the current credentials; used only
 	// when --account is not given.
-	CallerAccount func(ctx context.Context, region string) (string, error)
+	CallerAccount func(ctx context.Context, o *Options) (string, error)
+
+	// AWS configuration (as audit), for finding the caller's account.
+	Profile     string
+	EndpointURL string
 
 	Account          string
 	Region           string
@@ -47,14 +52,8 @@ same policy to the key it creates.`,
     --key-user arn:aws:iam::111122223333:role/dms-vpc-role > policy.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Region == "" {
-				opts.Region = envRegion()
-			}
-			if opts.Region == "" {
-				return exit.Usagef("--region is required (or set AWS_REGION)")
-			}
-			if !keypolicy.ValidRegion(opts.Region) {
-				return exit.Usagef("--region %q is not an AWS region name", opts.Region)
+			if err := opts.validate(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -62,6 +61,8 @@ same policy to the key it creates.`,
 			return keyPolicyRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE), for finding the caller's account")
+	cmd.Flags().StringVar(&opts.EndpointURL, "endpoint-url", "", "Send the STS call to this endpoint (e.g. the local emulator)")
 	cmd.Flags().StringVar(&opts.Account, "account", "", "Account that owns the key (default: the caller's account, via STS)")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "Region of the key (default: AWS_REGION)")
 	cmd.Flags().StringArrayVar(&opts.Admins, "key-admin", nil, "IAM principal ARN that administers the key (repeatable)")
@@ -70,9 +71,38 @@ same policy to the key it creates.`,
 	return cmd
 }
 
+// validate checks every flag before any call, as audit does: the region,
+// the endpoint, the account and every principal (by building the policy
+// with a placeholder account when the caller's is still to be found).
+func (opts *Options) validate() error {
+	if opts.Region == "" {
+		opts.Region = envRegion()
+	}
+	if opts.Region == "" {
+		return exit.Usagef("--region is required (or set AWS_REGION)")
+	}
+	if err := awsflags.Regions([]string{opts.Region}); err != nil {
+		return err
+	}
+	if err := awsflags.Endpoint(opts.EndpointURL); err != nil {
+		return err
+	}
+	if opts.Account != "" && !awslive.ValidAccountID(opts.Account) {
+		return exit.Usagef("--account %q: not a 12-digit AWS account id", opts.Account)
+	}
+	account := opts.Account
+	if account == "" {
+		account = "000000000000"
+	}
+	if _, err := keypolicy.Build(keypolicy.Options{Account: account, Region: opts.Region, Admins: opts.Admins, Users: opts.Users, ExternalAccounts: opts.ExternalAccounts}); err != nil {
+		return &exit.UsageError{Err: err}
+	}
+	return nil
+}
+
 func keyPolicyRun(ctx context.Context, opts *Options) error {
 	if opts.Account == "" {
-		acct, err := opts.CallerAccount(ctx, opts.Region)
+		acct, err := opts.CallerAccount(ctx, opts)
 		if err != nil {
 			return fmt.Errorf("find the caller's account (or pass --account): %w", err)
 		}
@@ -103,10 +133,10 @@ func envRegion() string {
 	return os.Getenv("AWS_DEFAULT_REGION")
 }
 
-func stsCallerAccount(ctx context.Context, region string) (string, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+func stsCallerAccount(ctx context.Context, opts *Options) (string, error) {
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, opts.Region)
 	if err != nil {
-		return "", fmt.Errorf("load AWS configuration: %w", err)
+		return "", err
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {

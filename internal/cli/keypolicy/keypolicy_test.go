@@ -3,7 +3,11 @@ package keypolicy
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,8 +33,8 @@ func TestNewCmdKeyPolicyParsesFlags(t *testing.T) {
 		},
 		{
 			name: "repeated principals are all kept",
-			args: []string{"--region", "us-east-1", "--key-admin", "a", "--key-admin", "b", "--key-user", "u", "--external-account", "444455556666"},
-			want: Options{Region: "us-east-1", Admins: []string{"a", "b"}, Users: []string{"u"}, ExternalAccounts: []string{"444455556666"}},
+			args: []string{"--region", "us-east-1", "--key-admin", "arn:aws:iam::111122223333:role/A", "--key-admin", "arn:aws:iam::111122223333:role/B", "--key-user", "arn:aws:iam::111122223333:role/U", "--external-account", "444455556666"},
+			want: Options{Region: "us-east-1", Admins: []string{"arn:aws:iam::111122223333:role/A", "arn:aws:iam::111122223333:role/B"}, Users: []string{"arn:aws:iam::111122223333:role/U"}, ExternalAccounts: []string{"444455556666"}},
 		},
 	}
 	for _, tt := range tests {
@@ -84,7 +88,7 @@ func TestKeyPolicyRun(t *testing.T) {
 			ios, _, out, _ := iostreams.Test()
 			opts := tt.opts
 			opts.IO = ios
-			opts.CallerAccount = func(context.Context, string) (string, error) { return "999988887777", nil }
+			opts.CallerAccount = func(context.Context, *Options) (string, error) { return "999988887777", nil }
 			err := keyPolicyRun(context.Background(), &opts)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || exit.Code(err) != tt.wantCode {
@@ -113,6 +117,52 @@ func TestKeyPolicyRun(t *testing.T) {
 			}
 			if tt.opts.Account == "" && doc.Statement[0].Principal.AWS[0] != "arn:aws:iam::999988887777:root" {
 				t.Errorf("root principal = %v, want the caller's account", doc.Statement[0].Principal.AWS)
+			}
+		})
+	}
+}
+
+// TestKeyPolicyValidatesEverythingBeforeAnyCall: bad flags are usage errors
+// (exit 2) with audit's wording, and no request leaves the process.
+func TestKeyPolicyValidatesEverythingBeforeAnyCall(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"a region that does not exist", []string{"--region", "xx-fake-1"}, `--region "xx-fake-1": not an AWS region name`},
+		{"an endpoint that is not a URL", []string{"--region", "us-east-1", "--endpoint-url", "localhost:4566"}, `--endpoint-url "localhost:4566": want an http:// or https:// URL`},
+		{"an account that is not one", []string{"--region", "us-east-1", "--account", "1234"}, `--account "1234": not a 12-digit AWS account id`},
+		{"a malformed principal, account still to be found", []string{"--region", "us-east-1", "--key-user", "not-an-arn"}, `key user "not-an-arn"`},
+		{"no region at all", nil, "--region is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls.Store(0)
+			ios, _, _, _ := iostreams.Test()
+			cmd := NewCmdKeyPolicy(&factory.Factory{IOStreams: ios, Now: time.Now}, nil)
+			args := append([]string{}, tt.args...)
+			if !slices.Contains(args, "--endpoint-url") {
+				args = append(args, "--endpoint-url", srv.URL)
+			}
+			cmd.SetArgs(args)
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			err := cmd.Execute()
+			if err == nil || exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v (code %d), want a usage error containing %q", err, exit.Code(err), tt.wantErr)
+			}
+			if n := calls.Load(); n != 0 {
+				t.Errorf("%d call(s) were made before the flags were refused", n)
 			}
 		})
 	}

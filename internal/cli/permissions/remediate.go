@@ -33,6 +33,7 @@ Planning (read-only, also all that --plan-only prints):
   dms:ListTagsForResource       each instance's tags, copied to its replacement
   dms:DescribeReplicationConfigs,
   dms:DescribeReplications      serverless configs and whether they have started
+  dms:DescribeEndpoints         endpoints, whose findings the plan lists as not fixed
 
 Applying (--apply, --resume):
   dms:CreateReplicationInstance, dms:AddTagsToResource   the replacement, with the old tags
@@ -81,7 +82,7 @@ func RemediatePolicy(planOnly bool) []ConditionalStatement {
 		{Statement: Statement{Sid: "CmkguardRemediatePlanAudit", Effect: "Allow", Resource: "*", Action: []string{
 			"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases"}}},
 		{Statement: Statement{Sid: "CmkguardRemediatePlanDescribe", Effect: "Allow", Resource: "*", Action: []string{
-			"dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications"}}},
+			"dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints"}}},
 	}
 	if planOnly {
 		return st

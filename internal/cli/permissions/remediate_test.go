@@ -13,7 +13,7 @@ import (
 
 func TestPermissionsRemediatePrintsThePolicyRemediateNeeds(t *testing.T) {
 	t.Parallel()
-	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications"}
+	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints"}
 	tests := []struct {
 		name string
 		args []string

@@ -41,6 +41,7 @@ func emulator(t *testing.T, estate *awsemu.Estate) (*awsemu.Server, string) {
 	t.Cleanup(ts.Close)
 	t.Setenv("CMKGUARD_TEST_URL", ts.URL)
 	home := t.TempDir()
+	t.Setenv(remediate.StateDirEnv, filepath.Join(home, "state"))
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "AKIATEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "",
 		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_ENDPOINT_URL": "",
@@ -198,7 +199,7 @@ func TestAuditRemediateAuditThroughTheCommandLine(t *testing.T) {
 	})
 	t.Run("resuming a finished journal changes nothing", func(t *testing.T) {
 		srv.ResetLog()
-		code, _, errOut := run(t, "remediate", "--resume", planFile+".journal", "--endpoint-url", url)
+		code, _, errOut := run(t, "remediate", "--resume", planFile+".journal", "--yes", "--endpoint-url", url)
 		if code != exit.OK || !strings.Contains(errOut, "already applied completely") {
 			t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 		}

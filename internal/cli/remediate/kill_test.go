@@ -59,7 +59,7 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 		if attempt == 300 {
 			t.Fatalf("no run finished after %d attempts", attempt)
 		}
-		args := []string{"remediate", "--resume", journal, "--endpoint-url", url, "--poll-interval", "5ms"}
+		args := []string{"remediate", "--resume", journal, "--yes", "--endpoint-url", url, "--poll-interval", "5ms"}
 		if remediate.Unstarted(journal) {
 			args = []string{"remediate", "--apply", planFile, "--yes", "--endpoint-url", url, "--poll-interval", "5ms"}
 		}

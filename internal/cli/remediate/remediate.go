@@ -22,9 +22,11 @@ import (
 
 	"github.com/cmkguard/cmkguard/adapt/awslive"
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/cli/awsflags"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/keypolicy"
 	"github.com/cmkguard/cmkguard/remediate"
 	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
@@ -70,6 +72,11 @@ type Options struct {
 	Yes          bool
 	PollInterval time.Duration
 	Timeout      time.Duration
+	// SignKey is a file holding the key that signs plans (when planning)
+	// and verifies them (with --apply, --resume PLAN, --rollback PLAN).
+	SignKey string
+	// StateDir is where plan claims are kept ("" : remediate.StateDir()).
+	StateDir string
 }
 
 // NewCmdRemediate returns the remediate command. runF replaces remediateRun in tests.
@@ -88,8 +95,14 @@ prints the plan. Planning makes no change to the account.
 
   --apply PLAN     executes a saved plan (asks first, or --yes), journaling
                    every step to PLAN.journal (or --journal)
-  --resume J       continues an interrupted apply from its journal
-  --rollback J     undoes a run that has not moved a task yet`,
+  --resume J       continues an interrupted apply from its journal (asks
+                   first, or --yes); --resume PLAN when the journal is lost
+  --rollback J     undoes a run that has not moved a task yet; --rollback
+                   PLAN when the journal is lost (read from the plan's tags)
+
+A plan is applied by one run only, whatever --journal is given. The plan's
+digest detects accidental changes, not tampering (whoever can edit the file
+can recompute it); --sign-key signs plans so that an edited one is refused.`,
 		Example: `  cmkguard audit --format json > audit.json
   cmkguard remediate --from-report audit.json --create-key alias/dms \
     --key-admin arn:aws:iam::111122223333:role/KeyAdmin --delete-old --keep-identifier --out plan.json
@@ -133,6 +146,7 @@ prints the plan. Planning makes no change to the account.
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "Do not ask for confirmation (required when not interactive)")
 	fl.DurationVar(&opts.PollInterval, "poll-interval", 15*time.Second, "How often waits re-read the state of instances and tasks")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Minute, "Longest wait for one instance or task change")
+	fl.StringVar(&opts.SignKey, "sign-key", "", "File of at least 32 secret bytes: sign the plan with it (HMAC-SHA256), or verify a plan's signature before --apply")
 	return cmd
 }
 
@@ -157,6 +171,13 @@ func (o *Options) validate() error {
 	if err := rule.ValidateOptions(o.ruleOptions()); err != nil {
 		return &exit.UsageError{Err: err}
 	}
+	if err := awsflags.Regions(o.Regions); err != nil {
+		return err
+	}
+	if err := awsflags.Endpoint(o.EndpointURL); err != nil {
+		return err
+	}
+
 	switch o.Format {
 	case "text", "json", "shell":
 	default:
@@ -164,6 +185,35 @@ func (o *Options) validate() error {
 	}
 	if o.PollInterval <= 0 || o.Timeout <= 0 {
 		return exit.Usagef("--poll-interval and --timeout must be positive")
+	}
+	if modes == 0 {
+		return o.validatePlanFlags()
+	}
+	return nil
+}
+
+// validatePlanFlags checks the choices of a plan before any call.
+func (o *Options) validatePlanFlags() error {
+	switch {
+	case o.KMSKey == "" && o.CreateKey == "":
+		return exit.Usagef("choose the key: --kms-key ARN|alias/NAME (an existing customer key) or --create-key alias/NAME")
+	case o.KMSKey != "" && o.CreateKey != "":
+		return exit.Usagef("--kms-key and --create-key are exclusive")
+	case o.CreateKey != "":
+		if err := remediate.ValidateAlias(o.CreateKey); err != nil {
+			return exit.Usagef("--create-key: %v", err)
+		}
+		if _, err := keypolicy.Build(keypolicy.Options{Account: "000000000000", Region: "us-east-1", Admins: o.KeyAdmins, Users: o.KeyUsers, ExternalAccounts: o.ExternalAccounts}); err != nil {
+			return exit.Usagef("%v", err)
+		}
+	case len(o.KeyAdmins)+len(o.KeyUsers)+len(o.ExternalAccounts) > 0:
+		return exit.Usagef("--key-admin, --key-user and --external-account go with --create-key")
+	}
+	if !strings.Contains(o.NameTemplate, "{id}") {
+		return exit.Usagef("--name-template %q must contain {id}, or every replacement would get the same identifier", o.NameTemplate)
+	}
+	if o.KeepIdentifier && !o.DeleteOld {
+		return exit.Usagef("--keep-identifier needs --delete-old: the old instance must be gone before its identifier is free")
 	}
 	return nil
 }
@@ -187,8 +237,9 @@ func remediateRun(ctx context.Context, opts *Options) error {
 // planRun audits (or reads a report), describes and prints a plan. It makes
 // no mutating call.
 func planRun(ctx context.Context, opts *Options) error {
-	if opts.KMSKey == "" && opts.CreateKey == "" {
-		return exit.Usagef("choose the key: --kms-key ARN|alias/NAME (an existing customer key) or --create-key alias/NAME")
+	signKey, err := readSignKey(opts.SignKey)
+	if err != nil {
+		return err
 	}
 	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, firstOr(opts.Regions, ""))
 	if err != nil {
@@ -239,6 +290,11 @@ func planRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if signKey != nil {
+		if err := plan.Sign(signKey); err != nil {
+			return err
+		}
+	}
 	if opts.Out != "" {
 		if err := writePlanFile(opts.Out, plan); err != nil {
 			return err
@@ -275,20 +331,27 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 		return targets, configs, remediate.Source{
 			Kind: "report", File: opts.FromReport, SHA256: "sha256:" + hex.EncodeToString(sum[:]),
 			GeneratedAt: rep.GeneratedAt, Findings: len(targets) + len(configs),
-		}, remediate.UndecidedNotes(rep.Findings), nil
+		}, append(remediate.UndecidedNotes(rep.Findings), remediate.NotFixedNotes(inRegionFindings(rep.Findings, opts.Regions))...), nil
 	}
-	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
+	// The live audit covers what the plan can fix (instances, serverless
+	// configs) and what it cannot (endpoints), so that the plan can say so.
+	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions, IncludeServerless: true, IncludeEndpoints: true})
 	if err != nil {
+		var badRegion *awslive.InvalidRegionError
+		if errors.As(err, &badRegion) {
+			return nil, nil, remediate.Source{}, nil, exit.Usagef("--region %v", badRegion)
+		}
 		return nil, nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
 	}
 	findings := rule.Evaluate(&st, opts.ruleOptions())
 	targets := remediate.TargetsFromFindings(findings)
 	configs := remediate.ConfigTargetsFromFindings(findings)
-	return targets, configs, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets) + len(configs)}, remediate.UndecidedNotes(findings), nil
+	notes := append(remediate.UndecidedNotes(findings), remediate.NotFixedNotes(findings)...)
+	return targets, configs, remediate.Source{Kind: "live", GeneratedAt: opts.Now().UTC().Format(time.RFC3339), Findings: len(targets) + len(configs)}, notes, nil
 }
 
 func applyRun(ctx context.Context, opts *Options) error {
-	plan, err := remediate.LoadPlan(opts.Apply)
+	plan, err := loadVerifiedPlan(opts, opts.Apply)
 	if err != nil {
 		return err
 	}
@@ -302,16 +365,40 @@ func applyRun(ctx context.Context, opts *Options) error {
 	if path == "" {
 		path = opts.Apply + ".journal"
 	}
+	claim, err := claimPlan(opts, plan, path, opts.Apply)
+	if err != nil {
+		return err
+	}
+	defer claim.Release()
+	if !remediate.Unstarted(path) {
+		return fmt.Errorf("journal %s already exists: continue that run with --resume %s (or roll it back with --rollback %s)", path, path, path)
+	}
+	a, err := newApplier(ctx, opts, plan)
+	if err != nil {
+		return err
+	}
+	// Everything that can refuse the apply runs before the journal exists:
+	// a refused apply leaves nothing behind.
+	if err := a.Check(ctx, plan); err != nil {
+		return withPlanFile(err, opts.Apply)
+	}
 	j, err := remediate.CreateJournal(path, plan, opts.Now)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	if err := claim.Bind(path); err != nil {
+		return err
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Journal: %s\n", path)
-	return execute(ctx, opts, j, false)
+	a.Journal = j
+	return a.Apply(ctx)
 }
 
 func resumeRun(ctx context.Context, opts *Options) error {
+	if !remediate.IsJournal(opts.Resume) {
+		return recoverRun(ctx, opts, opts.Resume, false)
+	}
 	j, err := remediate.OpenJournal(opts.Resume, opts.Now)
 	if err != nil {
 		return err
@@ -320,48 +407,184 @@ func resumeRun(ctx context.Context, opts *Options) error {
 	if err := checkRegions(j.Plan(), opts.Regions); err != nil {
 		return err
 	}
-	return execute(ctx, opts, j, false)
+	claim, err := claimPlan(opts, j.Plan(), opts.Resume, "")
+	if err != nil {
+		return err
+	}
+	defer claim.Release()
+	if err := claim.Bind(opts.Resume); err != nil {
+		return err
+	}
+	if err := confirmResume(opts, j); err != nil {
+		return err
+	}
+	a, err := newApplier(ctx, opts, j.Plan())
+	if err != nil {
+		return err
+	}
+	a.Journal = j
+	return a.Apply(ctx)
 }
 
 func rollbackRun(ctx context.Context, opts *Options) error {
+	if !remediate.IsJournal(opts.Rollback) {
+		return recoverRun(ctx, opts, opts.Rollback, true)
+	}
 	j, err := remediate.OpenJournal(opts.Rollback, opts.Now)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	if !opts.Yes {
-		if !opts.IO.CanPrompt() {
-			return exit.Usagef("--rollback deletes what the run created: pass --yes when not interactive")
-		}
-		if !ask(opts, fmt.Sprintf("Roll back plan %s (delete the instances and schedule deletion of the keys this run created)?", j.Plan().ID)) {
-			return errors.New("rollback cancelled")
-		}
-	}
-	return execute(ctx, opts, j, true)
-}
-
-func execute(ctx context.Context, opts *Options, j *remediate.Journal, rollback bool) error {
-	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, firstOr(j.Plan().Regions, ""))
+	claim, err := claimPlan(opts, j.Plan(), opts.Rollback, "")
 	if err != nil {
 		return err
 	}
-	a := &remediate.Applier{
+	defer claim.Release()
+	if err := claim.Bind(opts.Rollback); err != nil {
+		return err
+	}
+	if err := confirmRollback(opts, j.Plan().ID); err != nil {
+		return err
+	}
+	a, err := newApplier(ctx, opts, j.Plan())
+	if err != nil {
+		return err
+	}
+	a.Journal = j
+	return rollback(ctx, opts, a)
+}
+
+// recoverRun resumes or rolls back a plan whose journal is lost: a new
+// journal, at the lost one's path, is rebuilt from the plan's tags in AWS.
+func recoverRun(ctx context.Context, opts *Options, planFile string, undo bool) error {
+	plan, err := loadVerifiedPlan(opts, planFile)
+	if err != nil {
+		return fmt.Errorf("%w (give the journal of the run, or the plan file if the journal is lost)", err)
+	}
+	if err := checkRegions(plan, opts.Regions); err != nil {
+		return err
+	}
+	claim, err := remediate.ClaimPlan(opts.StateDir, plan.ID)
+	if err != nil {
+		return err
+	}
+	defer claim.Release()
+	path := claim.Journal
+	if path == "" {
+		path = planFile + ".journal"
+	}
+	if !remediate.Unstarted(path) {
+		mode := "--resume"
+		if undo {
+			mode = "--rollback"
+		}
+		return exit.Usagef("plan %s has its journal %s: use %s %s", plan.ID, path, mode, path)
+	}
+	if undo {
+		if err := confirmRollback(opts, plan.ID); err != nil {
+			return err
+		}
+	} else if err := confirm(opts, plan); err != nil {
+		return err
+	}
+	a, err := newApplier(ctx, opts, plan)
+	if err != nil {
+		return err
+	}
+	j, err := remediate.CreateJournal(path, plan, opts.Now)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if err := claim.Bind(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Journal (rebuilt from AWS): %s\n", path)
+	a.Journal = j
+	if err := a.Recover(ctx); err != nil {
+		return err
+	}
+	if undo {
+		return rollback(ctx, opts, a)
+	}
+	return a.Apply(ctx)
+}
+
+func rollback(ctx context.Context, opts *Options, a *remediate.Applier) error {
+	if err := a.Rollback(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Rolled back plan %s.\n", a.Journal.Plan().ID)
+	return nil
+}
+
+// claimPlan takes the plan's claim and checks that journal may act for it.
+func claimPlan(opts *Options, plan *remediate.Plan, journal, planFile string) (*remediate.Claim, error) {
+	claim, err := remediate.ClaimPlan(opts.StateDir, plan.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := claim.Check(plan.ID, journal); err != nil {
+		claim.Release()
+		return nil, withPlanFile(err, planFile)
+	}
+	return claim, nil
+}
+
+// withPlanFile names the plan file in a PlanInUseError, for its way on.
+func withPlanFile(err error, planFile string) error {
+	var inUse *remediate.PlanInUseError
+	if errors.As(err, &inUse) && planFile != "" {
+		inUse.PlanFile = planFile
+	}
+	return err
+}
+
+func newApplier(ctx context.Context, opts *Options, plan *remediate.Plan) (*remediate.Applier, error) {
+	cfg, err := awslive.LoadConfig(ctx, opts.Profile, opts.EndpointURL, firstOr(plan.Regions, ""))
+	if err != nil {
+		return nil, err
+	}
+	return &remediate.Applier{
 		Clients:         func(region string) (remediate.WriteClients, error) { return writeClients(cfg)(region), nil },
 		STS:             sts.NewFromConfig(cfg),
-		Journal:         j,
 		Log:             opts.IO.ErrOut,
 		PollInterval:    opts.PollInterval,
 		InstanceTimeout: opts.Timeout,
 		TaskTimeout:     opts.Timeout,
+	}, nil
+}
+
+// loadVerifiedPlan reads a plan and checks its signature against --sign-key.
+func loadVerifiedPlan(opts *Options, path string) (*remediate.Plan, error) {
+	plan, err := remediate.LoadPlan(path)
+	if err != nil {
+		return nil, err
 	}
-	if rollback {
-		if err := a.Rollback(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(opts.IO.ErrOut, "Rolled back plan %s.\n", j.Plan().ID)
-		return nil
+	key, err := readSignKey(opts.SignKey)
+	if err != nil {
+		return nil, err
 	}
-	return a.Apply(ctx)
+	if err := plan.VerifySignature(key); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return plan, nil
+}
+
+// readSignKey reads --sign-key's file (nil when not given). The key is a
+// secret: it is never printed.
+func readSignKey(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, exit.Usagef("--sign-key: %v", err)
+	}
+	if len(b) < remediate.MinSignKeyBytes {
+		return nil, exit.Usagef("--sign-key %s holds %d bytes; use at least %d random bytes (e.g. head -c 32 /dev/urandom > plan.key)", path, len(b), remediate.MinSignKeyBytes)
+	}
+	return b, nil
 }
 
 // confirm asks before an apply, or requires --yes when it cannot ask.
@@ -375,8 +598,48 @@ func confirm(opts *Options, plan *remediate.Plan) error {
 	if err := remediate.WriteText(opts.IO.Out, plan); err != nil {
 		return err
 	}
+	if err := remediate.WriteReview(opts.IO.Out, plan); err != nil {
+		return err
+	}
 	if !ask(opts, fmt.Sprintf("Apply plan %s to account %s?", plan.ID, plan.Account)) {
 		return errors.New("apply cancelled: nothing was changed")
+	}
+	return nil
+}
+
+// confirmResume asks before a resume, as before an apply: it changes the
+// account as much.
+func confirmResume(opts *Options, j *remediate.Journal) error {
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return exit.Usagef("--resume changes the account: pass --yes when not interactive (review the plan first)")
+	}
+	plan := j.Plan()
+	if err := remediate.WriteText(opts.IO.Out, plan); err != nil {
+		return err
+	}
+	if err := remediate.WriteReview(opts.IO.Out, plan); err != nil {
+		return err
+	}
+	p := j.Progress()
+	fmt.Fprintf(opts.IO.Out, "\nJournal %s: %d of %d steps done.\n", j.Path(), len(p.Done), len(plan.Steps))
+	if !ask(opts, fmt.Sprintf("Resume plan %s in account %s?", plan.ID, plan.Account)) {
+		return errors.New("resume cancelled: nothing more was changed")
+	}
+	return nil
+}
+
+func confirmRollback(opts *Options, planID string) error {
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return exit.Usagef("--rollback deletes what the run created: pass --yes when not interactive")
+	}
+	if !ask(opts, fmt.Sprintf("Roll back plan %s (delete the instances and schedule deletion of the keys this run created)?", planID)) {
+		return errors.New("rollback cancelled")
 	}
 	return nil
 }
@@ -439,6 +702,13 @@ func newPlanID() (string, error) {
 		return "", fmt.Errorf("plan id: %w", err)
 	}
 	return "rp-" + hex.EncodeToString(b), nil
+}
+
+func inRegionFindings(fs []finding.Finding, regions []string) []finding.Finding {
+	if len(regions) == 0 {
+		return fs
+	}
+	return slices.DeleteFunc(slices.Clone(fs), func(f finding.Finding) bool { return !slices.Contains(regions, f.Region) })
 }
 
 func inRegions(ts []remediate.Target, regions []string) []remediate.Target {

@@ -30,9 +30,9 @@ func TestNewCmdRemediateParsesFlags(t *testing.T) {
 		args []string
 		want Options
 	}{
-		{"plan from a report with a new key", []string{"--from-report", "a.json", "--create-key", "alias/dms", "--key-admin", "arn:a", "--key-user", "arn:u", "--external-account", "444455556666", "--delete-old", "--keep-identifier", "--out", "p.json"},
+		{"plan from a report with a new key", []string{"--from-report", "a.json", "--create-key", "alias/dms", "--key-admin", "arn:aws:iam::111122223333:role/A", "--key-user", "arn:aws:iam::111122223333:role/U", "--external-account", "444455556666", "--delete-old", "--keep-identifier", "--out", "p.json"},
 			with(func(o *Options) {
-				o.FromReport, o.CreateKey, o.KeyAdmins, o.KeyUsers, o.ExternalAccounts = "a.json", "alias/dms", []string{"arn:a"}, []string{"arn:u"}, []string{"444455556666"}
+				o.FromReport, o.CreateKey, o.KeyAdmins, o.KeyUsers, o.ExternalAccounts = "a.json", "alias/dms", []string{"arn:aws:iam::111122223333:role/A"}, []string{"arn:aws:iam::111122223333:role/U"}, []string{"444455556666"}
 				o.DeleteOld, o.KeepIdentifier, o.Out = true, true, "p.json"
 			})},
 		{"a live plan in two regions as shell", []string{"--region", "us-east-1,eu-west-1", "--kms-key", "alias/k", "--format", "shell", "--name-template", "{id}-v2", "--engine-version", "3.5.3"},
@@ -135,6 +135,9 @@ func TestConfirmAsksOnATerminal(t *testing.T) {
 			if !strings.Contains(out.String(), "Remediation plan rp-cli") {
 				t.Errorf("the plan was not shown before the question:\n%s", out)
 			}
+			if !strings.Contains(out.String(), "detects accidental changes only, NOT tampering") {
+				t.Errorf("the prompt does not say what the digest proves:\n%s", out)
+			}
 		})
 	}
 }
@@ -154,6 +157,28 @@ func TestAJournalInUseIsRefusedBeforeAnyCall(t *testing.T) {
 		err := remediateRun(context.Background(), &opts)
 		if err == nil || !strings.Contains(err.Error(), "is in use by another cmkguard run") {
 			t.Errorf("resume %q / rollback %q while the journal is in use: err = %v", opts.Resume, opts.Rollback, err)
+		}
+	}
+}
+
+// TestThePromptShowsTheKeyPolicy: consent to create a key is given seeing
+// the whole policy it gets.
+func TestThePromptShowsTheKeyPolicy(t *testing.T) {
+	t.Parallel()
+	p := &remediate.Plan{Version: remediate.PlanVersion, ID: "rp-cli", Account: "111122223333", Regions: []string{"us-east-1"},
+		Keys: []remediate.KeyPlan{{Region: "us-east-1", Mode: remediate.KeyCreate, Alias: "alias/dms-cmk",
+			Policy: `{"Version":"2012-10-17","Statement":[{"Sid":"EnableIAMUserPermissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`}}}
+	if err := p.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	ios, in, out, _ := iostreams.Test()
+	ios.SetStdinTTY(true)
+	ios.SetStdoutTTY(true)
+	in.WriteString("no\n")
+	_ = confirm(&Options{IO: ios}, p)
+	for _, want := range []string{"Key policy of the new key alias/dms-cmk in us-east-1", `"Sid": "EnableIAMUserPermissions"`, `"AWS": "arn:aws:iam::111122223333:root"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the prompt does not show %q:\n%s", want, out)
 		}
 	}
 }

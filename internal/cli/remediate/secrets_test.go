@@ -89,10 +89,13 @@ func TestRemediateWritesNoSecret(t *testing.T) {
 	if err := os.Rename(journal, journal+".rolled-back"); err != nil {
 		t.Fatal(err)
 	}
-	runOK(exit.OK, "remediate", "--apply", planFile, "--yes", "--poll-interval", "1ms")
-	runOK(exit.OK, "remediate", "--resume", journal)
+	// A rolled-back plan is not applied again (one plan, one run): a new plan is.
+	planFile2 := filepath.Join(dir, "plan2.json")
+	runOK(exit.OK, append(plan, "--out", planFile2)...)
+	runOK(exit.OK, "remediate", "--apply", planFile2, "--yes", "--poll-interval", "1ms")
+	runOK(exit.OK, "remediate", "--resume", planFile2+".journal", "--yes")
 
-	for _, f := range []string{planFile, journal, journal + ".rolled-back"} {
+	for _, f := range []string{planFile, planFile2, journal + ".rolled-back", planFile2 + ".journal"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
