@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -125,4 +126,32 @@ func reporterFor(t *testing.T, name string) Reporter {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestEveryFindingsFormatShowsTheRulesNotEvaluated(t *testing.T) {
+	t.Parallel()
+	// ASFF and OCSF carry findings only (Security Hub and OCSF consumers
+	// import one finding per object); a rule not evaluated has none, so
+	// those formats are paired with a report that records the scope.
+	for _, name := range []string{"table", "json", "sarif", "junit", "csv", "html", "markdown"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := New(name, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := rep.Write(&buf, fixtureEveryVerdict()); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(out, "CMKG-DMS-003") || !strings.Contains(strings.ToLower(strings.ReplaceAll(out, "_", " ")), "not evaluated") &&
+				!strings.Contains(out, `"evaluated": false`) {
+				t.Errorf("%s does not show CMKG-DMS-003 as not evaluated", name)
+			}
+			if !strings.Contains(out, "instances") {
+				t.Errorf("%s does not record the scope", name)
+			}
+		})
+	}
 }

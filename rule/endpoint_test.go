@@ -65,9 +65,9 @@ func TestEndpointRules(t *testing.T) {
 			inReason: "customer-managed",
 		},
 		{
-			name:     "an S3 target with SSE_KMS on an AWS-managed key fails",
-			e:        endpoint("s3", "target", cmk, "SSE_KMS", awsKey),
-			want:     map[string]finding.Status{"dms-endpoint-cmk": finding.StatusPass, "dms-target-sse-kms": finding.StatusFail},
+			name:        "an S3 target with SSE_KMS on an AWS-managed key fails",
+			e:           endpoint("s3", "target", cmk, "SSE_KMS", awsKey),
+			want:        map[string]finding.Status{"dms-endpoint-cmk": finding.StatusPass, "dms-target-sse-kms": finding.StatusFail},
 			inReason:    "AWS-managed",
 			notInReason: "aws/dms",
 		},
