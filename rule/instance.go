@@ -325,6 +325,9 @@ func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 		if k.Resolved {
 			f.Status = finding.StatusUnknown
 			f.Reason = "the key's state is unknown: only " + evidenceText(k) + " could be read, which proves who manages the key but not whether it is enabled"
+			if k.UnknownReason != "" && k.Evidence != state.EvidenceCrossAccount {
+				f.Reason += " (" + k.UnknownReason + ")"
+			}
 			f.MissingPermission = k.MissingPermission
 			if f.MissingPermission == "" && k.Evidence == state.EvidenceListAliases {
 				f.MissingPermission = "kms:DescribeKey"
