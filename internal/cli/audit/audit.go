@@ -129,8 +129,9 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringSliceVar(&opts.Scope, "scope", nil, "Resource kinds to audit, comma-separated ("+rule.ScopeNames()+"; default: all). Rules of the kinds left out are reported as not evaluated")
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Deprecated alias: serverless configs are audited by default; with --scope, adds serverless")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Deprecated alias: endpoints are audited by default; with --scope, adds endpoints")
-	_ = fl.MarkDeprecated("include-serverless", "serverless replication configs are audited by default; use --scope to narrow the audit")
-	_ = fl.MarkDeprecated("include-endpoints", "endpoints are audited by default; use --scope to narrow the audit")
+	// Deprecated: hidden from the help; Run warns on stderr when they are used.
+	fl.Lookup("include-serverless").Hidden = true
+	fl.Lookup("include-endpoints").Hidden = true
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
 	fl.BoolVar(&opts.SecurityHub, "securityhub", false, "Also send the findings to AWS Security Hub (BatchImportFindings, custom integration) in the configured region, for the calling account")
 	fl.BoolVar(&opts.Org, "org", false, "Audit every active account of the organization (organizations:ListAccounts), each through --assume-role")
@@ -259,6 +260,14 @@ func Run(ctx context.Context, opts *Options) error {
 	s, err := validate(opts)
 	if err != nil {
 		return err
+	}
+	for _, d := range []struct {
+		flag string
+		used bool
+	}{{"--include-serverless", opts.IncludeServerless}, {"--include-endpoints", opts.IncludeEndpoints}} {
+		if d.used {
+			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s is deprecated: every resource kind is audited by default; use --scope to narrow the audit\n", d.flag)
+		}
 	}
 	scan := opts.Scan
 	if scan == nil {
