@@ -103,6 +103,9 @@ type Finding struct {
 	Region       string       `json:"region"`
 	Account      string       `json:"account"`
 	Source       state.Source `json:"source"`
+	// Tags are the resource's tags, when the source read them; ignore-file
+	// entries can select resources by tag.
+	Tags map[string]string `json:"tags,omitempty"`
 
 	KeyARN          string                `json:"keyArn,omitempty"`
 	KeyAccount      string                `json:"keyAccount,omitempty"`

@@ -14,7 +14,7 @@ func endpointSubject(e *state.Endpoint) *subject {
 	fix := fmt.Sprintf("An endpoint's KMS key cannot be changed: re-create endpoint %s with --kms-key-id set to a customer-managed key in %s, point its tasks at the new endpoint, then delete the old one.", e.ID, e.Region)
 	return &subject{
 		ARN: e.ARN, ID: e.ID, Account: e.Account, Region: e.Region, Type: endpointResourceType,
-		Source: e.Source, KeyRef: e.KeyRef, Key: e.Key, Noun: "endpoint's connection information",
+		Source: e.Source, Tags: e.Tags, KeyRef: e.KeyRef, Key: e.Key, Noun: "endpoint's connection information",
 		// CreateEndpoint: without KmsKeyId, DMS uses its default key.
 		NoKeyMeansDefault: true,
 		DefaultAWSKey:     "the default aws/dms key",
@@ -100,7 +100,7 @@ func (r targetSSEKMS) Evaluate(s *state.State, opts Options) []finding.Finding {
 		fix := fmt.Sprintf("Re-create target endpoint %s with EncryptionMode SSE_KMS and ServerSideEncryptionKmsKeyId set to a customer-managed key in %s (an endpoint cannot be switched from SSE_S3 to SSE_KMS).", e.ID, e.Region)
 		subj := &subject{
 			ARN: e.ARN, ID: e.ID, Account: e.Account, Region: e.Region, Type: endpointResourceType,
-			Source: e.Source, KeyRef: e.TargetKeyRef, Key: e.TargetKey, Noun: "target's data",
+			Source: e.Source, Tags: e.Tags, KeyRef: e.TargetKeyRef, Key: e.TargetKey, Noun: "target's data",
 			// SSE_KMS without a key id uses the AWS-managed aws/s3 key.
 			NoKeyMeansDefault: true,
 			DefaultAWSKey:     "for an S3 target, the AWS-managed S3 key aws/s3",

@@ -16,6 +16,7 @@ const instanceResourceType = "AWS::DMS::ReplicationInstance"
 type subject struct {
 	ARN, ID, Account, Region, Type string
 	Source                         state.Source
+	Tags                           map[string]string
 	KeyRef                         string
 	Key                            state.Key
 	// Noun names the resource in reasons ("instance", "replication config").
@@ -48,7 +49,7 @@ func fixOrTrust(fix string) func(keyAccount string, _ state.ProtectionLevel) str
 func instanceSubject(inst *state.ReplicationInstance) *subject {
 	return &subject{
 		ARN: inst.ARN, ID: inst.ID, Account: inst.Account, Region: inst.Region, Type: instanceResourceType,
-		Source: inst.Source, KeyRef: inst.KeyRef, Key: inst.Key, Noun: "instance", DefaultAWSKey: "the default aws/dms key",
+		Source: inst.Source, Tags: inst.Tags, KeyRef: inst.KeyRef, Key: inst.Key, Noun: "instance", DefaultAWSKey: "the default aws/dms key",
 		FixAWSManaged: fmt.Sprintf("Replace instance %s with one encrypted by a customer-managed key in %s and move its tasks (`cmkguard remediate`); the key cannot be changed in place.", inst.ID, inst.Region),
 		FixNoKey:      "Check the instance in the DMS console; if it was created without a key recorded, treat it as using the default aws/dms key and replace it.",
 		FixUntrusted: func(keyAccount string, _ state.ProtectionLevel) string {
@@ -83,6 +84,7 @@ func instanceFinding(m finding.Rule, inst *subject) finding.Finding {
 		Region:          inst.Region,
 		Account:         inst.Account,
 		Source:          inst.Source,
+		Tags:            inst.Tags,
 		KeyARN:          keyARN,
 		KeyAccount:      k.Account,
 		KeyManager:      k.Manager,

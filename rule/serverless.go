@@ -16,7 +16,7 @@ func configSubject(rc *state.ReplicationConfig) *subject {
 	}
 	return &subject{
 		ARN: rc.ARN, ID: rc.ID, Account: rc.Account, Region: rc.Region, Type: configResourceType,
-		Source: rc.Source, KeyRef: rc.KeyRef, Key: rc.Key, Noun: "serverless replication config",
+		Source: rc.Source, Tags: rc.Tags, KeyRef: rc.KeyRef, Key: rc.Key, Noun: "serverless replication config",
 		// ComputeConfig.KmsKeyId: "If you don't specify a value, AWS DMS
 		// uses your default encryption key."
 		NoKeyMeansDefault: true,

@@ -174,23 +174,25 @@ type ReplicationConfig struct {
 	Region  string `json:"region"`
 	// Started is true once a replication has started under this config; the
 	// config can then no longer be modified.
-	Started bool   `json:"started,omitempty"`
-	KeyRef  string `json:"keyRef,omitempty"`
-	Key     Key    `json:"key"`
+	Started bool              `json:"started,omitempty"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	KeyRef  string            `json:"keyRef,omitempty"`
+	Key     Key               `json:"key"`
 }
 
 // Endpoint is one DMS endpoint: its connection details are encrypted with
 // KeyRef; an S3 or Redshift target may also encrypt the data it writes.
 type Endpoint struct {
-	Source       Source `json:"source"`
-	ARN          string `json:"arn"`
-	ID           string `json:"id"`
-	Account      string `json:"account"`
-	Region       string `json:"region"`
-	EndpointType string `json:"endpointType,omitempty"`
-	EngineName   string `json:"engineName,omitempty"`
-	KeyRef       string `json:"keyRef,omitempty"`
-	Key          Key    `json:"key"`
+	Source       Source            `json:"source"`
+	ARN          string            `json:"arn"`
+	ID           string            `json:"id"`
+	Account      string            `json:"account"`
+	Region       string            `json:"region"`
+	EndpointType string            `json:"endpointType,omitempty"`
+	EngineName   string            `json:"engineName,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	KeyRef       string            `json:"keyRef,omitempty"`
+	Key          Key               `json:"key"`
 	// TargetEncryptionMode is SSE_S3 or SSE_KMS for S3 and Redshift targets.
 	TargetEncryptionMode string `json:"targetEncryptionMode,omitempty"`
 	TargetKeyRef         string `json:"targetKeyRef,omitempty"`

@@ -48,8 +48,11 @@ type Options struct {
 	MinProtection      string
 	TrustedKeyAccounts []string
 	IgnoreFile         string
-	Stats              bool
-	SecurityHub        bool
+	// AllowBroadSuppressions accepts ignore-file entries that suppress
+	// every rule on every resource, or expire more than a year away.
+	AllowBroadSuppressions bool
+	Stats                  bool
+	SecurityHub            bool
 	// Scope is --scope: the resource kinds to audit (comma-separated,
 	// repeatable); empty means every kind.
 	Scope []string
@@ -125,7 +128,8 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
 	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
-	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
+	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, tag, address or file; rule, reason, expires)")
+	fl.BoolVar(&opts.AllowBroadSuppressions, "allow-broad-suppressions", false, "Accept ignore-file entries that suppress every rule on every resource, or expire more than a year from today")
 	fl.StringSliceVar(&opts.Scope, "scope", nil, "Resource kinds to audit, comma-separated ("+rule.ScopeNames()+"; default: all). Rules of the kinds left out are reported as not evaluated")
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Deprecated alias: serverless configs are audited by default; with --scope, adds serverless")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Deprecated alias: endpoints are audited by default; with --scope, adds endpoints")
@@ -184,8 +188,13 @@ func validate(opts *Options) (*settings, error) {
 			return nil, exit.Usagef("--endpoint-url %q: want an http:// or https:// URL", opts.EndpointURL)
 		}
 	}
+	policy := suppress.Options{AllowBroad: opts.AllowBroadSuppressions}
+	if opts.Now != nil {
+		policy.Now = opts.Now()
+	}
+	s.suppress = suppress.New(RuleNames(), policy)
 	if opts.IgnoreFile != "" {
-		if s.suppress, err = suppress.Load(opts.IgnoreFile, RuleNames()); err != nil {
+		if s.suppress, err = suppress.Load(opts.IgnoreFile, RuleNames(), policy); err != nil {
 			return nil, exit.Usagef("--ignore-file: %v", err)
 		}
 	}
@@ -292,6 +301,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	findings := rule.Evaluate(&st, s.rules)
 	findings = s.suppress.Apply(findings, now())
+	for _, msg := range append(s.suppress.Problems(), s.suppress.Unused()...) {
+		fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
+	}
 	rep := rule.NewReport(&st, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
 	if err := writeReports(opts.IO, s.outputs, rep); err != nil {
 		return err

@@ -278,6 +278,29 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		}
 	})
 
+	t.Run("a broad ignore file is refused unless allowed, and unused entries are warned about", func(t *testing.T) {
+		dir := t.TempDir()
+		broad := dir + "/broad.yaml"
+		if err := os.WriteFile(broad, []byte("suppressions:\n  - {resource: '*', rule: '*', reason: everything, expires: 2026-12-31}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := run("--ignore-file", broad)
+		if code != exit.Usage || !strings.Contains(errOut, "--allow-broad-suppressions") {
+			t.Errorf("exit %d, stderr %q; want 2 naming --allow-broad-suppressions", code, errOut)
+		}
+		if code, _, errOut = run("--ignore-file", broad, "--allow-broad-suppressions"); code != exit.OK {
+			t.Errorf("with --allow-broad-suppressions: exit %d, want 0 (everything suppressed)\n%s", code, errOut)
+		}
+		stale := dir + "/stale.yaml"
+		if err := os.WriteFile(stale, []byte("suppressions:\n  - {resource: 'arn:aws:dms:*:*:rep:NO-SUCH-INSTANCE', rule: dms-instance-cmk, reason: gone, expires: 2026-12-31}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, errOut = run("--ignore-file", stale, "--fail-on", "none")
+		if !strings.Contains(errOut, "warning: "+stale+" suppression #1 matched no finding") {
+			t.Errorf("stderr does not warn about the unused entry:\n%s", errOut)
+		}
+	})
+
 	t.Run("an invalid ignore file exits 2", func(t *testing.T) {
 		code, _, errOut := run("--ignore-file", "/nonexistent/ignore.yaml")
 		if code != exit.Usage || !strings.Contains(errOut, "ignore.yaml") {
