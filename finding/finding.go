@@ -4,7 +4,7 @@ import "github.com/cmkguard/cmkguard/state"
 
 // SchemaVersion is the version of the JSON report schema (docs/report-schema.md).
 // Bump the minor version for added fields, the major for anything else.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Status is a rule's verdict on one resource.
 type Status string
@@ -103,6 +103,9 @@ type Finding struct {
 	Region       string       `json:"region"`
 	Account      string       `json:"account"`
 	Source       state.Source `json:"source"`
+	// Tags are the resource's tags, when the source read them; ignore-file
+	// entries can select resources by tag.
+	Tags map[string]string `json:"tags,omitempty"`
 
 	KeyARN          string                `json:"keyArn,omitempty"`
 	KeyAccount      string                `json:"keyAccount,omitempty"`
@@ -129,9 +132,53 @@ type Report struct {
 	GeneratedAt   string    `json:"generatedAt"` // RFC 3339, UTC
 	Accounts      []string  `json:"accounts"`
 	Regions       []Region  `json:"regions"`
+	Scope         Scope     `json:"scope"`
 	Rules         []Rule    `json:"rules"`
 	Findings      []Finding `json:"findings"`
 	Summary       Summary   `json:"summary"`
+}
+
+// Scope is what a run covered: the resource kinds it listed and, for every
+// rule, whether it was evaluated. A rule not evaluated has no findings, and
+// that absence proves nothing: reports show it as not evaluated, never as
+// clean. A report of schema 1.0 has no scope (zero value): every rule was
+// then evaluated over what was listed.
+type Scope struct {
+	// Resources are the resource kinds covered (instances, serverless,
+	// endpoints).
+	Resources []string `json:"resources"`
+	// Rules lists every rule of the report, evaluated or not.
+	Rules []RuleScope `json:"rules"`
+}
+
+// RuleScope says whether a run evaluated one rule.
+type RuleScope struct {
+	ID        string `json:"id"`
+	Evaluated bool   `json:"evaluated"`
+	// Reason says why the rule was not evaluated.
+	Reason string `json:"reason,omitempty"`
+}
+
+// NotEvaluated returns the rules the run did not evaluate, in report order.
+func (s Scope) NotEvaluated() []RuleScope {
+	var out []RuleScope
+	for _, r := range s.Rules {
+		if !r.Evaluated {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Evaluated reports whether the rule id was evaluated; a rule the scope
+// does not list (a report without scope) counts as evaluated.
+func (s Scope) Evaluated(id string) bool {
+	for _, r := range s.Rules {
+		if r.ID == id {
+			return r.Evaluated
+		}
+	}
+	return true
 }
 
 // Tool names the producer of a report.

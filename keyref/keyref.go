@@ -114,3 +114,44 @@ func AccountOfARN(arn string) string {
 	}
 	return ""
 }
+
+// awsServiceNames are the display names of the services whose AWS-managed
+// keys a DMS resource may name; any other alias/aws/<service> is shown by
+// its alias alone.
+var awsServiceNames = map[string]string{
+	"dms": "DMS", "s3": "S3", "redshift": "Redshift", "rds": "RDS", "ebs": "EBS", "kms": "KMS",
+	"secretsmanager": "Secrets Manager", "ssm": "Systems Manager", "lambda": "Lambda",
+	"dynamodb": "DynamoDB", "elasticfilesystem": "EFS", "sns": "SNS", "sqs": "SQS",
+	"kinesis": "Kinesis", "glue": "Glue", "backup": "Backup", "acm": "ACM",
+}
+
+// AWSManagedKeyName names, for a person, the AWS-managed key an alias of the
+// reserved alias/aws/ namespace stands for: "the AWS-managed S3 key aws/s3"
+// for alias/aws/s3 (or its alias ARN). It returns "" for any other alias.
+func AWSManagedKeyName(alias string) string {
+	if strings.HasPrefix(alias, "arn:") {
+		parts := strings.SplitN(alias, ":", 6)
+		if len(parts) != 6 {
+			return ""
+		}
+		alias = parts[5]
+	}
+	service, ok := strings.CutPrefix(alias, "alias/aws/")
+	if !ok || service == "" {
+		return ""
+	}
+	if name, ok := awsServiceNames[service]; ok {
+		return "the AWS-managed " + name + " key aws/" + service
+	}
+	return "the AWS-managed key aws/" + service
+}
+
+// AWSManagedKeyName names, for a person, the AWS-managed key r's alias
+// stands for ("the AWS-managed DMS key aws/dms"), or "" when r does not name
+// an alias of the alias/aws/ namespace.
+func (r Ref) AWSManagedKeyName() string {
+	if !r.AWSManagedName {
+		return ""
+	}
+	return AWSManagedKeyName(r.Alias)
+}

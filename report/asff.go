@@ -273,6 +273,9 @@ func asffProductFields(r *finding.Report, f *finding.Finding) map[string]string 
 	set("ProtectionLevel", string(f.ProtectionLevel))
 	set("Evidence", string(f.Evidence))
 	set("MissingPermission", f.MissingPermission)
+	// The run's scope, on every finding: a rule not evaluated has none.
+	set("Scope", strings.Join(r.Scope.Resources, ","))
+	set("RulesNotEvaluated", notEvaluatedIDs(notEvaluated(r)))
 	if f.Source.File != "" {
 		set("SourceFile", fmt.Sprintf("%s:%d-%d", f.Source.File, f.Source.StartLine, f.Source.EndLine))
 	}

@@ -45,12 +45,26 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 			return fmt.Errorf("write CSV row %d: %w", i+1, err)
 		}
 	}
+	// A rule not evaluated gets a row of its own, status NOT_EVALUATED,
+	// so that a spreadsheet never shows its absence as clean.
+	for _, n := range notEvaluated(r) {
+		csvRow(row, &finding.Finding{RuleID: n.ID, ShortCode: n.ShortCode, Title: n.Title, Severity: n.Severity,
+			Status: csvNotEvaluated, Reason: n.Reason})
+		row[len(row)-1] = ""
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("write CSV row for %s: %w", n.ID, err)
+		}
+	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write CSV: %w", err)
 	}
 	return nil
 }
+
+// csvNotEvaluated is the status of a CSV row for a rule the run did not
+// evaluate.
+const csvNotEvaluated finding.Status = "NOT_EVALUATED"
 
 // csvRow fills row (len(CSVHeader) cells) from f.
 func csvRow(row []string, f *finding.Finding) {

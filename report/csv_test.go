@@ -35,8 +35,13 @@ func TestCSVReadsBackAsOneRowPerFindingUnderTheHeader(t *testing.T) {
 	if diff := cmp.Diff(CSVHeader, records[0]); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
 	}
-	if got, want := len(records)-1, len(r.Findings); got != want {
+	// One row per finding, then one per rule not evaluated.
+	if got, want := len(records)-1, len(r.Findings)+1; got != want {
 		t.Fatalf("got %d rows, want %d", got, want)
+	}
+	last := records[len(records)-1]
+	if last[0] != "CMKG-DMS-003" || last[4] != "NOT_EVALUATED" {
+		t.Errorf("last row %v, want the rule not evaluated", last[:5])
 	}
 	col := map[string]int{}
 	for i, name := range CSVHeader {

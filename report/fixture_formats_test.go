@@ -60,6 +60,25 @@ func fixtureRules() []finding.Rule {
 			Description: "A disabled, pending-deletion or unavailable key makes the instance's data unreadable.",
 			Remediation: "Re-enable the key or cancel its deletion; if it is gone, restore from the source.",
 		},
+		{
+			ID: "CMKG-DMS-003", ShortCode: "dms-serverless-cmk", Title: "DMS Serverless replication config encrypted with a customer-managed KMS key",
+			Severity:    finding.SeverityHigh,
+			Description: "A serverless replication config on the AWS-managed key aws/dms leaves key policy, rotation and revocation to AWS.",
+			Remediation: "Modify the config's ComputeConfig.KmsKeyId before it starts, or re-create it.",
+		},
+	}
+}
+
+// fixtureScope is an audit narrowed to instances: the serverless rule was
+// not evaluated, and every format must say so.
+func fixtureScope() finding.Scope {
+	return finding.Scope{
+		Resources: []string{"instances"},
+		Rules: []finding.RuleScope{
+			{ID: "CMKG-DMS-001", Evaluated: true},
+			{ID: "CMKG-DMS-002", Evaluated: true},
+			{ID: "CMKG-DMS-003", Reason: "serverless replication configs were not in the scope (instances): not checked, which proves nothing about them"},
+		},
 	}
 }
 
@@ -71,6 +90,7 @@ func fixtureEmpty() *finding.Report {
 		GeneratedAt:   "2026-11-27T15:00:00Z",
 		Accounts:      []string{},
 		Regions:       []finding.Region{},
+		Scope:         fixtureScope(),
 		Rules:         fixtureRules(),
 		Findings:      []finding.Finding{},
 		Summary:       finding.Summarize(nil),
@@ -200,6 +220,7 @@ func fixtureEveryVerdict() *finding.Report {
 			{Account: a2, Region: euw1, Status: "scanned"},
 			{Account: a2, Region: use1, Status: "scanned"},
 		},
+		Scope:    fixtureScope(),
 		Rules:    fixtureRules(),
 		Findings: findings,
 		Summary:  finding.Summarize(findings),

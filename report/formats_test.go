@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -125,4 +126,47 @@ func reporterFor(t *testing.T, name string) Reporter {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestEveryFindingsFormatShowsTheRulesNotEvaluated(t *testing.T) {
+	t.Parallel()
+	// What says, in each format, that CMKG-DMS-003 was not evaluated. ASFF
+	// and OCSF hold one object per finding (a rule not evaluated has none),
+	// so each finding records the run's scope.
+	markers := map[string]string{
+		"table":    "NOT EVALUATED  CMKG-DMS-003",
+		"json":     `"id": "CMKG-DMS-003",` + "\n" + `        "evaluated": false`,
+		"sarif":    "Rule CMKG-DMS-003 was not evaluated",
+		"junit":    `<testcase name="CMKG-DMS-003 not evaluated"`,
+		"csv":      "CMKG-DMS-003,dms-serverless-cmk,DMS Serverless replication config encrypted with a customer-managed KMS key,high,NOT_EVALUATED",
+		"html":     "<code>CMKG-DMS-003</code>",
+		"markdown": "| `CMKG-DMS-003` |",
+		"asff":     `"cmkguard/RulesNotEvaluated": "CMKG-DMS-003"`,
+		"ocsf":     `"rules_not_evaluated":["CMKG-DMS-003"]`,
+	}
+	if len(markers) != len(Names()) {
+		t.Fatalf("%d formats checked, %d registered: every format must show the rules not evaluated", len(markers), len(Names()))
+	}
+	for name, marker := range markers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := New(name, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "asff" {
+				rep = fixtureASFF() // the IaC finding needs an account
+			}
+			var buf bytes.Buffer
+			if err := rep.Write(&buf, fixtureEveryVerdict()); err != nil {
+				t.Fatal(err)
+			}
+			if out := buf.String(); !strings.Contains(out, marker) {
+				t.Errorf("%s does not show CMKG-DMS-003 as not evaluated (no %q)", name, marker)
+			}
+			if !strings.Contains(buf.String(), "instances") {
+				t.Errorf("%s does not record the scope", name)
+			}
+		})
+	}
 }

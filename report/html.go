@@ -57,6 +57,10 @@ const (
 var htmlStatuses = []finding.Status{finding.StatusFail, finding.StatusUnknown, finding.StatusSuppressed, finding.StatusPass}
 
 type htmlPage struct {
+	// Scope names the resource kinds covered; NotEvaluated the rules that
+	// did not run, shown as such.
+	Scope                                             string
+	NotEvaluated                                      []notEvaluatedRule
 	ToolName, ToolVersion, GeneratedAt, SchemaVersion string
 	Accounts                                          []string
 	Regions                                           []finding.Region
@@ -171,6 +175,7 @@ func newHTMLPage(r *finding.Report) *htmlPage {
 		Accounts: r.Accounts, Regions: r.Regions,
 		Summary:  finding.Summarize(r.Findings),
 		Findings: r.Findings, Rules: rules,
+		Scope: scopeText(r), NotEvaluated: notEvaluated(r),
 		ChartWidth: htmlChartWidth, ChartLabelWidth: htmlChartLabelWidth, ChartBarWidth: htmlChartBarWidth,
 		CSP: htmlCSP, Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),
 	}

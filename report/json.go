@@ -32,6 +32,7 @@ func (JSON) Write(w io.Writer, r *finding.Report) error {
 	jw.field("generatedAt", r.GeneratedAt, false)
 	jw.field("accounts", r.Accounts, false)
 	jw.field("regions", r.Regions, false)
+	jw.field("scope", r.Scope, false)
 	jw.field("rules", r.Rules, false)
 	jw.findings(r.Findings)
 	jw.field("summary", r.Summary, true)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/cmkguard/cmkguard/state"
 )
 
 // reportSchemaPath is the published JSON Schema of `audit --format json`.
@@ -96,5 +98,28 @@ func TestTheReportSchemaRejectsBrokenReports(t *testing.T) {
 				t.Errorf("the schema accepted a report with %s", tt.name)
 			}
 		})
+	}
+}
+
+func TestTheReportSchemaAcceptsTheFieldsOfSchema11(t *testing.T) {
+	t.Parallel()
+	schema := compileReportSchema(t)
+	r := fixtureEveryVerdict()
+	f := fixturePass("111111111111", "eu-west-1", "tagged", "")
+	f.Tags = map[string]string{"env": "prod"}
+	f.Evidence = "cross-account"
+	f.Source.File, f.Source.Address, f.Source.Variant = "main.tf", "aws_dms_replication_instance.x", "IsProd=true"
+	f.Source.Suppressions = []state.InlineSuppression{{Rule: "CMKG-DMS-001", Reason: "legacy", Expires: "2026-12-31", Line: 3}}
+	r.Findings = append(r.Findings, f)
+	var buf bytes.Buffer
+	if err := (JSON{}).Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Errorf("a 1.1 report does not match docs/report-schema.json: %v", err)
 	}
 }

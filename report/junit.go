@@ -75,6 +75,18 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
+// junitProperties record a suite's scope: whether its rule was evaluated
+// and the resource kinds the run covered.
+type junitProperties struct {
+	XMLName  xml.Name        `xml:"properties"`
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
 // Write writes r as JUnit XML.
 func (*JUnit) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
@@ -87,6 +99,16 @@ func (*JUnit) Write(w io.Writer, r *finding.Report) error {
 		f := &r.Findings[i]
 		total.add(f.Status)
 		perRule[index[f.RuleID]].add(f.Status)
+	}
+	// A rule not evaluated is one skipped test case, never an empty
+	// (passing) suite.
+	for _, n := range notEvaluated(r) {
+		if i, ok := index[n.ID]; ok {
+			perRule[i].tests++
+			perRule[i].skipped++
+			total.tests++
+			total.skipped++
+		}
 	}
 
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -128,6 +150,28 @@ func junitSuite(enc *xml.Encoder, r *finding.Report, rule finding.Rule, counts j
 	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}, Attr: attrs}
 	if err := enc.EncodeToken(suite); err != nil {
 		return fmt.Errorf("write JUnit suite %s: %w", rule.ID, err)
+	}
+	if r.Scope.Rules != nil {
+		evaluated := r.Scope.Evaluated(rule.ID)
+		props := junitProperties{Property: []junitProperty{
+			{Name: "evaluated", Value: strconv.FormatBool(evaluated)},
+			{Name: "scope", Value: strings.Join(r.Scope.Resources, ",")},
+		}}
+		if err := enc.Encode(props); err != nil {
+			return fmt.Errorf("write JUnit suite %s: %w", rule.ID, err)
+		}
+		if !evaluated {
+			reason := "not evaluated"
+			for _, n := range notEvaluated(r) {
+				if n.ID == rule.ID {
+					reason = "not evaluated: " + n.Reason
+				}
+			}
+			tc := junitTestcase{Name: rule.ID + " not evaluated", Classname: name, Time: "0", Skipped: &junitSkipped{Message: xmlSafe(reason)}}
+			if err := enc.Encode(tc); err != nil {
+				return fmt.Errorf("write JUnit suite %s: %w", rule.ID, err)
+			}
+		}
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]

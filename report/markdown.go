@@ -53,6 +53,10 @@ func (m *Markdown) Write(w io.Writer, r *finding.Report) error {
 	case s.Unknown > 0:
 		headline = fmt.Sprintf("⚠️ %d could not be decided", s.Unknown)
 	}
+	ne := notEvaluated(r)
+	if len(ne) > 0 {
+		headline += fmt.Sprintf(" · ⏭️ %d rule(s) not evaluated", len(ne))
+	}
 	fmt.Fprintf(bw, "## %s DMS encryption audit: %s\n\n", mdText(name), headline)
 	meta := []string{}
 	if r.GeneratedAt != "" {
@@ -61,12 +65,19 @@ func (m *Markdown) Write(w io.Writer, r *finding.Report) error {
 	if r.Tool.Version != "" {
 		meta = append(meta, mdText(name+" "+r.Tool.Version))
 	}
-	meta = append(meta, fmt.Sprintf("%d account(s)", len(r.Accounts)), fmt.Sprintf("%d region scan(s)", len(r.Regions)))
+	meta = append(meta, fmt.Sprintf("%d account(s)", len(r.Accounts)), fmt.Sprintf("%d region scan(s)", len(r.Regions)), "scope: "+mdText(scopeText(r)))
 	fmt.Fprintf(bw, "%s\n\n", strings.Join(meta, " · "))
 
 	fmt.Fprintf(bw, "| Verdict | Count |\n|---|---:|\n")
 	fmt.Fprintf(bw, "| ❌ Fail | %d |\n| ⚠️ Unknown | %d |\n| 🔕 Suppressed | %d |\n| ✅ Pass | %d |\n| **Total** | **%d** |\n\n",
 		s.Fail, s.Unknown, s.Suppressed, s.Pass, s.Total)
+	if len(ne) > 0 {
+		fmt.Fprintf(bw, "### Not evaluated\n\nThese rules did not run, so their lack of findings proves nothing.\n\n| Rule | Title | Why |\n|---|---|---|\n")
+		for _, n := range ne {
+			fmt.Fprintf(bw, "| `%s` | %s | %s |\n", mdCode(n.ID), mdCell(n.Title), mdCell(n.Reason))
+		}
+		fmt.Fprintln(bw)
+	}
 
 	if s.Fail > 0 {
 		fmt.Fprintf(bw, "### Failing\n\n| Severity | Rule | Resource | Account | Region | Why |\n|---|---|---|---|---|---|\n")

@@ -116,6 +116,10 @@ type ocsfUnmapped struct {
 	SuppressionReason  string `json:"suppression_reason,omitempty"`
 	SuppressionExpires string `json:"suppression_expires,omitempty"`
 	SuppressionExpired bool   `json:"suppression_expired,omitempty"`
+	// Scope and RulesNotEvaluated record the run's scope on every event
+	// (a rule not evaluated has no event of its own).
+	Scope             []string `json:"scope,omitempty"`
+	RulesNotEvaluated []string `json:"rules_not_evaluated,omitempty"`
 }
 
 // Write writes one OCSF event per finding, one per line.
@@ -190,7 +194,11 @@ func ocsfEventFor(r *finding.Report, f *finding.Finding, rule finding.Rule, when
 			KeyManager: string(f.KeyManager), KeyState: f.KeyState, ProtectionLevel: string(f.ProtectionLevel),
 			MissingPermission: f.MissingPermission,
 			SourceFile:        f.Source.File, SourceStartLine: f.Source.StartLine, SourceEndLine: f.Source.EndLine,
+			Scope: r.Scope.Resources,
 		},
+	}
+	for _, n := range notEvaluated(r) {
+		e.Unmapped.RulesNotEvaluated = append(e.Unmapped.RulesNotEvaluated, n.ID)
 	}
 	if f.Account != "" {
 		e.Cloud.Account = &ocsfAccount{UID: f.Account, Type: "AWS Account", TypeID: 10}

@@ -60,6 +60,9 @@ type sarifConfiguration struct {
 }
 
 type sarifRuleProps struct {
+	// Evaluated is false for a rule the run did not evaluate (out of
+	// scope); absent when the report does not record its scope.
+	Evaluated *bool `json:"evaluated,omitempty"`
 	// SecuritySeverity is GitHub code scanning's numeric severity (a string).
 	SecuritySeverity string   `json:"security-severity"`
 	Severity         string   `json:"severity,omitempty"`
@@ -71,11 +74,27 @@ type sarifInvocation struct {
 	ExecutionSuccessful        bool                `json:"executionSuccessful"`
 	EndTimeUTC                 string              `json:"endTimeUtc,omitempty"`
 	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	// ToolConfigurationNotifications name the rules not evaluated.
+	ToolConfigurationNotifications []sarifNotification `json:"toolConfigurationNotifications,omitempty"`
 }
 
 type sarifNotification struct {
-	Level   string    `json:"level"`
-	Message sarifText `json:"message"`
+	Level      string                    `json:"level"`
+	Message    sarifText                 `json:"message"`
+	Descriptor *sarifReportingDescriptor `json:"descriptor,omitempty"`
+}
+
+// sarifReportingDescriptor points a notification at a rule.
+type sarifReportingDescriptor struct {
+	ID    string `json:"id"`
+	Index int    `json:"index"`
+}
+
+// sarifRunProps record the run's scope: the resource kinds covered and the
+// rules not evaluated.
+type sarifRunProps struct {
+	Scope             []string `json:"scope"`
+	RulesNotEvaluated []string `json:"rulesNotEvaluated"`
 }
 
 type sarifResult struct {
@@ -151,7 +170,15 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 	out.raw("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\n        \"driver\": ")
 	out.value(sarifDriverFor(r, rules), "        ", true)
 	out.raw("\n      },\n      \"invocations\": ")
-	out.value([]sarifInvocation{sarifInvocationFor(r)}, "      ", true)
+	out.value([]sarifInvocation{sarifInvocationFor(r, index)}, "      ", true)
+	if r.Scope.Rules != nil {
+		props := sarifRunProps{Scope: r.Scope.Resources, RulesNotEvaluated: []string{}}
+		for _, n := range notEvaluated(r) {
+			props.RulesNotEvaluated = append(props.RulesNotEvaluated, n.ID)
+		}
+		out.raw(",\n      \"properties\": ")
+		out.value(props, "      ", true)
+	}
 	out.raw(",\n      \"results\": [")
 	n := 0
 	for i := range r.Findings {
@@ -183,7 +210,12 @@ func sarifDriverFor(r *finding.Report, rules []finding.Rule) sarifDriver {
 	}
 	d := sarifDriver{Name: name, Version: r.Tool.Version, InformationURI: sarifInformationURI, Rules: make([]sarifRule, 0, len(rules))}
 	for _, rule := range rules {
-		d.Rules = append(d.Rules, sarifRuleFor(rule))
+		sr := sarifRuleFor(rule)
+		if r.Scope.Rules != nil {
+			evaluated := r.Scope.Evaluated(rule.ID)
+			sr.Properties.Evaluated = &evaluated
+		}
+		d.Rules = append(d.Rules, sr)
 	}
 	return d
 }
@@ -220,7 +252,7 @@ func sarifRuleFor(rule finding.Rule) sarifRule {
 	return sr
 }
 
-func sarifInvocationFor(r *finding.Report) sarifInvocation {
+func sarifInvocationFor(r *finding.Report, index map[string]int) sarifInvocation {
 	inv := sarifInvocation{ExecutionSuccessful: true, EndTimeUTC: r.GeneratedAt}
 	for _, reg := range r.Regions {
 		if reg.Status != "failed" {
@@ -231,6 +263,11 @@ func sarifInvocationFor(r *finding.Report) sarifInvocation {
 			msg += ": " + reg.Reason
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "warning", Message: sarifText{Text: msg}})
+	}
+	for _, n := range notEvaluated(r) {
+		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, sarifNotification{Level: "note",
+			Message:    sarifText{Text: "Rule " + n.ID + " was not evaluated: " + n.Reason},
+			Descriptor: &sarifReportingDescriptor{ID: n.ID, Index: index[n.ID]}})
 	}
 	return inv
 }

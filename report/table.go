@@ -83,6 +83,10 @@ func (t *Table) header(w io.Writer, r *finding.Report) {
 	}
 	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard audit: the KMS keys behind AWS DMS resources"))
 	fmt.Fprintf(w, "Accounts: %s\n", accounts)
+	fmt.Fprintf(w, "Scope: %s\n", scopeText(r))
+	if ne := notEvaluated(r); len(ne) > 0 {
+		fmt.Fprintf(w, "Not evaluated: %s (out of scope: no finding here is not a PASS)\n", notEvaluatedIDs(ne))
+	}
 	fmt.Fprintf(w, "Generated: %s by %s %s\n\n", r.GeneratedAt, r.Tool.Name, r.Tool.Version)
 }
 
@@ -291,5 +295,8 @@ func (t *Table) totals(w io.Writer, r *finding.Report) {
 		t.paint(statusColor(finding.StatusPass), fmt.Sprintf("%d PASS", s.Pass)))
 	if s.Unknown > 0 {
 		fmt.Fprintln(w, "UNKNOWN is not PASS: cmkguard could not prove these resources compliant.")
+	}
+	for _, n := range notEvaluated(r) {
+		fmt.Fprintf(w, "%s  %s  %s: %s\n", t.paint(statusColor(finding.StatusUnknown), "NOT EVALUATED"), n.ID, n.ShortCode, n.Reason)
 	}
 }

@@ -14,9 +14,10 @@ func endpointSubject(e *state.Endpoint) *subject {
 	fix := fmt.Sprintf("An endpoint's KMS key cannot be changed: re-create endpoint %s with --kms-key-id set to a customer-managed key in %s, point its tasks at the new endpoint, then delete the old one.", e.ID, e.Region)
 	return &subject{
 		ARN: e.ARN, ID: e.ID, Account: e.Account, Region: e.Region, Type: endpointResourceType,
-		Source: e.Source, KeyRef: e.KeyRef, Key: e.Key, Noun: "endpoint's connection information",
+		Source: e.Source, Tags: e.Tags, KeyRef: e.KeyRef, Key: e.Key, Noun: "endpoint's connection information",
 		// CreateEndpoint: without KmsKeyId, DMS uses its default key.
 		NoKeyMeansDefault: true,
+		DefaultAWSKey:     "the default aws/dms key",
 		FixAWSManaged:     fix,
 		FixNoKey:          fix,
 		FixUntrusted:      fixOrTrust(fix),
@@ -30,6 +31,8 @@ func endpointSubject(e *state.Endpoint) *subject {
 // endpoint (server, user name, password) must be encrypted with a
 // customer-managed key.
 type endpointCMK struct{}
+
+func (endpointCMK) Kind() state.ResourceKind { return state.KindEndpoints }
 
 func (endpointCMK) Metadata() finding.Rule {
 	return finding.Rule{
@@ -48,7 +51,7 @@ func (endpointCMK) Metadata() finding.Rule {
 
 func (r endpointCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 	m := r.Metadata()
-	var out []finding.Finding
+	out := regionFindings(s, m, state.KindEndpoints, "endpoints")
 	for i := range s.Endpoints {
 		out = append(out, evaluateCMK(m, endpointSubject(&s.Endpoints[i]), opts))
 	}
@@ -58,6 +61,8 @@ func (r endpointCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 // targetSSEKMS is CMKG-DMS-006: an S3 or Redshift target endpoint must
 // encrypt the data it writes with SSE-KMS and a customer-managed key.
 type targetSSEKMS struct{}
+
+func (targetSSEKMS) Kind() state.ResourceKind { return state.KindEndpoints }
 
 func (targetSSEKMS) Metadata() finding.Rule {
 	return finding.Rule{
@@ -86,7 +91,7 @@ func isDataTarget(e *state.Endpoint) bool {
 
 func (r targetSSEKMS) Evaluate(s *state.State, opts Options) []finding.Finding {
 	m := r.Metadata()
-	var out []finding.Finding
+	out := regionFindings(s, m, state.KindEndpoints, "endpoints (and the S3 and Redshift targets among them)")
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		if !isDataTarget(e) {
@@ -95,9 +100,10 @@ func (r targetSSEKMS) Evaluate(s *state.State, opts Options) []finding.Finding {
 		fix := fmt.Sprintf("Re-create target endpoint %s with EncryptionMode SSE_KMS and ServerSideEncryptionKmsKeyId set to a customer-managed key in %s (an endpoint cannot be switched from SSE_S3 to SSE_KMS).", e.ID, e.Region)
 		subj := &subject{
 			ARN: e.ARN, ID: e.ID, Account: e.Account, Region: e.Region, Type: endpointResourceType,
-			Source: e.Source, KeyRef: e.TargetKeyRef, Key: e.TargetKey, Noun: "target's data",
+			Source: e.Source, Tags: e.Tags, KeyRef: e.TargetKeyRef, Key: e.TargetKey, Noun: "target's data",
 			// SSE_KMS without a key id uses the AWS-managed aws/s3 key.
 			NoKeyMeansDefault: true,
+			DefaultAWSKey:     "for an S3 target, the AWS-managed S3 key aws/s3",
 			FixAWSManaged:     fix, FixNoKey: fix,
 			FixUntrusted:     func(string, state.ProtectionLevel) string { return fix },
 			FixLowProtection: func(string, state.ProtectionLevel) string { return fix },

@@ -27,6 +27,8 @@ func TestEndpointRules(t *testing.T) {
 		e        state.Endpoint
 		want     map[string]finding.Status
 		inReason string // in the dms-target-sse-kms reason, when it applies
+		// notInReason must not be in the dms-target-sse-kms reason.
+		notInReason string
 	}{
 		{
 			name: "a source endpoint is checked for its connection key only",
@@ -63,10 +65,24 @@ func TestEndpointRules(t *testing.T) {
 			inReason: "customer-managed",
 		},
 		{
-			name:     "an S3 target with SSE_KMS on an AWS-managed key fails",
-			e:        endpoint("s3", "target", cmk, "SSE_KMS", awsKey),
-			want:     map[string]finding.Status{"dms-endpoint-cmk": finding.StatusPass, "dms-target-sse-kms": finding.StatusFail},
-			inReason: "AWS-managed",
+			name:        "an S3 target with SSE_KMS on an AWS-managed key fails",
+			e:           endpoint("s3", "target", cmk, "SSE_KMS", awsKey),
+			want:        map[string]finding.Status{"dms-endpoint-cmk": finding.StatusPass, "dms-target-sse-kms": finding.StatusFail},
+			inReason:    "AWS-managed",
+			notInReason: "aws/dms",
+		},
+		{
+			name: "an S3 target on aws/s3 is described as the AWS-managed S3 key, not as aws/dms",
+			e: func() state.Endpoint {
+				e := endpoint("s3", "target", cmk, "SSE_KMS", state.Key{Account: acct, Region: region, Resolved: true,
+					Evidence: state.EvidenceDeclared, Manager: state.KeyManagerAWS, Aliases: []string{"alias/aws/s3"},
+					AWSManagedKey: "the AWS-managed S3 key aws/s3"})
+				e.TargetKeyRef = "alias/aws/s3"
+				return e
+			}(),
+			want:        map[string]finding.Status{"dms-endpoint-cmk": finding.StatusPass, "dms-target-sse-kms": finding.StatusFail},
+			inReason:    "encrypted with the AWS-managed S3 key aws/s3, which the customer cannot control",
+			notInReason: "aws/dms",
 		},
 		{
 			name: "an endpoint whose key cannot be read is unknown",
@@ -86,6 +102,9 @@ func TestEndpointRules(t *testing.T) {
 				}
 				if f.ShortCode == "dms-target-sse-kms" && !strings.Contains(f.Reason, tt.inReason) {
 					t.Errorf("reason %q does not contain %q", f.Reason, tt.inReason)
+				}
+				if f.ShortCode == "dms-target-sse-kms" && tt.notInReason != "" && strings.Contains(f.Reason, tt.notInReason) {
+					t.Errorf("reason %q contains %q", f.Reason, tt.notInReason)
 				}
 				if f.Status == finding.StatusFail && f.Remediation == "" {
 					t.Errorf("%s FAILs without a remediation", f.ShortCode)

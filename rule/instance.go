@@ -16,6 +16,7 @@ const instanceResourceType = "AWS::DMS::ReplicationInstance"
 type subject struct {
 	ARN, ID, Account, Region, Type string
 	Source                         state.Source
+	Tags                           map[string]string
 	KeyRef                         string
 	Key                            state.Key
 	// Noun names the resource in reasons ("instance", "replication config").
@@ -23,6 +24,9 @@ type subject struct {
 	// NoKeyMeansDefault is true when a resource that names no key is, by
 	// AWS's documentation, encrypted with the default aws/dms key.
 	NoKeyMeansDefault bool
+	// DefaultAWSKey names the AWS-managed key such a resource gets by
+	// default ("the default aws/dms key"), for reasons that know no better.
+	DefaultAWSKey string
 	// Fix texts for each kind of FAIL.
 	FixAWSManaged, FixNoKey        string
 	FixUntrusted, FixLowProtection func(keyAccount string, min state.ProtectionLevel) string
@@ -45,7 +49,7 @@ func fixOrTrust(fix string) func(keyAccount string, _ state.ProtectionLevel) str
 func instanceSubject(inst *state.ReplicationInstance) *subject {
 	return &subject{
 		ARN: inst.ARN, ID: inst.ID, Account: inst.Account, Region: inst.Region, Type: instanceResourceType,
-		Source: inst.Source, KeyRef: inst.KeyRef, Key: inst.Key, Noun: "instance",
+		Source: inst.Source, Tags: inst.Tags, KeyRef: inst.KeyRef, Key: inst.Key, Noun: "instance", DefaultAWSKey: "the default aws/dms key",
 		FixAWSManaged: fmt.Sprintf("Replace instance %s with one encrypted by a customer-managed key in %s and move its tasks (`cmkguard remediate`); the key cannot be changed in place.", inst.ID, inst.Region),
 		FixNoKey:      "Check the instance in the DMS console; if it was created without a key recorded, treat it as using the default aws/dms key and replace it.",
 		FixUntrusted: func(keyAccount string, _ state.ProtectionLevel) string {
@@ -80,6 +84,7 @@ func instanceFinding(m finding.Rule, inst *subject) finding.Finding {
 		Region:          inst.Region,
 		Account:         inst.Account,
 		Source:          inst.Source,
+		Tags:            inst.Tags,
 		KeyARN:          keyARN,
 		KeyAccount:      k.Account,
 		KeyManager:      k.Manager,
@@ -118,6 +123,12 @@ func evidenceText(k state.Key) string {
 			return fmt.Sprintf("kms:ListAliases (DescribeKey was not possible; alias %s targets the key)", strings.Join(k.Aliases, ", "))
 		}
 		return "kms:ListAliases (DescribeKey was not possible)"
+	case state.EvidenceCrossAccount:
+		why := ""
+		if k.UnknownReason != "" {
+			why = "; its metadata could not be read: " + k.UnknownReason
+		}
+		return fmt.Sprintf("the key belongs to account %s, not the resource's, and AWS-managed keys cannot be used from another account, so it is customer-managed%s", k.Account, why)
 	case state.EvidenceDeclared:
 		if len(k.Aliases) > 0 {
 			return fmt.Sprintf("the reported key reference %s, an alias name only AWS can create", strings.Join(k.Aliases, ", "))
@@ -130,6 +141,8 @@ func evidenceText(k state.Key) string {
 // instanceCMK is CMKG-DMS-001: a replication instance's storage must be
 // encrypted with a customer-managed key.
 type instanceCMK struct{}
+
+func (instanceCMK) Kind() state.ResourceKind { return state.KindInstances }
 
 func (instanceCMK) Metadata() finding.Rule {
 	return finding.Rule{
@@ -153,7 +166,7 @@ func (instanceCMK) Metadata() finding.Rule {
 
 func (r instanceCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 	m := r.Metadata()
-	out := regionFindings(s, m, "DMS resource")
+	out := regionFindings(s, m, state.KindInstances, "replication instances")
 	for i := range s.Instances {
 		out = append(out, evaluateCMK(m, instanceSubject(&s.Instances[i]), opts))
 	}
@@ -174,10 +187,19 @@ func evaluateCMK(m finding.Rule, inst *subject, opts Options) finding.Finding {
 	if !k.Resolved || k.Manager == state.KeyManagerUnknown {
 		return unknownKey(f, inst)
 	}
+	if k.Evidence == state.EvidenceCrossAccount && (k.Account == "" || inst.Account == "" || k.Account == inst.Account) {
+		// The evidence holds only for a key of another account than the
+		// resource's: a state that says otherwise proves nothing.
+		f.Status = finding.StatusUnknown
+		f.Reason = "the key's manager was inferred from its account, but the key's account is not known to differ from the " + inst.Noun + "'s, so nothing is proved"
+		f.Remediation = unknownRemediation(k.MissingPermission)
+		f.MissingPermission = k.MissingPermission
+		return f
+	}
 	by := " (evidence: " + evidenceText(k) + ")"
 	if k.Manager == state.KeyManagerAWS {
 		f.Status = finding.StatusFail
-		f.Reason = "the " + inst.Noun + " is encrypted with an AWS-managed key (the default aws/dms key), which the customer cannot control, restrict or disable" + by
+		f.Reason = "the " + inst.Noun + " is encrypted with " + awsManagedKeyText(inst) + ", which the customer cannot control, restrict or disable" + by
 		f.Remediation = inst.FixAWSManaged
 		return f
 	}
@@ -243,6 +265,8 @@ var unusableKeyStates = map[string]string{
 // must be usable, or the data it protects is inaccessible.
 type instanceKeyUsable struct{}
 
+func (instanceKeyUsable) Kind() state.ResourceKind { return state.KindInstances }
+
 func (instanceKeyUsable) Metadata() finding.Rule {
 	return finding.Rule{
 		ID:        "CMKG-DMS-002",
@@ -262,17 +286,37 @@ func (instanceKeyUsable) Metadata() finding.Rule {
 
 func (r instanceKeyUsable) Evaluate(s *state.State, _ Options) []finding.Finding {
 	m := r.Metadata()
-	out := regionFindings(s, m, "DMS resource")
+	out := regionFindings(s, m, state.KindInstances, "replication instances")
 	for i := range s.Instances {
 		out = append(out, evaluateUsable(m, instanceSubject(&s.Instances[i])))
 	}
 	return out
 }
 
+// awsManagedKeyText names the AWS-managed key behind inst, as precisely as
+// its evidence allows.
+func awsManagedKeyText(inst *subject) string {
+	if inst.Key.AWSManagedKey != "" {
+		return inst.Key.AWSManagedKey
+	}
+	if inst.DefaultAWSKey != "" {
+		return "an AWS-managed key (" + inst.DefaultAWSKey + ")"
+	}
+	return "an AWS-managed key"
+}
+
 // evaluateUsable decides whether DMS can use the key behind inst.
 func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 	f := instanceFinding(m, inst)
 	k := inst.Key
+	if k.State == "" && k.Resolved && k.Manager == state.KeyManagerAWS && k.Evidence != state.EvidenceDescribeKey {
+		// Customers cannot disable, schedule for deletion or import into an
+		// AWS-managed key, so one proved AWS-managed is usable; CMKG-DMS-001
+		// (or its kind's CMK rule) already FAILs it.
+		f.Status = finding.StatusPass
+		f.Reason = "the key is " + awsManagedKeyText(inst) + ", which customers cannot disable or delete, so DMS can use it (evidence: " + evidenceText(k) + ")"
+		return f
+	}
 	if k.State == "" {
 		if k.Resolved && k.Evidence == state.EvidenceDescribeKey {
 			f.Status = finding.StatusUnknown
@@ -283,6 +327,9 @@ func evaluateUsable(m finding.Rule, inst *subject) finding.Finding {
 		if k.Resolved {
 			f.Status = finding.StatusUnknown
 			f.Reason = "the key's state is unknown: only " + evidenceText(k) + " could be read, which proves who manages the key but not whether it is enabled"
+			if k.UnknownReason != "" && k.Evidence != state.EvidenceCrossAccount {
+				f.Reason += " (" + k.UnknownReason + ")"
+			}
 			f.MissingPermission = k.MissingPermission
 			if f.MissingPermission == "" && k.Evidence == state.EvidenceListAliases {
 				f.MissingPermission = "kms:DescribeKey"

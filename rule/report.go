@@ -12,7 +12,8 @@ import (
 // NewReport wraps findings (already evaluated, and suppressed if need be)
 // in the report envelope every format renders: the accounts and regions the
 // scan covered (skipped and failed ones included), the rules' metadata and
-// the summary.
+// the summary, and the scope: the resource kinds covered and the rules not
+// evaluated, which reports show as such, never as clean.
 func NewReport(s *state.State, findings []finding.Finding, tool finding.Tool, generatedAt time.Time) *finding.Report {
 	if findings == nil {
 		findings = []finding.Finding{}
@@ -43,6 +44,7 @@ func NewReport(s *state.State, findings []finding.Finding, tool finding.Tool, ge
 		GeneratedAt:   generatedAt.UTC().Format(time.RFC3339),
 		Accounts:      accounts,
 		Regions:       regions,
+		Scope:         reportScope(s),
 		Rules:         Metadata(),
 		Findings:      findings,
 		Summary:       finding.Summarize(findings),

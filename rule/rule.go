@@ -28,8 +28,11 @@ type Options struct {
 type Rule interface {
 	// Metadata describes the rule: stable id, short code, severity, fix.
 	Metadata() finding.Rule
+	// Kind is the resource kind the rule judges; a state whose scope
+	// leaves it out is not evaluated by the rule.
+	Kind() state.ResourceKind
 	// Evaluate returns one finding per resource the rule applies to, plus
-	// an UNKNOWN finding per region whose scan failed.
+	// an UNKNOWN finding per region whose listing of the rule's kind failed.
 	Evaluate(s *state.State, opts Options) []finding.Finding
 }
 
@@ -58,11 +61,15 @@ func Lookup(idOrShortCode string) (Rule, bool) {
 	return nil, false
 }
 
-// Evaluate runs every rule over s and returns the findings in a
-// deterministic order: by account, region, resource ARN, then rule id.
+// Evaluate runs every rule whose kind is in s's scope over s and returns
+// the findings in a deterministic order: by account, region, resource ARN,
+// then rule id. NewReport names the rules it did not run.
 func Evaluate(s *state.State, opts Options) []finding.Finding {
 	var out []finding.Finding
 	for _, r := range All() {
+		if !s.InScope(r.Kind()) {
+			continue
+		}
 		out = append(out, r.Evaluate(s, opts)...)
 	}
 	Sort(out)
@@ -120,26 +127,32 @@ func isAccountID(s string) bool {
 // account (adapt/awslive's AllRegions).
 const wholeAccount = "*"
 
-// regionFindings turns every failed region scan into an UNKNOWN finding for
-// rule m: a region that could not be read is never silently dropped.
-func regionFindings(s *state.State, m finding.Rule, resourceType string) []finding.Finding {
+// regionFindings turns every region whose listing of kind failed into an
+// UNKNOWN finding for rule m, a rule over kind: a region that could not be
+// read is never silently dropped, and it is filed under the rules of the
+// resources that could not be listed. noun names them in the reason.
+func regionFindings(s *state.State, m finding.Rule, kind state.ResourceKind, noun string) []finding.Finding {
+	if !s.InScope(kind) {
+		return nil
+	}
 	var out []finding.Finding
 	for _, r := range s.Regions {
-		if r.Status != state.RegionFailed {
+		why, missingPermission, failed := r.FailureFor(kind)
+		if !failed {
 			continue
 		}
 		reason := "the region could not be fully scanned"
-		if r.Reason != "" {
-			reason += ": " + r.Reason
+		if why != "" {
+			reason += ": " + why
 		}
-		reason += "; the " + resourceType + "s that could not be listed were not checked"
+		reason += "; the " + noun + " that could not be listed were not checked"
 		scope, resourceID := "AWS::Region", r.Region
 		if r.Region == wholeAccount {
 			resourceID = r.Account
 			// An account none of whose regions could be listed (its role
 			// could not be assumed): one finding per rule for the account.
 			scope = "AWS::Account"
-			reason = cmp.Or(r.Reason, "the account could not be scanned") + "; none of its " + resourceType + "s were checked"
+			reason = cmp.Or(why, "the account could not be scanned") + "; none of its " + noun + " were checked"
 		}
 		out = append(out, finding.Finding{
 			RuleID:            m.ID,
@@ -153,8 +166,8 @@ func regionFindings(s *state.State, m finding.Rule, resourceType string) []findi
 			Region:            r.Region,
 			Account:           r.Account,
 			Reason:            reason,
-			Remediation:       unknownRemediation(r.MissingPermission),
-			MissingPermission: r.MissingPermission,
+			Remediation:       unknownRemediation(missingPermission),
+			MissingPermission: missingPermission,
 		})
 	}
 	return out

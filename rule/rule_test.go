@@ -155,11 +155,48 @@ func TestInstanceRules(t *testing.T) {
 			inReason: "kms:DescribeKey was denied",
 		},
 		{
-			name:     "the aws/dms alias proves an AWS-managed key when DescribeKey is denied",
-			inst:     instance(awsByAlias),
+			name:           "the aws/dms alias proves an AWS-managed key when DescribeKey is denied, and so a usable one",
+			inst:           instance(awsByAlias),
+			cmk:            verdict{Status: finding.StatusFail},
+			usable:         verdict{Status: finding.StatusPass},
+			inReason:       "kms:ListAliases",
+			usableInReason: "customers cannot disable or delete",
+		},
+		{
+			name: "a key in another account whose metadata cannot be read passes the CMK rule on that evidence, its state stays unknown",
+			inst: instance(state.Key{ARN: keyARN(other, "k1"), Account: other, Region: region, Resolved: true,
+				Evidence: state.EvidenceCrossAccount, Manager: state.KeyManagerCustomer, MissingPermission: "kms:DescribeKey",
+				UnknownReason: "kms:DescribeKey was denied (AccessDeniedException)"}),
+			cmk:            verdict{Status: finding.StatusPass},
+			usable:         verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
+			inReason:       "AWS-managed keys cannot be used from another account, so it is customer-managed; its metadata could not be read: kms:DescribeKey was denied",
+			usableInReason: "not whether it is enabled",
+		},
+		{
+			name: "cross-account evidence for a key of the resource's own account proves nothing",
+			inst: instance(state.Key{ARN: keyARN(acct, "k1"), Account: acct, Region: region, Resolved: true,
+				Evidence: state.EvidenceCrossAccount, Manager: state.KeyManagerCustomer}),
+			cmk:      verdict{Status: finding.StatusUnknown},
+			usable:   verdict{Status: finding.StatusUnknown},
+			inReason: "not known to differ",
+		},
+		{
+			name: "cross-account evidence still meets the trusted key accounts",
+			inst: instance(state.Key{ARN: keyARN(other, "k1"), Account: other, Region: region, Resolved: true,
+				Evidence: state.EvidenceCrossAccount, Manager: state.KeyManagerCustomer}),
+			opts:     Options{TrustedKeyAccounts: []string{"999999999999"}},
 			cmk:      verdict{Status: finding.StatusFail},
-			usable:   verdict{Status: finding.StatusUnknown, MissingPermission: "kms:DescribeKey"},
-			inReason: "kms:ListAliases",
+			usable:   verdict{Status: finding.StatusUnknown},
+			inReason: "not a trusted key account",
+		},
+		{
+			name: "cross-account evidence cannot prove a minimum protection level",
+			inst: instance(state.Key{ARN: keyARN(other, "k1"), Account: other, Region: region, Resolved: true,
+				Evidence: state.EvidenceCrossAccount, Manager: state.KeyManagerCustomer}),
+			opts:     Options{MinProtection: state.ProtectionCloudHSM},
+			cmk:      verdict{Status: finding.StatusUnknown},
+			usable:   verdict{Status: finding.StatusUnknown},
+			inReason: "origin is unknown",
 		},
 		{
 			name:     "a customer alias proves a customer-managed key but not its state",
@@ -247,9 +284,9 @@ func TestInstanceRules(t *testing.T) {
 				Key: state.Key{Account: acct, Region: region, Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerAWS,
 					Aliases: []string{"alias/aws/dms"}, MissingPermission: "kms:ListAliases", UnknownReason: "the alias was not followed"}},
 			cmk:            verdict{Status: finding.StatusFail},
-			usable:         verdict{Status: finding.StatusUnknown, MissingPermission: "kms:ListAliases"},
+			usable:         verdict{Status: finding.StatusPass},
 			inReason:       "alias/aws/dms, an alias name only AWS can create",
-			usableInReason: "proves who manages the key but not whether it is enabled",
+			usableInReason: "which customers cannot disable or delete, so DMS can use it",
 		},
 	}
 	for _, tt := range tests {
@@ -314,7 +351,7 @@ func TestFailedRegionsBecomeUnknownFindings(t *testing.T) {
 		{Account: acct, Region: "eu-west-1", Status: state.RegionFailed, Reason: "dms:DescribeReplicationInstances was denied", MissingPermission: "dms:DescribeReplicationInstances"},
 		{Account: acct, Region: "cn-north-1", Status: state.RegionFailed, Reason: "unreachable"},
 		{Account: acct, Region: "us-gov-west-1", Status: state.RegionFailed, Reason: "unreachable"},
-	}}
+	}, Scope: []state.ResourceKind{state.KindInstances}}
 	got := Evaluate(s, Options{})
 	type row struct {
 		Rule, Region, ARN, Type string
@@ -346,7 +383,7 @@ func TestAnAccountThatCouldNotBeScannedGetsOneUnknownFindingPerRule(t *testing.T
 		{Account: other, Region: "*", Status: state.RegionFailed, MissingPermission: "sts:AssumeRole",
 			Reason: "the account could not be scanned: cmkguard could not assume arn:aws:iam::444455556666:role/OrganizationAccountAccessRole: sts:AssumeRole was denied (AccessDenied)"},
 		{Account: "777788889999", Region: "*", Status: state.RegionSkipped, Reason: "account 777788889999 is SUSPENDED in the organization: not scanned"},
-	}}
+	}, Scope: []state.ResourceKind{state.KindInstances}}
 	got := Evaluate(s, Options{})
 	type row struct {
 		Rule, ARN, ID, Type string
@@ -356,7 +393,7 @@ func TestAnAccountThatCouldNotBeScannedGetsOneUnknownFindingPerRule(t *testing.T
 	var rows []row
 	for _, f := range got {
 		rows = append(rows, row{f.RuleID, f.ResourceARN, f.ResourceID, f.ResourceType, f.Status, f.MissingPermission})
-		if !strings.HasPrefix(f.Reason, "the account could not be scanned: cmkguard could not assume") || !strings.Contains(f.Reason, "none of its DMS resources were checked") {
+		if !strings.HasPrefix(f.Reason, "the account could not be scanned: cmkguard could not assume") || !strings.Contains(f.Reason, "none of its replication instances were checked") {
 			t.Errorf("%s reason %q", f.RuleID, f.Reason)
 		}
 		if !strings.Contains(f.Remediation, "sts:AssumeRole on the role (see `cmkguard permissions audit --org`)") {
@@ -499,5 +536,76 @@ func TestUntrustedKeyFixOffersToTrustTheAccount(t *testing.T) {
 			}
 			t.Errorf("no %s finding", tt.code)
 		})
+	}
+}
+
+func TestARegionFailsUnderTheRulesOfTheKindsThatCouldNotBeListed(t *testing.T) {
+	t.Parallel()
+	kinds := func(serverless, endpoints state.RegionStatus) []state.KindScan {
+		return []state.KindScan{
+			{Kind: state.KindInstances, Status: state.RegionScanned},
+			{Kind: state.KindServerless, Status: serverless, Reason: "dms:DescribeReplicationConfigs was denied (AccessDeniedException)", MissingPermission: "dms:DescribeReplicationConfigs"},
+			{Kind: state.KindEndpoints, Status: endpoints, Reason: "dms:DescribeEndpoints was denied (AccessDeniedException)", MissingPermission: "dms:DescribeEndpoints"},
+		}
+	}
+	tests := []struct {
+		name  string
+		scan  state.RegionScan
+		scope []state.ResourceKind
+		want  map[string]string // rule id → missing permission of its UNKNOWN region finding
+	}{
+		{
+			name: "serverless configs that cannot be listed are filed under 003 and 004",
+			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Kinds: kinds(state.RegionFailed, state.RegionScanned)},
+			want: map[string]string{"CMKG-DMS-003": "dms:DescribeReplicationConfigs", "CMKG-DMS-004": "dms:DescribeReplicationConfigs"},
+		},
+		{
+			name: "endpoints that cannot be listed are filed under 005 and 006",
+			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Kinds: kinds(state.RegionScanned, state.RegionFailed)},
+			want: map[string]string{"CMKG-DMS-005": "dms:DescribeEndpoints", "CMKG-DMS-006": "dms:DescribeEndpoints"},
+		},
+		{
+			name: "a region that failed as a whole is filed under every rule in scope",
+			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Reason: "unreachable"},
+			want: map[string]string{"CMKG-DMS-001": "", "CMKG-DMS-002": "", "CMKG-DMS-003": "", "CMKG-DMS-004": "", "CMKG-DMS-005": "", "CMKG-DMS-006": ""},
+		},
+		{
+			name:  "a kind out of scope gets no finding, even for a region that failed as a whole",
+			scan:  state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Reason: "unreachable"},
+			scope: []state.ResourceKind{state.KindEndpoints},
+			want:  map[string]string{"CMKG-DMS-005": "", "CMKG-DMS-006": ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &state.State{Regions: []state.RegionScan{tt.scan}, Scope: tt.scope}
+			got := map[string]string{}
+			for _, f := range Evaluate(s, Options{}) {
+				if f.Status != finding.StatusUnknown || f.ResourceType != "AWS::Region" {
+					t.Errorf("%s: %s %s, want an UNKNOWN region finding", f.RuleID, f.Status, f.ResourceType)
+				}
+				got[f.RuleID] = f.MissingPermission
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("region findings by rule (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRulesOutOfScopeAreNotEvaluated(t *testing.T) {
+	t.Parallel()
+	aws := described(state.KeyManagerAWS, "AWS_KMS", "Enabled", acct)
+	s := &state.State{
+		Regions:            []state.RegionScan{{Account: acct, Region: region, Status: state.RegionScanned}},
+		Instances:          []state.ReplicationInstance{instance(aws)},
+		ReplicationConfigs: []state.ReplicationConfig{{ARN: "arn:aws:dms:eu-west-1:111122223333:replication-config:X", ID: "x", Account: acct, Region: region, KeyRef: aws.ARN, Key: aws}},
+		Scope:              []state.ResourceKind{state.KindInstances},
+	}
+	for _, f := range Evaluate(s, Options{}) {
+		if f.ResourceType != instanceResourceType {
+			t.Errorf("%s was evaluated on %s, out of scope", f.RuleID, f.ResourceType)
+		}
 	}
 }

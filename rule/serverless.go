@@ -16,10 +16,11 @@ func configSubject(rc *state.ReplicationConfig) *subject {
 	}
 	return &subject{
 		ARN: rc.ARN, ID: rc.ID, Account: rc.Account, Region: rc.Region, Type: configResourceType,
-		Source: rc.Source, KeyRef: rc.KeyRef, Key: rc.Key, Noun: "serverless replication config",
+		Source: rc.Source, Tags: rc.Tags, KeyRef: rc.KeyRef, Key: rc.Key, Noun: "serverless replication config",
 		// ComputeConfig.KmsKeyId: "If you don't specify a value, AWS DMS
 		// uses your default encryption key."
 		NoKeyMeansDefault: true,
+		DefaultAWSKey:     "the default aws/dms key",
 		FixAWSManaged:     fix,
 		FixNoKey:          fix,
 		FixUntrusted:      fixOrTrust(fix),
@@ -32,6 +33,8 @@ func configSubject(rc *state.ReplicationConfig) *subject {
 // serverlessCMK is CMKG-DMS-003: a DMS Serverless replication config must
 // encrypt its data with a customer-managed key.
 type serverlessCMK struct{}
+
+func (serverlessCMK) Kind() state.ResourceKind { return state.KindServerless }
 
 func (serverlessCMK) Metadata() finding.Rule {
 	return finding.Rule{
@@ -52,7 +55,7 @@ func (serverlessCMK) Metadata() finding.Rule {
 
 func (r serverlessCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
 	m := r.Metadata()
-	var out []finding.Finding
+	out := regionFindings(s, m, state.KindServerless, "serverless replication configs")
 	for i := range s.ReplicationConfigs {
 		out = append(out, evaluateCMK(m, configSubject(&s.ReplicationConfigs[i]), opts))
 	}
@@ -62,6 +65,8 @@ func (r serverlessCMK) Evaluate(s *state.State, opts Options) []finding.Finding 
 // serverlessKeyUsable is CMKG-DMS-004: the key behind a serverless
 // replication config must be usable.
 type serverlessKeyUsable struct{}
+
+func (serverlessKeyUsable) Kind() state.ResourceKind { return state.KindServerless }
 
 func (serverlessKeyUsable) Metadata() finding.Rule {
 	return finding.Rule{
@@ -81,7 +86,7 @@ func (serverlessKeyUsable) Metadata() finding.Rule {
 
 func (r serverlessKeyUsable) Evaluate(s *state.State, _ Options) []finding.Finding {
 	m := r.Metadata()
-	var out []finding.Finding
+	out := regionFindings(s, m, state.KindServerless, "serverless replication configs")
 	for i := range s.ReplicationConfigs {
 		subj := configSubject(&s.ReplicationConfigs[i])
 		if subj.namesNoKey() {

@@ -22,6 +22,11 @@ const (
 	// an AWS-managed key; a customer alias proves a customer-managed key).
 	// The key's state stays unknown.
 	EvidenceListAliases KeyEvidence = "kms:ListAliases"
+	// EvidenceCrossAccount: the key's metadata could not be read, but the
+	// key belongs to another account than the resource's, and AWS-managed
+	// keys cannot be used from another account: it is customer-managed.
+	// Its state (and origin) stay unknown.
+	EvidenceCrossAccount KeyEvidence = "cross-account"
 	// EvidenceDeclared: the source declares the key (IaC), nothing was looked up.
 	EvidenceDeclared KeyEvidence = "declared"
 	// EvidenceNone: nothing could be learned about the key.
@@ -51,6 +56,10 @@ type Key struct {
 	Origin      string   `json:"origin,omitempty"`
 	MultiRegion bool     `json:"multiRegion,omitempty"`
 	Aliases     []string `json:"aliases,omitempty"`
+	// AWSManagedKey names, for a person, which AWS-managed key this is when
+	// an alias proved it ("the AWS-managed S3 key aws/s3", from
+	// keyref.AWSManagedKeyName); empty when not known.
+	AWSManagedKey string `json:"awsManagedKey,omitempty"`
 
 	// UnknownReason explains, for a person, why the key could not be read.
 	UnknownReason string `json:"unknownReason,omitempty"`

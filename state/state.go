@@ -12,6 +12,36 @@ type State struct {
 	ReplicationConfigs []ReplicationConfig `json:"replicationConfigs,omitempty"`
 	// Endpoints are the DMS endpoints found.
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	// Scope is the resource kinds the source was asked to cover; empty means
+	// every kind. A rule over a kind out of scope is not evaluated, and
+	// reports say so: its absence of findings proves nothing.
+	Scope []ResourceKind `json:"scope,omitempty"`
+}
+
+// ResourceKind names a kind of DMS resource a scan lists and a rule judges.
+type ResourceKind string
+
+// Resource kinds, as --scope spells them.
+const (
+	KindInstances  ResourceKind = "instances"
+	KindServerless ResourceKind = "serverless"
+	KindEndpoints  ResourceKind = "endpoints"
+)
+
+// ResourceKinds lists every resource kind, in the order reports show them.
+var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints}
+
+// InScope reports whether kind is in s's scope (an empty scope is every kind).
+func (s *State) InScope(kind ResourceKind) bool {
+	if len(s.Scope) == 0 {
+		return true
+	}
+	for _, k := range s.Scope {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // RegionStatus says how the scan of one region went.
@@ -39,6 +69,38 @@ type RegionScan struct {
 	Reason string `json:"reason,omitempty"`
 	// MissingPermission names the IAM action that was denied, if any.
 	MissingPermission string `json:"missingPermission,omitempty"`
+	// Kinds says how the listing of each resource kind went, when the
+	// region was reached and its kinds were listed apart (a region whose
+	// endpoints could not be listed but whose instances were). A failed
+	// region without Kinds failed for every kind alike (a whole account
+	// whose role could not be assumed, credentials refused in the region).
+	Kinds []KindScan `json:"kinds,omitempty"`
+}
+
+// KindScan is how the listing of one resource kind went in one region.
+type KindScan struct {
+	Kind   ResourceKind `json:"kind"`
+	Status RegionStatus `json:"status"` // scanned or failed
+	// Reason and MissingPermission explain a failed listing.
+	Reason            string `json:"reason,omitempty"`
+	MissingPermission string `json:"missingPermission,omitempty"`
+}
+
+// FailureFor returns how the listing of kind failed in r: ok is false when
+// it did not fail (the region was scanned, or that kind's listing was).
+func (r RegionScan) FailureFor(kind ResourceKind) (reason, missingPermission string, ok bool) {
+	if r.Status != RegionFailed {
+		return "", "", false
+	}
+	if len(r.Kinds) == 0 {
+		return r.Reason, r.MissingPermission, true
+	}
+	for _, k := range r.Kinds {
+		if k.Kind == kind {
+			return k.Reason, k.MissingPermission, k.Status == RegionFailed
+		}
+	}
+	return "", "", false
 }
 
 // Source says where a resource came from: an ARN for live resources, a file
@@ -112,23 +174,25 @@ type ReplicationConfig struct {
 	Region  string `json:"region"`
 	// Started is true once a replication has started under this config; the
 	// config can then no longer be modified.
-	Started bool   `json:"started,omitempty"`
-	KeyRef  string `json:"keyRef,omitempty"`
-	Key     Key    `json:"key"`
+	Started bool              `json:"started,omitempty"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	KeyRef  string            `json:"keyRef,omitempty"`
+	Key     Key               `json:"key"`
 }
 
 // Endpoint is one DMS endpoint: its connection details are encrypted with
 // KeyRef; an S3 or Redshift target may also encrypt the data it writes.
 type Endpoint struct {
-	Source       Source `json:"source"`
-	ARN          string `json:"arn"`
-	ID           string `json:"id"`
-	Account      string `json:"account"`
-	Region       string `json:"region"`
-	EndpointType string `json:"endpointType,omitempty"`
-	EngineName   string `json:"engineName,omitempty"`
-	KeyRef       string `json:"keyRef,omitempty"`
-	Key          Key    `json:"key"`
+	Source       Source            `json:"source"`
+	ARN          string            `json:"arn"`
+	ID           string            `json:"id"`
+	Account      string            `json:"account"`
+	Region       string            `json:"region"`
+	EndpointType string            `json:"endpointType,omitempty"`
+	EngineName   string            `json:"engineName,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	KeyRef       string            `json:"keyRef,omitempty"`
+	Key          Key               `json:"key"`
 	// TargetEncryptionMode is SSE_S3 or SSE_KMS for S3 and Redshift targets.
 	TargetEncryptionMode string `json:"targetEncryptionMode,omitempty"`
 	TargetKeyRef         string `json:"targetKeyRef,omitempty"`

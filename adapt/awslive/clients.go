@@ -55,12 +55,12 @@ type Clients struct {
 	Identity CallerIdentityAPI
 	Regions  DescribeRegionsAPI
 	// DMS, DMSConfigs, DescribeKey and ListAliases return a client for a
-	// region. DMSConfigs is used only with Options.IncludeServerless.
+	// region. DMSConfigs is used only when Options.Scope covers serverless.
 	DMS        func(region string) DescribeReplicationInstancesAPI
 	DMSConfigs func(region string) DescribeReplicationConfigsAPI
-	// DMSReplications is used only with Options.IncludeServerless.
+	// DMSReplications is used only when Options.Scope covers serverless.
 	DMSReplications func(region string) DescribeReplicationsAPI
-	// DMSEndpoints is used only with Options.IncludeEndpoints.
+	// DMSEndpoints is used only when Options.Scope covers endpoints.
 	DMSEndpoints func(region string) DescribeEndpointsAPI
 	DescribeKey  func(region string) DescribeKeyAPI
 	ListAliases  func(region string) ListAliasesAPI

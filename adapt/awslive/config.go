@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // DefaultRegion is used for the account-wide calls (STS, EC2
@@ -21,15 +22,24 @@ import (
 const DefaultRegion = "us-east-1"
 
 // Retry tuning: throttling is normal when an audit fans out over many
-// regions and keys, so retry more than the SDK's default 3 attempts, back
-// off exponentially with full jitter, and do not use the SDK's client-side
-// retry quota (its token bucket runs dry after a burst of throttles and then
-// fails calls that would have succeeded).
+// regions and keys, so a call is retried for a time budget rather than a
+// fixed number of attempts (the SDK's default is 3), backing off
+// exponentially with full jitter up to MaxBackoff, without the SDK's
+// client-side retry quota (its token bucket runs dry after a burst of
+// throttles and then fails calls that would have succeeded). MaxAttempts
+// only bounds a budget that fast failures would otherwise spend in a
+// tight loop.
 const (
-	MaxAttempts = 10
+	MaxAttempts = 100
 	BackoffBase = 100 * time.Millisecond
 	MaxBackoff  = 20 * time.Second
+	// RetryBudget is how long one call keeps being retried: no retry
+	// starts once it has passed since the call's first attempt.
+	RetryBudget = 3 * time.Minute
 )
+
+// DefaultRetryPolicy is the retry policy of every client LoadConfig builds.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: MaxAttempts, BackoffBase: BackoffBase, MaxBackoff: MaxBackoff, Budget: RetryBudget}
 
 // LoadConfig loads the standard AWS configuration (environment, shared
 // config and credentials files, SSO, AWS_PROFILE, AWS_REGION,
@@ -40,6 +50,7 @@ const (
 func LoadConfig(ctx context.Context, profile, endpointURL, region string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(NewRetryer),
+		config.WithAPIOptions([]func(*middleware.Stack) error{AddRetryClock}),
 		config.WithHTTPClient(newHTTPClient()),
 	}
 	if profile != "" {
@@ -61,16 +72,22 @@ func LoadConfig(ctx context.Context, profile, endpointURL, region string) (aws.C
 	return cfg, nil
 }
 
-// NewRetryer returns the retryer every client uses: standard retries with
-// MaxAttempts attempts, JitterBackoff, and no client-side rate limiter.
-func NewRetryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = MaxAttempts
-		o.MaxBackoff = MaxBackoff
-		o.Backoff = JitterBackoff{Base: BackoffBase, Max: MaxBackoff}
+// NewRetryer returns the retryer every client uses: NewRetryerWith
+// DefaultRetryPolicy.
+func NewRetryer() aws.Retryer { return NewRetryerWith(DefaultRetryPolicy) }
+
+// NewRetryerWith returns standard retries with p's backoff (JitterBackoff),
+// no client-side rate limiter, and p's time budget per call. The budget
+// needs the clients' stacks to carry the retry clock (LoadConfig adds it;
+// see AddRetryClock); without it only p.MaxAttempts bounds the retries.
+func NewRetryerWith(p RetryPolicy) aws.Retryer {
+	return withBudget(retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = p.MaxAttempts
+		o.MaxBackoff = p.MaxBackoff
+		o.Backoff = JitterBackoff{Base: p.BackoffBase, Max: p.MaxBackoff}
 		o.RateLimiter = ratelimit.None
 		o.Retryables = append([]retry.IsErrorRetryable{refusedIsFinal, retry.RetryableErrorCode{Codes: ServerErrorCodes}}, o.Retryables...)
-	})
+	}), p.Budget)
 }
 
 // ServerErrorCodes are the codes AWS services send for a failure on their

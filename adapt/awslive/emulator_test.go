@@ -145,7 +145,9 @@ func TestScanOfTheEmulatorGivesEveryVerdict(t *testing.T) {
 		"pending-deletion " + cmk: pass, "pending-deletion " + usable: fail,
 		"unavailable " + cmk: pass, "unavailable " + usable: fail,
 		"cross-account " + cmk: pass, "cross-account " + usable: pass,
-		"cross-account-hidden " + cmk: unknown, "cross-account-hidden " + usable: unknown,
+		// The key of another account that this one cannot describe is
+		// customer-managed by its account alone; its state stays unknown.
+		"cross-account-hidden " + cmk: pass, "cross-account-hidden " + usable: unknown,
 	}
 	if diff := cmp.Diff(want, verdicts(t, st, rule.Options{})); diff != "" {
 		t.Errorf("verdicts (-want +got):\n%s", diff)
@@ -211,7 +213,10 @@ func TestScanOfTheEmulatorReadsEveryPageAndOneKeyPerDistinctARN(t *testing.T) {
 		t.Errorf("got %d instances, want 250", len(st.Instances))
 	}
 	// With --region, one ec2:DescribeRegions checks the region exists.
-	want := map[string]int{"sts:GetCallerIdentity": 1, "ec2:DescribeRegions": 1, "dms:DescribeReplicationInstances": 3, "kms:DescribeKey": 7}
+	// Every kind is listed by default: one page each of serverless
+	// configs, their replications and endpoints, none found.
+	want := map[string]int{"sts:GetCallerIdentity": 1, "ec2:DescribeRegions": 1, "dms:DescribeReplicationInstances": 3, "kms:DescribeKey": 7,
+		"dms:DescribeReplicationConfigs": 1, "dms:DescribeReplications": 1, "dms:DescribeEndpoints": 1}
 	if diff := cmp.Diff(want, stats.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
@@ -263,8 +268,13 @@ func TestScanOfTheEmulatorFallsBackToAliasesWhenDescribeKeyIsDenied(t *testing.T
 				if f.Status == finding.StatusUnknown && f.MissingPermission != "kms:DescribeKey" {
 					t.Errorf("%s %s is UNKNOWN without naming kms:DescribeKey: %q", f.ResourceID, f.ShortCode, f.MissingPermission)
 				}
-				if f.RuleID == "CMKG-DMS-002" && f.Status == finding.StatusPass {
+				// A key proved AWS-managed is usable (customers cannot
+				// disable it); any other key's state is unknown.
+				if f.RuleID == "CMKG-DMS-002" && f.Status == finding.StatusPass && (f.ResourceID != "default-key" || tt.denyAliases) {
 					t.Errorf("%s: key usability PASS although its state could not be read", f.ResourceID)
+				}
+				if f.RuleID == "CMKG-DMS-002" && f.ResourceID == "default-key" && !tt.denyAliases && f.Status != finding.StatusPass {
+					t.Errorf("default-key: key usability %s, want PASS on the aws/dms alias (%s)", f.Status, f.Reason)
 				}
 			}
 			if diff := cmp.Diff(tt.wantCMK, got); diff != "" {
@@ -295,7 +305,9 @@ func TestScanOfTheEmulatorUnderDenialPassesNothing(t *testing.T) {
 		t.Fatal("no findings")
 	}
 	for _, f := range findings {
-		if f.Status == finding.StatusPass {
+		// Only what needs no KMS answer may pass: a key of another account
+		// is customer-managed by its account alone.
+		if f.Status == finding.StatusPass && f.Evidence != state.EvidenceCrossAccount {
 			t.Errorf("%s %s is PASS although KMS denied everything", f.ResourceID, f.ShortCode)
 		}
 	}
@@ -403,7 +415,7 @@ func TestTheAuditPolicyCoversEveryCallTheScanMakes(t *testing.T) {
 	t.Parallel()
 	srv, cfg := startEmulator(t, everyVerdictEstate())
 	srv.AddDeny(awsemu.DenyRule{Action: "kms:DescribeKey", Resource: keyARN("eu-west-1", me, "11111111-0000-0000-0000-000000000001")})
-	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{IncludeServerless: true, IncludeEndpoints: true}); err != nil {
+	if _, _, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	// The actions of `cmkguard permissions audit`, and sts:GetCallerIdentity,
@@ -421,7 +433,7 @@ func TestTheAuditPolicyCoversEveryCallTheScanMakes(t *testing.T) {
 	}
 }
 
-func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
+func TestScanOfTheEmulatorCoversServerlessConfigsByDefaultAndScopeNarrows(t *testing.T) {
 	t.Parallel()
 	const r = "eu-west-1"
 	est := everyVerdictEstate()
@@ -435,15 +447,18 @@ func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
 	}
 	_, cfg := startEmulator(t, est)
 
-	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}})
+	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}, Scope: []state.ResourceKind{state.KindInstances}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(st.ReplicationConfigs) != 0 || stats.Calls()["dms:DescribeReplicationConfigs"] != 0 {
-		t.Errorf("configs were listed without IncludeServerless")
+		t.Errorf("configs were listed with --scope instances")
+	}
+	if diff := cmp.Diff([]state.ResourceKind{state.KindInstances}, st.Scope); diff != "" {
+		t.Errorf("the state does not record the scope (-want +got):\n%s", diff)
 	}
 
-	st, stats, err = awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}, IncludeServerless: true})
+	st, stats, err = awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +487,7 @@ func TestScanOfTheEmulatorCoversServerlessConfigsOnRequest(t *testing.T) {
 	}
 }
 
-func TestScanOfTheEmulatorCoversEndpointsOnRequest(t *testing.T) {
+func TestScanOfTheEmulatorCoversEndpointsByDefault(t *testing.T) {
 	t.Parallel()
 	const r = "eu-west-1"
 	cmk := keyARN(r, me, "11111111-0000-0000-0000-000000000001")
@@ -485,7 +500,7 @@ func TestScanOfTheEmulatorCoversEndpointsOnRequest(t *testing.T) {
 			S3Settings: map[string]any{"BucketName": "lake2", "EncryptionMode": "SSE_KMS", "ServerSideEncryptionKmsKeyId": cmk}},
 	}
 	_, cfg := startEmulator(t, est)
-	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}, IncludeEndpoints: true})
+	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{r}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,9 @@ type problem struct {
 	permission string
 	denied     bool
 	notFound   bool
+	// throttled is true when the call was still throttled when its retry
+	// budget ran out.
+	throttled bool
 }
 
 // classify explains err, returned by action (an IAM action name such as
@@ -38,7 +41,7 @@ func classify(action string, err error) problem {
 	case code == "NotFoundException":
 		return problem{reason: fmt.Sprintf("%s found no such key (%s): it was deleted, or it belongs to another account whose key policy does not let this account see it", action, code), notFound: true}
 	case isThrottle(err):
-		return problem{reason: fmt.Sprintf("%s was still throttled after %d attempts (%s)", action, MaxAttempts, code)}
+		return problem{reason: fmt.Sprintf("%s was still throttled %s (%s)", action, retriesSpent(err), code), throttled: true}
 	case code == "UnrecognizedClientException" || code == "InvalidClientTokenId" || code == "AuthFailure" || code == "OptInRequired":
 		return problem{reason: fmt.Sprintf("%s refused the credentials (%s): is this an opt-in region that is not enabled for the account?", action, code)}
 	}

@@ -82,6 +82,13 @@ func (f *fakeAWS) clients() Clients {
 		DMS:         func(r string) DescribeReplicationInstancesAPI { return fakeDMS{f, r} },
 		DescribeKey: func(r string) DescribeKeyAPI { return fakeKMS{f, r} },
 		ListAliases: func(r string) ListAliasesAPI { return fakeKMS{f, r} },
+		// Every kind is scanned by default: the fake has no serverless
+		// configs and no endpoints unless a test gives its own.
+		DMSConfigs: func(string) DescribeReplicationConfigsAPI {
+			return pagedConfigs{pages: [][]dmstypes.ReplicationConfig{nil}}
+		},
+		DMSEndpoints:    func(string) DescribeEndpointsAPI { return pagedEndpoints{pages: [][]dmstypes.Endpoint{nil}} },
+		DMSReplications: func(string) DescribeReplicationsAPI { return noReplications{} },
 	}
 }
 

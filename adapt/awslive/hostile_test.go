@@ -85,13 +85,14 @@ func TestScanVerdictsWhenAWSAnswersOddly(t *testing.T) {
 				f.denyListAliases[r] = true
 				return "alias/aws/dms"
 			},
-			cmk: fail, usable: unknown,
+			// An AWS-managed key cannot be disabled by customers: usable.
+			cmk: fail, usable: pass,
 			reason: "an alias name only AWS can create",
 		},
 		{
 			name:  "alias/aws/dms of another account fails by its name",
 			setup: func(*fakeAWS) string { return "arn:aws:kms:" + r + ":" + other + ":alias/aws/dms" },
-			cmk:   fail, usable: unknown,
+			cmk:   fail, usable: pass,
 			reason: "an alias name only AWS can create",
 		},
 		{
@@ -174,7 +175,8 @@ func TestScanVerdictsWhenAWSAnswersOddly(t *testing.T) {
 		{
 			name:  "NotFound for a key of another account says the owner's policy may hide it",
 			setup: func(*fakeAWS) string { return fmt.Sprintf("arn:aws:kms:%s:%s:key/hidden", r, other) },
-			cmk:   unknown, usable: unknown, describeOK: true,
+			// Customer-managed by its account alone; its state is unknown.
+			cmk: pass, usable: unknown, describeOK: true,
 			reason: "the key belongs to account 444455556666, and either that account's key policy does not let this account describe it (the owner must allow kms:DescribeKey to account 111122223333) or it was deleted",
 		},
 		{
@@ -184,14 +186,14 @@ func TestScanVerdictsWhenAWSAnswersOddly(t *testing.T) {
 			reason: "if it was deleted, DMS can no longer decrypt the data it protects",
 		},
 		{
-			name: "a key still throttled after every retry is unknown, and only that key",
+			name: "a key still throttled after every retry falls back to ListAliases, and without an alias is unknown, and only that key",
 			setup: func(f *fakeAWS) string {
 				arn := customer(f, "throttled")
 				f.failDescribeKey[arn] = &retry.MaxAttemptsError{Attempt: MaxAttempts, Err: apiError("ThrottlingException")}
 				return arn
 			},
 			cmk: unknown, usable: unknown, describeOK: true,
-			reason: "still throttled after 10 attempts",
+			reason: "still throttled after 100 attempts (ThrottlingException); no alias in eu-west-1 targets the key, so kms:ListAliases cannot tell",
 		},
 	}
 	for _, tt := range tests {
@@ -458,7 +460,7 @@ func TestScanOfConfigsAndEndpointsAcrossPages(t *testing.T) {
 			c.DMSConfigs = func(string) DescribeReplicationConfigsAPI { return tt.configs }
 			c.DMSEndpoints = func(string) DescribeEndpointsAPI { return tt.endpoints }
 			c.DMSReplications = func(string) DescribeReplicationsAPI { return noReplications{} }
-			st, err := Scan(context.Background(), c, Options{IncludeServerless: true, IncludeEndpoints: true})
+			st, err := Scan(context.Background(), c, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -502,7 +504,7 @@ func TestAnS3TargetKeyOfAnotherRegionIsStillDescribed(t *testing.T) {
 			S3Settings: &dmstypes.S3Settings{EncryptionMode: dmstypes.EncryptionModeValueSseKms, ServerSideEncryptionKmsKeyId: aws.String(bucketKey)},
 		}}}}
 	}
-	st, err := Scan(context.Background(), c, Options{IncludeEndpoints: true})
+	st, err := Scan(context.Background(), c, Options{Scope: []state.ResourceKind{state.KindEndpoints}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -281,7 +281,12 @@ func scanOneAccount(ctx context.Context, c OrgClients, account, caller, roleARN 
 		if isCanceled(ctx, err) || errors.As(err, &badRegion) {
 			return accountResult{err: err}
 		}
-		return failed("the account could not be scanned: "+err.Error(), "")
+		var start *StartError
+		permission := ""
+		if errors.As(err, &start) {
+			permission = start.MissingPermission
+		}
+		return failed("the account could not be scanned: "+err.Error(), permission)
 	}
 	for _, r := range st.Regions {
 		if r.Account != account {

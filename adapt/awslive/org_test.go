@@ -143,7 +143,7 @@ func TestScanAccountsOfAnOrganization(t *testing.T) {
 		mgmt + " us-east-1":   {"scanned", "", ""},
 		member + " us-east-1": {"scanned", "", ""},
 		denied + " *":         {"failed", "could not assume " + roleOf(denied) + ": sts:AssumeRole was denied (AccessDenied)", "sts:AssumeRole"},
-		broken + " *":         {"failed", "list the account's regions: ec2:DescribeRegions was denied", ""},
+		broken + " *":         {"failed", "list the account's regions: ec2:DescribeRegions was denied", "ec2:DescribeRegions"},
 		impostor + " *":       {"failed", "the credentials for it act as account " + member, ""},
 		suspended + " *":      {"skipped", "is SUSPENDED in the organization", ""},
 		closing + " *":        {"skipped", "is PENDING_CLOSURE in the organization", ""},

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/cmkguard/cmkguard/keyref"
 	"github.com/cmkguard/cmkguard/state"
 )
 
@@ -40,16 +41,17 @@ type Options struct {
 	// the defaults.
 	RegionConcurrency int
 	KeyConcurrency    int
-	// IncludeServerless also lists each region's DMS Serverless replication
-	// configs (dms:DescribeReplicationConfigs) and their replications
-	// (dms:DescribeReplications, for ReplicationConfig.Started): two more
-	// calls per region and page, at the same time as the instances. Off by
-	// default.
-	IncludeServerless bool
-	// IncludeEndpoints also lists each region's DMS endpoints
-	// (dms:DescribeEndpoints) and resolves the keys of their connection
-	// information and of S3/Redshift target data. Off by default.
-	IncludeEndpoints bool
+	// Scope is the resource kinds to list; empty means every kind.
+	// state.KindInstances lists the replication instances
+	// (dms:DescribeReplicationInstances); state.KindServerless the DMS
+	// Serverless replication configs (dms:DescribeReplicationConfigs) and
+	// their replications (dms:DescribeReplications, for
+	// ReplicationConfig.Started); state.KindEndpoints the endpoints
+	// (dms:DescribeEndpoints), whose connection-information and S3/Redshift
+	// target keys are resolved too. Every kind is listed at the same time.
+	// The state records the scope, so that the rules of the kinds left out
+	// are reported as not evaluated.
+	Scope []state.ResourceKind
 	// Progress, when set, is told as each region finishes. Calls are
 	// serialised; it must not block for long.
 	Progress func(Progress)
@@ -99,7 +101,7 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		c: c, opts: opts, account: account, total: len(toScan), unverified: unverified,
 		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{},
 	}
-	st := state.State{Instances: []state.ReplicationInstance{}}
+	st := state.State{Instances: []state.ReplicationInstance{}, Scope: opts.Scope}
 	for _, r := range skipped {
 		st.Regions = append(st.Regions, state.RegionScan{Account: account, Region: r, Status: state.RegionSkipped,
 			Reason: "opt-in region not enabled for the account"})
@@ -200,7 +202,11 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 	account = aws.ToString(id.Account)
 	if len(given) == 0 {
 		if regErr != nil {
-			return "", nil, nil, "", fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", classify("ec2:DescribeRegions", regErr).reason)
+			p := classify("ec2:DescribeRegions", regErr)
+			return "", nil, nil, "", &StartError{
+				Err:               fmt.Errorf("list the account's regions: %s; grant ec2:DescribeRegions or name the regions with --region", p.reason),
+				MissingPermission: p.permission,
+			}
 		}
 		for _, r := range regions.Regions {
 			name := aws.ToString(r.RegionName)
@@ -258,6 +264,17 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 	return account, toScan, skipped, "", nil
 }
 
+// StartError is why a scan could not start, with the IAM action whose
+// denial caused it, if any: an organisation scan files it under the account
+// as every other UNKNOWN, naming the permission to grant.
+type StartError struct {
+	Err               error
+	MissingPermission string
+}
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
 type regionResult struct {
 	scan      state.RegionScan
 	instances []state.ReplicationInstance
@@ -307,6 +324,7 @@ func (s *scanner) progress(p Progress) {
 
 func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	scan := state.RegionScan{Account: s.account, Region: region, Status: state.RegionScanned}
+	inScope := (&state.State{Scope: s.opts.Scope}).InScope
 	// Keys are described as soon as a page names them, while the next
 	// pages are read: the key round overlaps the paging.
 	keys := s.newKeyResolver(ctx)
@@ -314,7 +332,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	var configErr error
 	var started map[string]bool
 	var wg sync.WaitGroup
-	if s.opts.IncludeServerless {
+	if inScope(state.KindServerless) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -332,7 +350,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	var endpoints []state.Endpoint
 	var endpointErr error
-	if s.opts.IncludeEndpoints {
+	if inScope(state.KindEndpoints) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -346,11 +364,15 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			})
 		}()
 	}
-	instances, err := s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
-		if inst.KeyRef != "" {
-			keys.add(inst.KeyRef, parseOwnKeyRef(inst.KeyRef, inst.Account, region))
-		}
-	})
+	var instances []state.ReplicationInstance
+	var err error
+	if inScope(state.KindInstances) {
+		instances, err = s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
+			if inst.KeyRef != "" {
+				keys.add(inst.KeyRef, parseOwnKeyRef(inst.KeyRef, inst.Account, region))
+			}
+		})
+	}
 	wg.Wait()
 	resolved, keyErr := keys.wait()
 	for _, e := range []error{err, configErr, endpointErr, keyErr} {
@@ -361,36 +383,40 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	if keyErr != nil {
 		return regionResult{err: fmt.Errorf("scan %s: %w", region, keyErr)}
 	}
-	fail := func(reason, permission string) {
-		if scan.Reason != "" {
-			reason = scan.Reason + "; " + reason
+	// Each kind's listing is recorded apart, so that what could not be
+	// listed is filed under its own rules; the region fails when any did.
+	kind := func(k state.ResourceKind, listErr error, action string, describe func(problem) string) {
+		if !inScope(k) {
+			return
 		}
-		scan.Status, scan.Reason, scan.MissingPermission = state.RegionFailed, reason, cmp.Or(scan.MissingPermission, permission)
+		ks := state.KindScan{Kind: k, Status: state.RegionScanned}
+		if listErr != nil {
+			p := classify(action, listErr)
+			ks.Status, ks.Reason, ks.MissingPermission = state.RegionFailed, describe(p), p.permission
+			scan.Status = state.RegionFailed
+			scan.Reason = strings.TrimPrefix(scan.Reason+"; "+kindLabels[k]+": "+ks.Reason, "; ")
+			scan.MissingPermission = cmp.Or(scan.MissingPermission, ks.MissingPermission)
+		}
+		scan.Kinds = append(scan.Kinds, ks)
 	}
-	if err != nil {
+	kind(state.KindInstances, err, "dms:DescribeReplicationInstances", func(p problem) string {
 		// The instances of the pages read before the failure are reported
-		// (a FAIL found is not lost), and the region is failed, so that
-		// the ones that could not be listed show up as UNKNOWN: a partial
+		// (a FAIL found is not lost), and the kind is failed, so that the
+		// ones that could not be listed show up as UNKNOWN: a partial
 		// listing is never presented as a whole region.
-		p := classify("dms:DescribeReplicationInstances", err)
-		reason := p.reason
 		if len(instances) > 0 {
-			reason = fmt.Sprintf("the listing stopped after %d instances: %s", len(instances), p.reason)
+			return fmt.Sprintf("the listing stopped after %d instances: %s", len(instances), p.reason)
 		}
-		fail(reason, p.permission)
-	}
-	if configErr != nil {
-		// The instances were listed and are reported; the region is still
-		// failed, so that the configs that could not be listed show up.
-		p := classify("dms:DescribeReplicationConfigs", configErr)
-		fail("serverless replication configs: "+p.reason, p.permission)
+		return p.reason
+	})
+	kind(state.KindServerless, configErr, "dms:DescribeReplicationConfigs", func(p problem) string {
 		configs = nil
-	}
-	if endpointErr != nil {
-		p := classify("dms:DescribeEndpoints", endpointErr)
-		fail("endpoints: "+p.reason, p.permission)
+		return p.reason
+	})
+	kind(state.KindEndpoints, endpointErr, "dms:DescribeEndpoints", func(p problem) string {
 		endpoints = nil
-	}
+		return p.reason
+	})
 	for i := range instances {
 		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
 	}
@@ -409,6 +435,13 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
 	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}
+}
+
+// kindLabels name each resource kind in a region's reason.
+var kindLabels = map[state.ResourceKind]string{
+	state.KindInstances:  "replication instances",
+	state.KindServerless: "serverless replication configs",
+	state.KindEndpoints:  "endpoints",
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
@@ -684,15 +717,22 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 			return state.Key{}, err
 		}
 		p := classify("kms:DescribeKey", err)
-		if p.denied && ref.Account == s.account {
+		if ref.Account != s.account {
+			switch {
+			case p.denied:
+				p.reason += fmt.Sprintf("; the key belongs to account %s, whose aliases this account cannot list", ref.Account)
+			case p.notFound:
+				p.reason = fmt.Sprintf("kms:DescribeKey found no key %s: the key belongs to account %s, and either that account's key policy does not let this account describe it (the owner must allow kms:DescribeKey to account %s) or it was deleted", ref.ARN, ref.Account, s.account)
+			}
+			return crossAccountKey(ref, p), nil
+		}
+		if p.denied || p.throttled {
+			// A throttled DescribeKey, past its retry budget, is as good as
+			// a denied one for the fallback: ListAliases still proves who
+			// manages the key.
 			return s.keyFromAliases(ctx, ref, p)
 		}
-		switch {
-		case p.denied:
-			p.reason += fmt.Sprintf("; the key belongs to account %s, whose aliases this account cannot list", ref.Account)
-		case p.notFound && ref.Account != s.account:
-			p.reason = fmt.Sprintf("kms:DescribeKey found no key %s: the key belongs to account %s, and either that account's key policy does not let this account describe it (the owner must allow kms:DescribeKey to account %s) or it was deleted", ref.ARN, ref.Account, s.account)
-		case p.notFound:
+		if p.notFound {
 			p.reason = fmt.Sprintf("kms:DescribeKey found no key %s in this account: if it was deleted, DMS can no longer decrypt the data it protects", ref.ARN)
 		}
 		return unknownKey(ref, p), nil
@@ -720,6 +760,17 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 		Origin:      string(md.Origin),
 		MultiRegion: aws.ToBool(md.MultiRegion),
 	}, nil
+}
+
+// crossAccountKey is the verdict on a key of another account than the
+// scanned one whose metadata could not be read: AWS-managed keys cannot be
+// used from another account, so a resource of this account that uses it
+// proves it customer-managed. Its state and origin stay unknown, and the
+// reason says why they could not be read.
+func crossAccountKey(ref keyRef, p problem) state.Key {
+	k := unknownKey(ref, p)
+	k.Resolved, k.Evidence, k.Manager = true, state.EvidenceCrossAccount, state.KeyManagerCustomer
+	return k
 }
 
 func unknownKey(ref keyRef, p problem) state.Key {
@@ -751,8 +802,8 @@ func (s *scanner) keyFromAliases(ctx context.Context, ref keyRef, denied problem
 	k.Resolved, k.Evidence, k.Aliases = true, state.EvidenceListAliases, names
 	k.Manager = state.KeyManagerCustomer
 	for _, n := range names {
-		if strings.HasPrefix(n, "alias/aws/") {
-			k.Manager = state.KeyManagerAWS
+		if name := keyref.AWSManagedKeyName(n); name != "" {
+			k.Manager, k.AWSManagedKey = state.KeyManagerAWS, name
 		}
 	}
 	k.UnknownReason = denied.reason + "; its manager was proved by kms:ListAliases, its state is unknown"
@@ -795,7 +846,7 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 			ARN: keyARN(ref.Partition, ref.Region, ref.Account, id)}
 		if ref.AWSManagedName {
 			return state.Key{ARN: target.ARN, Account: ref.Account, Region: ref.Region, Resolved: true,
-				Evidence: state.EvidenceListAliases, Manager: state.KeyManagerAWS, Aliases: names,
+				Evidence: state.EvidenceListAliases, Manager: state.KeyManagerAWS, Aliases: names, AWSManagedKey: ref.AWSManagedKeyName(),
 				UnknownReason: "named by the AWS-managed alias " + ref.Alias + "; its state was not read"}, nil
 		}
 		return s.resolveKey(ctx, target)
@@ -814,7 +865,7 @@ func (s *scanner) resolveAlias(ctx context.Context, ref keyRef) (state.Key, erro
 // followed; the key's ARN and state stay unknown.
 func awsManagedByName(ref keyRef, why, missingPermission string) state.Key {
 	return state.Key{Account: ref.Account, Region: ref.Region, Resolved: true, Evidence: state.EvidenceDeclared,
-		Manager: state.KeyManagerAWS, Aliases: []string{ref.Alias}, MissingPermission: missingPermission,
+		Manager: state.KeyManagerAWS, Aliases: []string{ref.Alias}, AWSManagedKey: ref.AWSManagedKeyName(), MissingPermission: missingPermission,
 		UnknownReason: "named by the AWS-managed alias " + ref.Alias + ", which only AWS can create; the alias was not followed (" + why + "), so the key's state is unknown"}
 }
 

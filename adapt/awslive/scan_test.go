@@ -157,8 +157,8 @@ func TestScanFallsBackToAliasesWhenDescribeKeyIsDenied(t *testing.T) {
 			wantLists: 1, inReason: "kms:ListAliases was denied",
 		},
 		{
-			name: "a key of another account is not looked up in this account's aliases", crossAcct: true,
-			want:      keyFacts{false, state.EvidenceNone, "", "", "", other, nil, "kms:DescribeKey"},
+			name: "a key of another account is not looked up in this account's aliases, and is customer-managed by its account", crossAcct: true,
+			want:      keyFacts{true, state.EvidenceCrossAccount, state.KeyManagerCustomer, "", "", other, nil, "kms:DescribeKey"},
 			wantLists: 0, inReason: "belongs to account 444455556666",
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,10 +48,19 @@ type Options struct {
 	MinProtection      string
 	TrustedKeyAccounts []string
 	IgnoreFile         string
-	Stats              bool
-	SecurityHub        bool
-	IncludeServerless  bool
-	IncludeEndpoints   bool
+	// AllowBroadSuppressions accepts ignore-file entries that suppress
+	// every rule on every resource, or expire more than a year away.
+	AllowBroadSuppressions bool
+	Stats                  bool
+	SecurityHub            bool
+	// Scope is --scope: the resource kinds to audit (comma-separated,
+	// repeatable); empty means every kind.
+	Scope []string
+	// IncludeServerless and IncludeEndpoints are the deprecated
+	// --include-serverless and --include-endpoints: with --scope, they add
+	// their kind to it; without, every kind is audited anyway.
+	IncludeServerless bool
+	IncludeEndpoints  bool
 
 	// Org scans every active account of the organization; Accounts, the
 	// accounts given. Both go through AssumeRole (but the caller's own
@@ -70,13 +80,16 @@ func NewCmdAudit(f *factory.Factory, runF func(context.Context, *Options) error)
 	opts := &Options{IO: f.IOStreams, Now: f.Now, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Check that every DMS replication instance uses a customer-managed KMS key",
-		Long: `Audit every AWS DMS replication instance in every enabled region (or the
-regions given) and say, for each, whether its storage is encrypted with a KMS
-key the customer manages (CMKG-DMS-001, dms-instance-cmk, high) and whether
-that key is usable (CMKG-DMS-002, dms-instance-key-usable, critical).
---include-serverless adds DMS Serverless replication configs (CMKG-DMS-003/004);
---include-endpoints adds endpoints (CMKG-DMS-005/006).
+		Short: "Check that every DMS resource uses a customer-managed KMS key",
+		Long: `Audit every AWS DMS resource in every enabled region (or the regions given)
+and say, for each, whether its data is encrypted with a KMS key the customer
+manages and whether that key is usable: replication instances (CMKG-DMS-001,
+dms-instance-cmk, high; CMKG-DMS-002, dms-instance-key-usable, critical), DMS
+Serverless replication configs (CMKG-DMS-003/004) and endpoints, with the
+data S3 and Redshift targets write (CMKG-DMS-005/006). --scope narrows the
+audit to some kinds (instances,serverless,endpoints); every report then names
+the rules not evaluated, which prove nothing. --include-serverless and
+--include-endpoints are deprecated: every kind is audited by default.
 
 Verdicts: PASS, FAIL, UNKNOWN (the key could not be read: never counted as
 PASS) and SUPPRESSED (accepted in the --ignore-file, with its reason).
@@ -115,9 +128,14 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
 	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
-	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
-	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; two more calls per region)")
-	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")
+	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, tag, address or file; rule, reason, expires)")
+	fl.BoolVar(&opts.AllowBroadSuppressions, "allow-broad-suppressions", false, "Accept ignore-file entries that suppress every rule on every resource, or expire more than a year from today")
+	fl.StringSliceVar(&opts.Scope, "scope", nil, "Resource kinds to audit, comma-separated ("+rule.ScopeNames()+"; default: all). Rules of the kinds left out are reported as not evaluated")
+	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Deprecated alias: serverless configs are audited by default; with --scope, adds serverless")
+	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Deprecated alias: endpoints are audited by default; with --scope, adds endpoints")
+	// Deprecated: hidden from the help; Run warns on stderr when they are used.
+	fl.Lookup("include-serverless").Hidden = true
+	fl.Lookup("include-endpoints").Hidden = true
 	fl.BoolVar(&opts.Stats, "stats", false, "Print the AWS API calls made, per operation, to stderr")
 	fl.BoolVar(&opts.SecurityHub, "securityhub", false, "Also send the findings to AWS Security Hub (BatchImportFindings, custom integration) in the configured region, for the calling account")
 	fl.BoolVar(&opts.Org, "org", false, "Audit every active account of the organization (organizations:ListAccounts), each through --assume-role")
@@ -134,6 +152,8 @@ type settings struct {
 	failOn   finding.Severity // "" for none
 	rules    rule.Options
 	suppress *suppress.List
+	// scope is the resource kinds to audit; nil is every kind.
+	scope []state.ResourceKind
 }
 
 func validate(opts *Options) (*settings, error) {
@@ -156,6 +176,9 @@ func validate(opts *Options) (*settings, error) {
 	if _, err := awslive.CheckRegions(opts.Regions); err != nil {
 		return nil, exit.Usagef("--region %v", err)
 	}
+	if s.scope, err = scopeOf(opts); err != nil {
+		return nil, err
+	}
 	if err := validateOrg(opts); err != nil {
 		return nil, err
 	}
@@ -165,12 +188,41 @@ func validate(opts *Options) (*settings, error) {
 			return nil, exit.Usagef("--endpoint-url %q: want an http:// or https:// URL", opts.EndpointURL)
 		}
 	}
+	policy := suppress.Options{AllowBroad: opts.AllowBroadSuppressions}
+	if opts.Now != nil {
+		policy.Now = opts.Now()
+	}
+	s.suppress = suppress.New(RuleNames(), policy)
 	if opts.IgnoreFile != "" {
-		if s.suppress, err = suppress.Load(opts.IgnoreFile, RuleNames()); err != nil {
+		if s.suppress, err = suppress.Load(opts.IgnoreFile, RuleNames(), policy); err != nil {
 			return nil, exit.Usagef("--ignore-file: %v", err)
 		}
 	}
 	return s, nil
+}
+
+// scopeOf validates --scope and folds the deprecated --include-* aliases
+// into it: alone they change nothing (every kind is audited by default);
+// with --scope they add their kind.
+func scopeOf(opts *Options) ([]state.ResourceKind, error) {
+	if len(opts.Scope) == 0 {
+		return nil, nil
+	}
+	values := slices.Clone(opts.Scope)
+	if opts.IncludeServerless {
+		values = append(values, string(state.KindServerless))
+	}
+	if opts.IncludeEndpoints {
+		values = append(values, string(state.KindEndpoints))
+	}
+	scope, err := rule.ParseScope(values)
+	if err != nil {
+		return nil, exit.Usagef("--scope: %v", err)
+	}
+	if len(scope) == len(state.ResourceKinds) {
+		return nil, nil
+	}
+	return scope, nil
 }
 
 func validateOrg(opts *Options) error {
@@ -218,6 +270,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range []struct {
+		flag string
+		used bool
+	}{{"--include-serverless", opts.IncludeServerless}, {"--include-endpoints", opts.IncludeEndpoints}} {
+		if d.used {
+			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s is deprecated: every resource kind is audited by default; use --scope to narrow the audit\n", d.flag)
+		}
+	}
 	scan := opts.Scan
 	if scan == nil {
 		scan = LiveScan
@@ -234,10 +294,26 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	if st.Scope == nil {
+		// A scan that does not record its scope (a test's, a saved state)
+		// covered what was asked.
+		st.Scope = s.scope
+	}
 	findings := rule.Evaluate(&st, s.rules)
 	findings = s.suppress.Apply(findings, now())
+	for _, msg := range append(s.suppress.Problems(), s.suppress.Unused()...) {
+		fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
+	}
 	rep := rule.NewReport(&st, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
 	if err := writeReports(opts.IO, s.outputs, rep); err != nil {
+		return err
+	}
+	if opts.Stats && stats != nil {
+		if err := stats.Write(opts.IO.ErrOut); err != nil {
+			return fmt.Errorf("write stats: %w", err)
+		}
+	}
+	if err := noRegionEvaluated(&st); err != nil {
 		return err
 	}
 	if opts.SecurityHub {
@@ -245,12 +321,36 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if opts.Stats && stats != nil {
-		if err := stats.Write(opts.IO.ErrOut); err != nil {
-			return fmt.Errorf("write stats: %w", err)
+	return failOn(rep, s.failOn)
+}
+
+// noRegionEvaluated returns an error when the scan evaluated no region at
+// all (every one skipped or failed, every account unreachable): such an
+// audit proves nothing, and must not pass whatever --fail-on says. The
+// reports are written first, so that they say what failed.
+func noRegionEvaluated(st *state.State) error {
+	var failed, skipped int
+	var first string
+	for _, r := range st.Regions {
+		switch r.Status {
+		case state.RegionScanned:
+			if r.Region != awslive.AllRegions {
+				return nil
+			}
+		case state.RegionFailed:
+			failed++
+			if first == "" {
+				first = r.Account + " " + r.Region + ": " + r.Reason
+			}
+		case state.RegionSkipped:
+			skipped++
 		}
 	}
-	return failOn(rep, s.failOn)
+	msg := fmt.Sprintf("no region could be audited (%d failed, %d skipped): nothing was evaluated, so the audit proves nothing", failed, skipped)
+	if first != "" {
+		msg += "; first failure: " + strings.Replace(first, " *:", " (whole account):", 1)
+	}
+	return errors.New(msg)
 }
 
 // failOn returns a FindingsError when a FAIL or UNKNOWN finding is at or
@@ -327,7 +427,11 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 		cfg.Region = awslive.HomeRegion(p)
 	}
 	var stderrMu sync.Mutex // accounts scanned at once may warn and report at once
-	scanOpts := awslive.Options{Regions: opts.Regions, IncludeServerless: opts.IncludeServerless, IncludeEndpoints: opts.IncludeEndpoints,
+	scope, err := scopeOf(opts)
+	if err != nil {
+		return state.State{}, nil, err
+	}
+	scanOpts := awslive.Options{Regions: opts.Regions, Scope: scope,
 		Warn: func(msg string) {
 			stderrMu.Lock()
 			defer stderrMu.Unlock()

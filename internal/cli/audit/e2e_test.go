@@ -173,6 +173,96 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		}
 	})
 
+	t.Run("every kind is audited by default and the report records the scope", func(t *testing.T) {
+		code, out, errOut := run("--format", "json", "--fail-on", "none")
+		if code != exit.OK {
+			t.Fatalf("exit %d, want 0\n%s", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"instances", "serverless", "endpoints"}, rep.Scope.Resources); diff != "" {
+			t.Errorf("scope (-want +got):\n%s", diff)
+		}
+		if ne := rep.Scope.NotEvaluated(); len(ne) != 0 {
+			t.Errorf("rules not evaluated in the default audit: %v", ne)
+		}
+		types := map[string]bool{}
+		for _, f := range rep.Findings {
+			types[f.ResourceType] = true
+		}
+		for _, want := range []string{"AWS::DMS::ReplicationInstance", "AWS::DMS::ReplicationConfig", "AWS::DMS::Endpoint"} {
+			if !types[want] {
+				t.Errorf("the default audit has no %s finding (types %v)", want, types)
+			}
+		}
+	})
+
+	t.Run("--scope narrows the audit and every report names the rules not evaluated", func(t *testing.T) {
+		code, out, errOut := run("--scope", "instances", "--format", "json", "--fail-on", "none")
+		if code != exit.OK {
+			t.Fatalf("exit %d, want 0\n%s", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range rep.Scope.NotEvaluated() {
+			ids = append(ids, r.ID)
+		}
+		if diff := cmp.Diff([]string{"CMKG-DMS-003", "CMKG-DMS-004", "CMKG-DMS-005", "CMKG-DMS-006"}, ids); diff != "" {
+			t.Errorf("rules not evaluated (-want +got):\n%s", diff)
+		}
+		for _, f := range rep.Findings {
+			if f.ResourceType != "AWS::DMS::ReplicationInstance" && f.ResourceType != "AWS::Region" {
+				t.Errorf("--scope instances reported a %s", f.ResourceType)
+			}
+		}
+		_, table, _ := run("--scope", "instances", "--fail-on", "none")
+		if !strings.Contains(table, "NOT EVALUATED  CMKG-DMS-005") {
+			t.Errorf("the table does not show CMKG-DMS-005 as not evaluated:\n%s", table)
+		}
+	})
+
+	t.Run("an unknown --scope kind is a usage error", func(t *testing.T) {
+		code, _, errOut := run("--scope", "instances,tasks")
+		if code != exit.Usage || !strings.Contains(errOut, `unknown resource kind "tasks"`) {
+			t.Errorf("exit %d, stderr %q; want 2 naming the kind", code, errOut)
+		}
+	})
+
+	t.Run("the old --include flags are accepted as deprecated aliases", func(t *testing.T) {
+		code, out, errOut := run("--include-serverless", "--include-endpoints", "--format", "json", "--fail-on", "none")
+		if code != exit.OK || !strings.Contains(errOut, "deprecated") {
+			t.Fatalf("exit %d, stderr %q; want 0 and a deprecation notice", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Scope.Resources) != 3 {
+			t.Errorf("scope %v, want every kind", rep.Scope.Resources)
+		}
+		code, out, _ = run("--scope", "instances", "--include-endpoints", "--format", "json", "--fail-on", "none")
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exit.OK {
+			t.Fatalf("exit %d: %v", code, err)
+		}
+		if diff := cmp.Diff([]string{"instances", "endpoints"}, rep.Scope.Resources); diff != "" {
+			t.Errorf("--scope instances --include-endpoints (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("an audit that evaluated no region is an error, whatever --fail-on says", func(t *testing.T) {
+		for _, region := range []string{"af-south-1", "ap-southeast-2"} { // not enabled; cannot be listed
+			code, _, errOut := run("--region", region, "--fail-on", "none")
+			if code != exit.Error || !strings.Contains(errOut, "no region could be audited") {
+				t.Errorf("--region %s: exit %d, stderr %q; want 1 and a clear message", region, code, errOut)
+			}
+		}
+	})
+
 	t.Run("with the region list denied, given regions are scanned and stderr says so", func(t *testing.T) {
 		srv.AddDeny(awsemu.DenyRule{Action: "ec2:DescribeRegions", Principal: "*:user/cmkguard-no-regions"})
 		t.Setenv("AWS_ACCESS_KEY_ID", noRegionsKey)
@@ -185,6 +275,29 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		}
 		if !strings.Contains(out, "us-west-2") {
 			t.Errorf("table does not list us-west-2:\n%s", out)
+		}
+	})
+
+	t.Run("a broad ignore file is refused unless allowed, and unused entries are warned about", func(t *testing.T) {
+		dir := t.TempDir()
+		broad := dir + "/broad.yaml"
+		if err := os.WriteFile(broad, []byte("suppressions:\n  - {resource: '*', rule: '*', reason: everything, expires: 2026-12-31}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := run("--ignore-file", broad)
+		if code != exit.Usage || !strings.Contains(errOut, "--allow-broad-suppressions") {
+			t.Errorf("exit %d, stderr %q; want 2 naming --allow-broad-suppressions", code, errOut)
+		}
+		if code, _, errOut = run("--ignore-file", broad, "--allow-broad-suppressions"); code != exit.OK {
+			t.Errorf("with --allow-broad-suppressions: exit %d, want 0 (everything suppressed)\n%s", code, errOut)
+		}
+		stale := dir + "/stale.yaml"
+		if err := os.WriteFile(stale, []byte("suppressions:\n  - {resource: 'arn:aws:dms:*:*:rep:NO-SUCH-INSTANCE', rule: dms-instance-cmk, reason: gone, expires: 2026-12-31}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, errOut = run("--ignore-file", stale, "--fail-on", "none")
+		if !strings.Contains(errOut, "warning: "+stale+" suppression #1 matched no finding") {
+			t.Errorf("stderr does not warn about the unused entry:\n%s", errOut)
 		}
 	})
 

@@ -148,7 +148,7 @@ func demoRun(ctx context.Context, opts *Options) (err error) {
 		IO: ios, Now: opts.Now, Version: opts.Version,
 		EndpointURL: emu.Endpoint, Formats: opts.Formats, FailOn: audit.FailOnNone, Stats: opts.Stats,
 		Scan: func(ctx context.Context, o *audit.Options) (state.State, *awslive.Stats, error) {
-			return awslive.ScanAccount(ctx, emu.Config(), awslive.Options{Regions: o.Regions, IncludeServerless: true, IncludeEndpoints: true})
+			return awslive.ScanAccount(ctx, emu.Config(), awslive.Options{Regions: o.Regions})
 		},
 	}
 	if err := audit.Run(ctx, auditOpts); err != nil {

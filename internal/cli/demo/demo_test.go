@@ -111,6 +111,23 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 			distinct[inst.KeyRef] = true
 		}
 	}
+	for _, rc := range st.ReplicationConfigs {
+		if rc.KeyRef != "" {
+			distinct[rc.KeyRef] = true
+		}
+	}
+	targets := 0
+	for _, e := range st.Endpoints {
+		if e.KeyRef != "" {
+			distinct[e.KeyRef] = true
+		}
+		if e.TargetKeyRef != "" {
+			distinct[e.TargetKeyRef] = true
+		}
+		if e.EndpointType == "target" && (e.EngineName == "s3" || e.EngineName == "redshift") {
+			targets++
+		}
+	}
 	if got := stats.Calls()["kms:DescribeKey"]; got != len(distinct) {
 		t.Errorf("DescribeKey called %d times for %d distinct keys", got, len(distinct))
 	}
@@ -118,8 +135,11 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 	if got, regions := stats.Calls()["kms:ListAliases"], len(st.Regions); got > regions {
 		t.Errorf("ListAliases called %d times for %d regions", got, regions)
 	}
-	if diff := cmp.Diff(0, len(rule.Evaluate(&st, rule.Options{}))-2*len(st.Instances)-2*failedRegions(st.Regions)); diff != "" {
-		t.Errorf("every instance and failed region should have one finding per rule: %s", diff)
+	// Two rules per instance and per config, one per endpoint and one more
+	// per S3 or Redshift target, and two per kind a region failed to list.
+	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions)
+	if diff := cmp.Diff(want, len(rule.Evaluate(&st, rule.Options{}))); diff != "" {
+		t.Errorf("every resource and failed region should have one finding per rule: %s", diff)
 	}
 }
 
@@ -131,11 +151,15 @@ func TestDemoRefusesBadFlags(t *testing.T) {
 	}
 }
 
-func failedRegions(regions []state.RegionScan) int {
+// failedKinds counts, over every region, the resource kinds whose listing
+// failed (each kind has two rules).
+func failedKinds(regions []state.RegionScan) int {
 	n := 0
 	for _, r := range regions {
-		if r.Status == state.RegionFailed {
-			n++
+		for _, k := range state.ResourceKinds {
+			if _, _, failed := r.FailureFor(k); failed {
+				n++
+			}
 		}
 	}
 	return n

@@ -39,8 +39,8 @@ action is read-only:
   kms:ListAliases                   fallback when a key policy denies DescribeKey:
                                     the alias aws/dms identifies the default key
   dms:DescribeReplicationConfigs    list DMS Serverless replication configs, and
-  dms:DescribeReplications          whether each has started (only with --include-serverless)
-  dms:DescribeEndpoints             list DMS endpoints (only with --include-endpoints)
+  dms:DescribeReplications          whether each has started (unless --scope leaves serverless out)
+  dms:DescribeEndpoints             list DMS endpoints (unless --scope leaves endpoints out)
 
 sts:GetCallerIdentity needs no permission. A key in another account is read
 only if that key's policy also allows kms:DescribeKey to this account.

@@ -335,7 +335,7 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 	}
 	// The live audit covers what the plan can fix (instances, serverless
 	// configs) and what it cannot (endpoints), so that the plan can say so.
-	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions, IncludeServerless: true, IncludeEndpoints: true})
+	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
 	if err != nil {
 		var badRegion *awslive.InvalidRegionError
 		if errors.As(err, &badRegion) {
