@@ -9,6 +9,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/cli/root"
+	"github.com/cmkguard/cmkguard/internal/printable"
 )
 
 // Version is set at build time with -ldflags "-X github.com/cmkguard/cmkguard/internal/cli.Version=...".
@@ -23,7 +24,7 @@ func Main(ctx context.Context, f *factory.Factory, args []string) int {
 	if err != nil {
 		var findings *exit.FindingsError
 		if !errors.As(err, &findings) {
-			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", err)
+			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", printable.Text(err.Error()))
 			if isUsage(err) {
 				fmt.Fprintln(f.IOStreams.ErrOut, "Run 'cmkguard --help' for usage.")
 			}

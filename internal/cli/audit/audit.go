@@ -18,6 +18,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/internal/printable"
 	"github.com/cmkguard/cmkguard/report"
 	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
@@ -331,7 +332,7 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 		Warn: func(msg string) {
 			stderrMu.Lock()
 			defer stderrMu.Unlock()
-			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
+			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", printable.Text(msg))
 		}}
 	if opts.IO.IsStderrTTY() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut, &stderrMu)
@@ -356,9 +357,9 @@ func progressPrinter(w io.Writer, mu *sync.Mutex) func(awslive.Progress) {
 		}
 		switch p.Status {
 		case state.RegionFailed:
-			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, where, p.Reason)
+			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, printable.Line(where), printable.Line(p.Reason))
 		default:
-			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, where, p.Instances, p.Keys)
+			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, printable.Line(where), p.Instances, p.Keys)
 		}
 	}
 }
