@@ -20,13 +20,14 @@ var Version = "dev"
 func Main(ctx context.Context, f *factory.Factory, args []string) int {
 	cmd := root.NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	failed, err := cmd.ExecuteContextC(ctx)
 	if err != nil {
 		var findings *exit.FindingsError
 		if !errors.As(err, &findings) {
 			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", printable.Text(err.Error()))
 			if isUsage(err) {
-				fmt.Fprintln(f.IOStreams.ErrOut, "Run 'cmkguard --help' for usage.")
+				// The help of the command that was mistyped, not the root's.
+				fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", failed.CommandPath())
 			}
 		}
 		return codeOf(err)
