@@ -23,6 +23,12 @@ func Main(ctx context.Context, f *factory.Factory, args []string) int {
 	failed, err := cmd.ExecuteContextC(ctx)
 	if err != nil {
 		var findings *exit.FindingsError
+		if ctx.Err() != nil && !errors.As(err, &findings) {
+			// Ctrl-C or SIGTERM: say so first, then what the command
+			// said about where it stopped (a journal to resume).
+			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: interrupted: %s\n", printable.Text(err.Error()))
+			return exit.Interrupted
+		}
 		if !errors.As(err, &findings) {
 			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", printable.Text(err.Error()))
 			if isUsage(err) {

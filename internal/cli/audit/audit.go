@@ -233,6 +233,9 @@ func Run(ctx context.Context, opts *Options) error {
 		if errors.As(err, &badRegion) {
 			return exit.Usagef("--region %v", badRegion)
 		}
+		if reason, stopped := awslive.CredentialsStopped(err); stopped {
+			return fmt.Errorf("audit stopped, and wrote no report: %s (%w)", reason, err)
+		}
 		return fmt.Errorf("audit: %w", err)
 	}
 	now := time.Now
