@@ -10,9 +10,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+
+	"github.com/cmkguard/cmkguard/internal/printable"
 )
 
-// WriteText renders a plan for a person to review.
+// WriteText renders a plan for a person to review. Control characters in
+// the plan's values (read from AWS, or from an edited plan) are escaped
+// (printable.Text), so that none reaches the terminal.
 func WriteText(w io.Writer, p *Plan) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "Remediation plan %s\n", p.ID)
@@ -26,7 +30,7 @@ func WriteText(w io.Writer, p *Plan) error {
 	}
 	if len(p.Replacements) == 0 {
 		fmt.Fprintln(b, "\nNothing to remediate: no replication instance fails "+RuleID+".")
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, printable.Text(b.String()))
 		return err
 	}
 	for _, region := range p.Regions {
@@ -56,7 +60,7 @@ func WriteText(w io.Writer, p *Plan) error {
 	if !p.Options.DeleteOld {
 		fmt.Fprintln(b, "\nThe old instances are kept (no --delete-old): delete them yourself once satisfied.")
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, printable.Text(b.String()))
 	return err
 }
 

@@ -11,13 +11,17 @@ import (
 	"text/tabwriter"
 
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/printable"
 )
 
 // Table writes the report for a person: a summary by region and verdict,
 // then every finding that needs attention (FAIL, UNKNOWN, SUPPRESSED) with
 // its key, reason and remediation, then one line per passing resource.
 // With Color (stdout is a terminal) verdicts are coloured; piped output is
-// plain text with the same content.
+// plain text with the same content. Every value that comes from the report
+// (names, ids, ARNs, reasons: read from AWS or a file) is written through
+// printable.Line, so that none can forge a line or reach the terminal as an
+// escape sequence.
 type Table struct {
 	Color bool
 }
@@ -79,7 +83,7 @@ func statusColor(s finding.Status) string {
 func (t *Table) header(w io.Writer, r *finding.Report) {
 	accounts := "none"
 	if len(r.Accounts) > 0 {
-		accounts = strings.Join(r.Accounts, ", ")
+		accounts = printable.Line(strings.Join(r.Accounts, ", "))
 	}
 	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard audit: the KMS keys behind AWS DMS resources"))
 	fmt.Fprintf(w, "Accounts: %s\n", accounts)
@@ -87,7 +91,7 @@ func (t *Table) header(w io.Writer, r *finding.Report) {
 	if ne := notEvaluated(r); len(ne) > 0 {
 		fmt.Fprintf(w, "Not evaluated: %s (out of scope: no finding here is not a PASS)\n", notEvaluatedIDs(ne))
 	}
-	fmt.Fprintf(w, "Generated: %s by %s %s\n\n", r.GeneratedAt, r.Tool.Name, r.Tool.Version)
+	fmt.Fprintf(w, "Generated: %s by %s %s\n\n", printable.Line(r.GeneratedAt), printable.Line(r.Tool.Name), printable.Line(r.Tool.Version))
 }
 
 // regionRow counts one account+region's findings by verdict.
@@ -101,13 +105,13 @@ func regionRows(r *finding.Report) []*regionRow {
 	get := func(account, region string) *regionRow {
 		k := [2]string{account, region}
 		if rows[k] == nil {
-			rows[k] = &regionRow{account: account, region: region, scan: "-"}
+			rows[k] = &regionRow{account: printable.Line(account), region: printable.Line(region), scan: "-"}
 		}
 		return rows[k]
 	}
 	for _, reg := range r.Regions {
 		row := get(reg.Account, reg.Region)
-		row.scan, row.reason = reg.Status, reg.Reason
+		row.scan, row.reason = printable.Line(reg.Status), printable.Line(reg.Reason)
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
@@ -191,25 +195,29 @@ func (t *Table) attention(w io.Writer, r *finding.Report) {
 func (t *Table) finding(w io.Writer, f *finding.Finding) {
 	sev := strings.ToUpper(string(f.Severity))
 	fmt.Fprintf(w, "%s %s  %s (%s)  %s\n",
-		t.paint(statusColor(f.Status), fmt.Sprintf("%-10s", f.Status)), fmt.Sprintf("%-8s", sev), f.RuleID, f.ShortCode, resourceLabel(f))
+		t.paint(statusColor(f.Status), fmt.Sprintf("%-10s", printable.Line(string(f.Status)))), fmt.Sprintf("%-8s", printable.Line(sev)),
+		printable.Line(f.RuleID), printable.Line(f.ShortCode), printable.Line(resourceLabel(f)))
+	// line writes a labelled value; a multi-line text (a reason) continues
+	// indented under it, so that none of its lines reads as a finding.
 	line := func(label, text string) {
 		if text != "" {
+			text = printable.Text(text)
 			text = strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n"+strings.Repeat(" ", 15))
 			fmt.Fprintf(w, "    %-10s %s\n", label, text)
 		}
 	}
-	line("resource", resourceIdentity(f))
-	line("where", whereText(f))
-	line("key", keyText(f))
+	line("resource", printable.Line(resourceIdentity(f)))
+	line("where", printable.Line(whereText(f)))
+	line("key", printable.Line(keyText(f)))
 	line("why", f.Reason)
 	if f.MissingPermission != "" {
-		line("missing", f.MissingPermission)
+		line("missing", printable.Line(f.MissingPermission))
 	}
 	if s := f.Suppression; s != nil {
 		if s.Expired {
-			line("suppress", fmt.Sprintf("EXPIRED on %s, no longer applies: %s (%s)", s.Expires, s.Reason, s.Source))
+			line("suppress", (fmt.Sprintf("EXPIRED on %s, no longer applies: %s (%s)", s.Expires, s.Reason, s.Source)))
 		} else {
-			line("suppress", fmt.Sprintf("%s (until %s, %s)", s.Reason, s.Expires, s.Source))
+			line("suppress", (fmt.Sprintf("%s (until %s, %s)", s.Reason, s.Expires, s.Source)))
 		}
 	}
 	line("fix", f.Remediation)
@@ -280,7 +288,8 @@ func (t *Table) passing(w io.Writer, r *finding.Report) {
 		if f.KeyAccount != "" && f.KeyAccount != f.Account {
 			detail += ", key in " + f.KeyAccount
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.paint(statusColor(f.Status), "PASS"), f.RuleID, resourceLabel(f), f.Region, f.Account, detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", t.paint(statusColor(f.Status), "PASS"),
+			printable.Line(f.RuleID), printable.Line(resourceLabel(f)), printable.Line(f.Region), printable.Line(f.Account), printable.Line(detail))
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)

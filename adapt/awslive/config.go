@@ -15,6 +15,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/logging"
 )
 
 // DefaultRegion is used for the account-wide calls (STS, EC2
@@ -52,6 +53,11 @@ func LoadConfig(ctx context.Context, profile, endpointURL, region string) (aws.C
 		config.WithRetryer(NewRetryer),
 		config.WithAPIOptions([]func(*middleware.Stack) error{AddRetryClock}),
 		config.WithHTTPClient(newHTTPClient()),
+		// The SDK's own log lines ("WARN Response has no supported
+		// checksum") are not for cmkguard's users: errors reach them
+		// through the calls' results.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 	}
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
@@ -65,6 +71,11 @@ func LoadConfig(ctx context.Context, profile, endpointURL, region string) (aws.C
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
+	}
+	if cfg.Credentials != nil {
+		// Typed, so that a scan stops on credentials that cannot be had
+		// (CredentialsStopped) instead of filing every call as UNKNOWN.
+		cfg.Credentials = aws.NewCredentialsCache(typedCredentials{provider: cfg.Credentials})
 	}
 	if endpointURL != "" {
 		cfg.BaseEndpoint = aws.String(endpointURL)

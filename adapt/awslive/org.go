@@ -189,7 +189,7 @@ func accountsToScan(ctx context.Context, c OrgClients, org OrgOptions) (caller, 
 		return "", "", nil, nil, fmt.Errorf("scan interrupted: %w", err)
 	}
 	if idErr != nil {
-		return "", "", nil, nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
+		return "", "", nil, nil, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %s", classify("sts:GetCallerIdentity", idErr).reason)
 	}
 	caller = aws.ToString(id.Account)
 	partition = "aws"

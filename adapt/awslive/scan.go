@@ -197,7 +197,7 @@ func discover(ctx context.Context, c Clients, given []string, warn func(string))
 		return "", nil, nil, "", fmt.Errorf("scan interrupted: %w", err)
 	}
 	if idErr != nil {
-		return "", nil, nil, "", fmt.Errorf("identify the account (sts:GetCallerIdentity; are credentials configured?): %s", classify("sts:GetCallerIdentity", idErr).reason)
+		return "", nil, nil, "", fmt.Errorf("identify the account (sts:GetCallerIdentity): %s", classify("sts:GetCallerIdentity", idErr).reason)
 	}
 	account = aws.ToString(id.Account)
 	if len(given) == 0 {

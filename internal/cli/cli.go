@@ -9,6 +9,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/cli/root"
+	"github.com/cmkguard/cmkguard/internal/printable"
 )
 
 // Version is set at build time with -ldflags "-X github.com/cmkguard/cmkguard/internal/cli.Version=...".
@@ -19,13 +20,20 @@ var Version = "dev"
 func Main(ctx context.Context, f *factory.Factory, args []string) int {
 	cmd := root.NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	failed, err := cmd.ExecuteContextC(ctx)
 	if err != nil {
 		var findings *exit.FindingsError
+		if ctx.Err() != nil && !errors.As(err, &findings) {
+			// Ctrl-C or SIGTERM: say so first, then what the command
+			// said about where it stopped (a journal to resume).
+			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: interrupted: %s\n", printable.Text(err.Error()))
+			return exit.Interrupted
+		}
 		if !errors.As(err, &findings) {
-			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", err)
+			fmt.Fprintf(f.IOStreams.ErrOut, "cmkguard: %s\n", printable.Text(err.Error()))
 			if isUsage(err) {
-				fmt.Fprintln(f.IOStreams.ErrOut, "Run 'cmkguard --help' for usage.")
+				// The help of the command that was mistyped, not the root's.
+				fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", failed.CommandPath())
 			}
 		}
 		return codeOf(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
+	"github.com/cmkguard/cmkguard/internal/printable"
 	"github.com/cmkguard/cmkguard/report"
 	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
@@ -198,6 +198,11 @@ func validate(opts *Options) (*settings, error) {
 			return nil, exit.Usagef("--ignore-file: %v", err)
 		}
 	}
+	files := ReportFiles(s.outputs)
+	files.Input("--ignore-file", opts.IgnoreFile)
+	if err := CheckFiles(files); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -288,6 +293,9 @@ func Run(ctx context.Context, opts *Options) error {
 		if errors.As(err, &badRegion) {
 			return exit.Usagef("--region %v", badRegion)
 		}
+		if reason, stopped := awslive.CredentialsStopped(err); stopped {
+			return fmt.Errorf("audit stopped, and wrote no report: %s (%w)", reason, err)
+		}
 		return fmt.Errorf("audit: %w", err)
 	}
 	now := time.Now
@@ -305,7 +313,7 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
 	}
 	rep := rule.NewReport(&st, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
-	if err := writeReports(opts.IO, s.outputs, rep); err != nil {
+	if err := WriteReports(opts.IO, s.outputs, rep); err != nil {
 		return err
 	}
 	if opts.Stats && stats != nil {
@@ -373,45 +381,6 @@ func failOn(rep *finding.Report, threshold finding.Severity) error {
 	return nil
 }
 
-func writeReports(io *iostreams.IOStreams, outputs []report.Output, rep *finding.Report) error {
-	for _, o := range outputs {
-		if err := writeReport(io, o, rep); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeReport(ios *iostreams.IOStreams, o report.Output, rep *finding.Report) (err error) {
-	r, err := report.New(o.Format, report.Options{Color: o.Path == "" && ios.IsStdoutTTY()})
-	if err != nil {
-		return exit.Usagef("%v", err)
-	}
-	var w io.Writer = ios.Out
-	if o.Path != "" {
-		f, err := os.Create(o.Path)
-		if err != nil {
-			return fmt.Errorf("write %s report: %w", o.Format, err)
-		}
-		defer func() {
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("write %s report to %s: %w", o.Format, o.Path, cerr)
-			}
-		}()
-		w = f
-	}
-	if err := r.Write(w, rep); err != nil {
-		if o.Path != "" {
-			return fmt.Errorf("write %s report to %s: %w", o.Format, o.Path, err)
-		}
-		return fmt.Errorf("write %s report: %w", o.Format, err)
-	}
-	if o.Path != "" && ios.IsStderrTTY() {
-		fmt.Fprintf(ios.ErrOut, "wrote %s report to %s\n", o.Format, o.Path)
-	}
-	return nil
-}
-
 // LiveScan loads the AWS configuration from opts and scans the account,
 // reporting progress on stderr when it is a terminal.
 func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, error) {
@@ -435,9 +404,9 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 		Warn: func(msg string) {
 			stderrMu.Lock()
 			defer stderrMu.Unlock()
-			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
+			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", printable.Text(msg))
 		}}
-	if opts.IO.IsStderrTTY() {
+	if opts.IO.ShowProgress() {
 		scanOpts.Progress = progressPrinter(opts.IO.ErrOut, &stderrMu)
 		fmt.Fprintln(opts.IO.ErrOut, "cmkguard: scanning...")
 	}
@@ -460,9 +429,9 @@ func progressPrinter(w io.Writer, mu *sync.Mutex) func(awslive.Progress) {
 		}
 		switch p.Status {
 		case state.RegionFailed:
-			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, where, p.Reason)
+			fmt.Fprintf(w, "  [%d/%d] %s: could not be scanned: %s\n", p.Done, p.Total, printable.Line(where), printable.Line(p.Reason))
 		default:
-			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, where, p.Instances, p.Keys)
+			fmt.Fprintf(w, "  [%d/%d] %s: %d instances, %d keys\n", p.Done, p.Total, printable.Line(where), p.Instances, p.Keys)
 		}
 	}
 }

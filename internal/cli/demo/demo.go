@@ -143,7 +143,7 @@ func demoRun(ctx context.Context, opts *Options) (err error) {
 		}
 	}()
 	ios := opts.IO
-	fmt.Fprintf(ios.ErrOut, "cmkguard demo: auditing a demo AWS estate on a local emulator at %s (dummy credentials; nothing leaves this machine)\n\n", emu.Endpoint)
+	fmt.Fprintf(ios.Info(), "cmkguard demo: auditing a demo AWS estate on a local emulator at %s (dummy credentials; nothing leaves this machine)\n\n", emu.Endpoint)
 	auditOpts := &audit.Options{
 		IO: ios, Now: opts.Now, Version: opts.Version,
 		EndpointURL: emu.Endpoint, Formats: opts.Formats, FailOn: audit.FailOnNone, Stats: opts.Stats,
@@ -154,7 +154,7 @@ func demoRun(ctx context.Context, opts *Options) (err error) {
 	if err := audit.Run(ctx, auditOpts); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprint(ios.ErrOut, nextSteps)
+	fmt.Fprint(ios.Info(), nextSteps)
 	return nil
 }
 

@@ -11,6 +11,9 @@ const (
 	Error    = 1
 	Usage    = 2
 	Findings = 3
+	// Interrupted is the shell's code for a command ended by Ctrl-C
+	// (128 + SIGINT); SIGTERM ends cmkguard the same way.
+	Interrupted = 130
 )
 
 // UsageError is a mistake in flags or arguments.

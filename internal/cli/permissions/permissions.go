@@ -15,7 +15,10 @@ func NewCmdPermissions(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "permissions <command>",
 		Short: "Print the least-privilege IAM policy a cmkguard command needs",
-		Args:  cobra.NoArgs,
+		Args:  cobra.NoArgs, // a mistyped subcommand is a usage error
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(NewCmdAudit(f, nil))
 	cmd.AddCommand(NewCmdRemediate(f, nil))

@@ -81,7 +81,7 @@ type Options struct {
 
 // NewCmdRemediate returns the remediate command. runF replaces remediateRun in tests.
 func NewCmdRemediate(f *factory.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Now: f.Now, Version: f.Version}
+	opts := &Options{IO: f.IOStreams, Now: f.Now, Version: f.Version, Format: "text"}
 	cmd := &cobra.Command{
 		Use:   "remediate",
 		Short: "Replace DMS replication instances on the AWS-managed key with customer-key ones",
@@ -105,7 +105,7 @@ digest detects accidental changes, not tampering (whoever can edit the file
 can recompute it); --sign-key signs plans so that an edited one is refused.`,
 		Example: `  cmkguard audit --format json > audit.json
   cmkguard remediate --from-report audit.json --create-key alias/dms \
-    --key-admin arn:aws:iam::111122223333:role/KeyAdmin --delete-old --keep-identifier --out plan.json
+    --key-admin arn:aws:iam::111122223333:role/KeyAdmin --delete-old --keep-identifier --format text,json=plan.json
   cmkguard remediate --apply plan.json
   cmkguard remediate --resume plan.json.journal
   cmkguard remediate --from-report audit.json --kms-key alias/dms --format shell > remediate.sh`,
@@ -120,6 +120,7 @@ can recompute it); --sign-key signs plans so that an edited one is refused.`,
 			return remediateRun(cmd.Context(), opts)
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exit.UsageError{Err: err} })
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE)")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (e.g. the local emulator)")
@@ -137,8 +138,9 @@ can recompute it); --sign-key signs plans so that an edited one is refused.`,
 	fl.BoolVar(&opts.DeleteOld, "delete-old", false, "Delete each old instance once its tasks have moved")
 	fl.BoolVar(&opts.KeepIdentifier, "keep-identifier", false, "Rename each replacement to the old identifier once the old instance is gone (needs --delete-old)")
 	fl.BoolVar(&opts.RecreateStartedConfigs, "recreate-started-configs", false, "Re-create DMS Serverless configs that have started (their replication must then be restarted by you)")
-	fl.StringVar(&opts.Out, "out", "", "Also write the plan as JSON to this file (the input of --apply)")
-	fl.StringVar(&opts.Format, "format", "text", "Plan output on stdout: text, json or shell (AWS CLI commands)")
+	fl.Var(&formatValue{opts: opts}, "format", "Plan output: FORMAT on stdout (text, json or shell: AWS CLI commands) and json=FILE, the plan file --apply reads (mode 0600); comma-separated or repeated (default text)")
+	fl.Var(outValue{opts}, "out", "Write the plan as JSON to this file (now --format json=FILE)")
+	_ = fl.MarkHidden("out")
 	fl.StringVar(&opts.Apply, "apply", "", "Execute this saved plan")
 	fl.StringVar(&opts.Journal, "journal", "", "Journal file for --apply (default: PLAN.journal)")
 	fl.StringVar(&opts.Resume, "resume", "", "Continue an interrupted apply from this journal")
@@ -162,7 +164,7 @@ func (o *Options) validate() error {
 	}
 	if modes == 1 {
 		if o.FromReport != "" || o.KMSKey != "" || o.CreateKey != "" || o.Out != "" {
-			return exit.Usagef("--from-report, --kms-key, --create-key and --out make a plan; they do not go with --apply, --resume or --rollback")
+			return exit.Usagef("--from-report, --kms-key, --create-key and --format json=FILE make a plan; they do not go with --apply, --resume or --rollback")
 		}
 		if o.Journal != "" && o.Apply == "" {
 			return exit.Usagef("--journal goes with --apply")
@@ -223,6 +225,9 @@ func (o *Options) ruleOptions() rule.Options {
 }
 
 func remediateRun(ctx context.Context, opts *Options) error {
+	if err := opts.checkPaths(); err != nil {
+		return err
+	}
 	switch {
 	case opts.Apply != "":
 		return applyRun(ctx, opts)
@@ -299,7 +304,7 @@ func planRun(ctx context.Context, opts *Options) error {
 		if err := writePlanFile(opts.Out, plan); err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "Plan written to %s. Review it, then run: cmkguard remediate --apply %s\n", opts.Out, opts.Out)
+		fmt.Fprintf(opts.IO.Info(), "Plan written to %s. Review it, then run: cmkguard remediate --apply %s\n", opts.Out, opts.Out)
 	}
 	switch opts.Format {
 	case "json":
@@ -361,10 +366,7 @@ func applyRun(ctx context.Context, opts *Options) error {
 	if err := confirm(opts, plan); err != nil {
 		return err
 	}
-	path := opts.Journal
-	if path == "" {
-		path = opts.Apply + ".journal"
-	}
+	path := opts.journalPath()
 	claim, err := claimPlan(opts, plan, path, opts.Apply)
 	if err != nil {
 		return err
@@ -390,7 +392,7 @@ func applyRun(ctx context.Context, opts *Options) error {
 	if err := claim.Bind(path); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Journal: %s\n", path)
+	fmt.Fprintf(opts.IO.Info(), "Journal: %s\n", path)
 	a.Journal = j
 	return a.Apply(ctx)
 }
@@ -678,22 +680,6 @@ func callerAccount(ctx context.Context, c remediate.GetCallerIdentityAPI) (strin
 		return "", fmt.Errorf("sts get-caller-identity: %w", err)
 	}
 	return aws.ToString(out.Account), nil
-}
-
-func writePlanFile(path string, plan *remediate.Plan) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write plan: %w", err)
-	}
-	if err := plan.Write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write plan: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write plan: %w", err)
-	}
-	return f.Close()
 }
 
 func newPlanID() (string, error) {

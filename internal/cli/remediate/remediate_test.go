@@ -76,7 +76,7 @@ func TestNewCmdRemediateRejectsConflictingFlags(t *testing.T) {
 		{"two modes", []string{"--apply", "p", "--resume", "j"}, "are exclusive"},
 		{"plan flags with apply", []string{"--apply", "p", "--kms-key", "alias/k"}, "make a plan"},
 		{"journal without apply", []string{"--resume", "j", "--journal", "x"}, "--journal goes with --apply"},
-		{"an unknown format", []string{"--format", "yaml"}, `--format "yaml"`},
+		{"an unknown format", []string{"--format", "yaml"}, `"yaml" is not one of text, json, shell`},
 		{"a zero poll interval", []string{"--poll-interval", "0s"}, "must be positive"},
 		{"an unknown protection level", []string{"--min-protection", "gold"}, `unknown protection level "gold"`},
 	}

@@ -1,6 +1,8 @@
 package root
 
 import (
+	"strconv"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
@@ -11,6 +13,7 @@ import (
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
 	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	remediatecmd "github.com/cmkguard/cmkguard/internal/cli/remediate"
+	"github.com/cmkguard/cmkguard/internal/cli/version"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -21,7 +24,7 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 		Long: `cmkguard checks that every AWS DMS replication instance encrypts its data at rest
 with a KMS key the customer controls rather than the AWS-managed aws/dms key,
 and replaces the ones that do not.`,
-		Version:       f.Version,
+		Version:       version.Current(f.Version).String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -30,7 +33,7 @@ and replaces the ones that do not.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exit.UsageError{Err: err}
 	})
-	cmd.CompletionOptions.DisableDefaultCmd = true
+	addGlobalFlags(cmd, f)
 
 	// Subcommands: one line each, one folder each under internal/cli.
 	cmd.AddCommand(emulator.NewCmdEmulator(f, nil))
@@ -39,6 +42,27 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
+	cmd.AddCommand(version.NewCmdVersion(f))
+	// cobra's own completion command: bash, zsh, fish, powershell.
 
 	return cmd
+}
+
+// addGlobalFlags adds the flags every command takes: --no-color (as the
+// NO_COLOR environment variable) and --quiet (no progress, no
+// informational messages; warnings and errors still go to stderr).
+func addGlobalFlags(cmd *cobra.Command, f *factory.Factory) {
+	fl := cmd.PersistentFlags()
+	fl.BoolFunc("no-color", "Do not colour the output (also: the NO_COLOR environment variable)", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if b {
+			f.IOStreams.SetColorDisabled(true)
+		}
+		return err
+	})
+	fl.BoolFuncP("quiet", "q", "Print no progress and no informational messages on stderr (warnings and errors still)", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		f.IOStreams.SetQuiet(b)
+		return err
+	})
 }
