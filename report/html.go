@@ -73,6 +73,8 @@ type htmlPage struct {
 	Order    []int32
 	Coverage []finding.Region
 	Rules    []finding.Rule
+	// Compliance is the per-framework summary.
+	Compliance []complianceFramework
 
 	ChartWidth, ChartLabelWidth, ChartBarWidth int
 	CSP                                        string
@@ -170,7 +172,7 @@ func newHTMLPage(r *finding.Report) *htmlPage {
 		GeneratedAt: r.GeneratedAt, SchemaVersion: r.SchemaVersion,
 		Accounts: r.Accounts, Regions: r.Regions,
 		Summary:  finding.Summarize(r.Findings),
-		Findings: r.Findings, Rules: rules,
+		Findings: r.Findings, Rules: rules, Compliance: complianceSummary(r),
 		ChartWidth: htmlChartWidth, ChartLabelWidth: htmlChartLabelWidth, ChartBarWidth: htmlChartBarWidth,
 		CSP: htmlCSP, Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),
 	}

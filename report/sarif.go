@@ -65,6 +65,9 @@ type sarifRuleProps struct {
 	Severity         string   `json:"severity,omitempty"`
 	Precision        string   `json:"precision"`
 	Tags             []string `json:"tags"`
+	// Compliance lists the framework controls the rule supports; each is
+	// also a tag ("NIST SP 800-53 Rev. 5 SC-28"), which code scanning shows.
+	Compliance []finding.Control `json:"compliance,omitempty"`
 }
 
 type sarifInvocation struct {
@@ -211,13 +214,22 @@ func sarifRuleFor(rule finding.Rule) sarifRule {
 			SecuritySeverity: sarifSecuritySeverity(rule.Severity),
 			Severity:         string(rule.Severity),
 			Precision:        "very-high",
-			Tags:             []string{"security", "aws", "dms", "kms", "encryption"},
+			Tags:             sarifTags(rule),
+			Compliance:       rule.Compliance,
 		},
 	}
 	if len(rule.References) > 0 {
 		sr.HelpURI = rule.References[0]
 	}
 	return sr
+}
+
+func sarifTags(rule finding.Rule) []string {
+	tags := []string{"security", "aws", "dms", "kms", "encryption"}
+	for _, c := range rule.Compliance {
+		tags = append(tags, c.String())
+	}
+	return tags
 }
 
 func sarifInvocationFor(r *finding.Report) sarifInvocation {

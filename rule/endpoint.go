@@ -43,6 +43,7 @@ func (endpointCMK) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateEndpoint.html",
 		},
+		Compliance: endpointSecrets,
 	}
 }
 
@@ -74,6 +75,7 @@ func (targetSSEKMS) Metadata() finding.Rule {
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html",
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_RedshiftSettings.html",
 		},
+		Compliance: dataAtRestCMK,
 	}
 }
 

@@ -47,6 +47,7 @@ func (serverlessCMK) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_ComputeConfig.html",
 		},
+		Compliance: dataAtRestCMK,
 	}
 }
 
@@ -76,6 +77,7 @@ func (serverlessKeyUsable) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
 		},
+		Compliance: keyUsable,
 	}
 }
 
