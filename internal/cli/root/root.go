@@ -11,6 +11,7 @@ import (
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
 	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	remediatecmd "github.com/cmkguard/cmkguard/internal/cli/remediate"
+	rulescmd "github.com/cmkguard/cmkguard/internal/cli/rules"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -39,6 +40,7 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
+	cmd.AddCommand(rulescmd.NewCmdRules(f, nil))
 
 	return cmd
 }
