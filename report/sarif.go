@@ -22,6 +22,11 @@ import (
 type SARIF struct {
 	// IncludePass also writes PASS results.
 	IncludePass bool
+	// BaselineStates, when set, holds each finding's baselineState (new,
+	// unchanged, updated or absent), index for index (`cmkguard diff`). An
+	// absent result is written as kind "pass", level "none": the problem
+	// it was is gone.
+	BaselineStates []string
 }
 
 var _ Reporter = (*SARIF)(nil)
@@ -90,6 +95,7 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	BaselineState       string             `json:"baselineState,omitempty"`
 	Properties          sarifResultProps   `json:"properties"`
 }
 
@@ -149,6 +155,9 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return fmt.Errorf("write SARIF: no report")
 	}
+	if s.BaselineStates != nil && len(s.BaselineStates) != len(r.Findings) {
+		return fmt.Errorf("write SARIF: %d baseline states for %d findings", len(s.BaselineStates), len(r.Findings))
+	}
 	rules, index := ruleCatalog(r)
 	out := newJSONStream(w)
 	out.raw("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\n        \"driver\": ")
@@ -166,7 +175,14 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 			out.raw(",")
 		}
 		out.raw("\n        ")
-		out.value(sarifResultFor(f, index[f.RuleID]), "        ", true)
+		res := sarifResultFor(f, index[f.RuleID])
+		if s.BaselineStates != nil {
+			res.BaselineState = s.BaselineStates[i]
+			if res.BaselineState == "absent" {
+				res.Kind, res.Level = "pass", "none"
+			}
+		}
+		out.value(res, "        ", true)
 		n++
 	}
 	if n > 0 {
