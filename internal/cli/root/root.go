@@ -5,6 +5,7 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
 	"github.com/cmkguard/cmkguard/internal/cli/demo"
+	diffcmd "github.com/cmkguard/cmkguard/internal/cli/diff"
 	"github.com/cmkguard/cmkguard/internal/cli/emulator"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
@@ -41,6 +42,7 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
 	cmd.AddCommand(rulescmd.NewCmdRules(f, nil))
+	cmd.AddCommand(diffcmd.NewCmdDiff(f, nil))
 
 	return cmd
 }
