@@ -338,7 +338,7 @@ func (r *request) eval(c *condition) (holds, string) {
 	}
 	got, ok := r.values[c.key]
 	if !ok {
-		return holdsDepends, fmt.Sprintf("%s %s depends on the principal that creates the DMS resource, which IAM decides and this check cannot see", c.Operator, c.Key)
+		return holdsDepends, fmt.Sprintf("%s %s depends on which principal creates the DMS resource and how it calls, which IAM and the caller decide and a key policy does not show", c.Operator, c.Key)
 	}
 	if c.Base == "Null" {
 		return holdsOf(hasValue(c.Values, "false")), ""

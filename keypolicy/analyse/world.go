@@ -111,6 +111,7 @@ func worldAccess(stmts []statement, in Input) Result {
 		}
 		for _, s := range opens {
 			if maybeRemoved != nil {
+				note(s, fmt.Sprintf("allows %s to %s, unless statement %s denies it", action, principalPhrase(s), maybeRemoved.Name()), action)
 				note(maybeRemoved, maybeWhy, action)
 				continue
 			}
