@@ -74,7 +74,23 @@ type Rule struct {
 	Remediation string `json:"remediation"`
 	// References are links to AWS documentation.
 	References []string `json:"references,omitempty"`
+	// Compliance lists the framework controls the rule gives evidence for
+	// (docs/rules.md cites the control text each relies on).
+	Compliance []Control `json:"compliance,omitempty"`
 }
+
+// Control is one control of a compliance framework.
+type Control struct {
+	// Framework names the framework and its version ("NIST SP 800-53 Rev. 5").
+	Framework string `json:"framework"`
+	// ID is the control's own identifier ("SC-28(1)").
+	ID string `json:"id"`
+	// Title is the control's short name.
+	Title string `json:"title,omitempty"`
+}
+
+// String is "Framework ID", the form reports list requirements in.
+func (c Control) String() string { return c.Framework + " " + c.ID }
 
 // Suppression records why a finding is suppressed (or why an expired
 // suppression no longer applies).

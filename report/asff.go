@@ -121,9 +121,44 @@ type ASFFDmsEndpoint struct {
 	EndpointIdentifier string `json:"EndpointIdentifier,omitempty"`
 }
 
-// ASFFCompliance is the compliance status: PASSED, FAILED or NOT_AVAILABLE.
+// ASFFCompliance is the compliance status (PASSED, FAILED or
+// NOT_AVAILABLE), the framework controls the rule supports
+// (RelatedRequirements, at most asffMaxRequirements) and the Security Hub
+// standards among them (AssociatedStandards: only NIST SP 800-53 Rev. 5 has
+// a Security Hub standard of the same version as the mapping).
 type ASFFCompliance struct {
-	Status string `json:"Status"`
+	Status              string                   `json:"Status"`
+	RelatedRequirements []string                 `json:"RelatedRequirements,omitempty"`
+	AssociatedStandards []ASFFAssociatedStandard `json:"AssociatedStandards,omitempty"`
+}
+
+// ASFFAssociatedStandard names a Security Hub standard by its StandardsId.
+type ASFFAssociatedStandard struct {
+	StandardsID string `json:"StandardsId"`
+}
+
+// asffMaxRequirements is ASFF's limit on Compliance.RelatedRequirements.
+const asffMaxRequirements = 32
+
+// asffStandards maps a framework to its Security Hub standard, where one
+// exists for the same version.
+var asffStandards = map[string]string{
+	"NIST SP 800-53 Rev. 5": "standards/nist-800-53/v/5.0.0",
+}
+
+func asffCompliance(f *finding.Finding, rule finding.Rule) ASFFCompliance {
+	c := ASFFCompliance{Status: asffComplianceStatus(f.Status)}
+	seen := map[string]bool{}
+	for _, ctl := range rule.Compliance {
+		if len(c.RelatedRequirements) < asffMaxRequirements {
+			c.RelatedRequirements = append(c.RelatedRequirements, truncateRunes(ctl.String(), asffMaxFieldValue))
+		}
+		if id, ok := asffStandards[ctl.Framework]; ok && !seen[id] {
+			seen[id] = true
+			c.AssociatedStandards = append(c.AssociatedStandards, ASFFAssociatedStandard{StandardsID: id})
+		}
+	}
+	return c
 }
 
 // ASFFWorkflow is the workflow status a new finding starts in.
@@ -208,7 +243,7 @@ func (a *ASFF) finding(r *finding.Report, f *finding.Finding, rule finding.Rule)
 		Description:     truncateRunes(asffDescription(f), asffMaxDescription),
 		ProductFields:   asffProductFields(r, f),
 		Resources:       []ASFFResource{asffResource(f, partition)},
-		Compliance:      ASFFCompliance{Status: asffComplianceStatus(f.Status)},
+		Compliance:      asffCompliance(f, rule),
 		Workflow:        ASFFWorkflow{Status: asffWorkflowStatus(f.Status)},
 		RecordState:     "ACTIVE",
 	}

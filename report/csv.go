@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/cmkguard/cmkguard/finding"
 )
@@ -25,7 +26,7 @@ var CSVHeader = []string{
 	"key_arn", "key_account", "key_manager", "key_state", "protection_level", "evidence",
 	"reason", "remediation", "missing_permission",
 	"suppression_reason", "suppression_expires", "suppression_expired", "suppression_source",
-	"fingerprint",
+	"fingerprint", "compliance",
 }
 
 // Write writes r's findings as CSV.
@@ -39,8 +40,9 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 		return fmt.Errorf("write CSV header: %w", err)
 	}
 	row := make([]string, len(CSVHeader))
+	compliance := csvCompliance(r.Rules)
 	for i := range r.Findings {
-		csvRow(row, &r.Findings[i])
+		csvRow(row, &r.Findings[i], compliance[r.Findings[i].RuleID])
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write CSV row %d: %w", i+1, err)
 		}
@@ -49,8 +51,8 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 	// so that a spreadsheet never shows its absence as clean.
 	for _, n := range notEvaluated(r) {
 		csvRow(row, &finding.Finding{RuleID: n.ID, ShortCode: n.ShortCode, Title: n.Title, Severity: n.Severity,
-			Status: csvNotEvaluated, Reason: n.Reason})
-		row[len(row)-1] = ""
+			Status: csvNotEvaluated, Reason: n.Reason}, compliance[n.ID])
+		row[len(row)-2] = "" // no fingerprint: there is no finding
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write CSV row for %s: %w", n.ID, err)
 		}
@@ -66,8 +68,21 @@ func (*CSV) Write(w io.Writer, r *finding.Report) error {
 // evaluate.
 const csvNotEvaluated finding.Status = "NOT_EVALUATED"
 
-// csvRow fills row (len(CSVHeader) cells) from f.
-func csvRow(row []string, f *finding.Finding) {
+// csvCompliance maps each rule id to its controls, "; "-separated.
+func csvCompliance(rules []finding.Rule) map[string]string {
+	out := make(map[string]string, len(rules))
+	for _, rule := range rules {
+		var cells []string
+		for _, c := range rule.Compliance {
+			cells = append(cells, c.String())
+		}
+		out[rule.ID] = strings.Join(cells, "; ")
+	}
+	return out
+}
+
+// csvRow fills row (len(CSVHeader) cells) from f and its rule's controls.
+func csvRow(row []string, f *finding.Finding, compliance string) {
 	var supReason, supExpires, supExpired, supSource string
 	if s := f.Suppression; s != nil {
 		supReason, supExpires, supExpired, supSource = s.Reason, s.Expires, strconv.FormatBool(s.Expired), s.Source
@@ -79,7 +94,7 @@ func csvRow(row []string, f *finding.Finding) {
 		f.KeyARN, f.KeyAccount, string(f.KeyManager), f.KeyState, string(f.ProtectionLevel), string(f.Evidence),
 		f.Reason, f.Remediation, f.MissingPermission,
 		supReason, supExpires, supExpired, supSource,
-		findingFingerprint(f),
+		findingFingerprint(f), compliance,
 	}
 	for i, c := range cells {
 		row[i] = csvSafe(c)

@@ -53,12 +53,21 @@ func fixtureRules() []finding.Rule {
 			Description: "A replication instance encrypted with the AWS-managed key aws/dms leaves key policy, rotation and revocation to AWS.",
 			Remediation: "Create a replacement instance with a customer-managed key, move the tasks to it, then delete the old instance.",
 			References:  []string{"https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Security.html#CHAP_Security.EncryptionKey"},
+			Compliance: []finding.Control{
+				{Framework: "GDPR", ID: "Art. 32(1)(a)", Title: "Encryption of personal data"},
+				{Framework: "NIST SP 800-53 Rev. 5", ID: "SC-28", Title: "Protection of Information at Rest"},
+				{Framework: "NIST SP 800-53 Rev. 5", ID: "SC-28(1)", Title: "Protection of Information at Rest | Cryptographic Protection"},
+				{Framework: "PCI DSS v4.0", ID: "3.5.1", Title: "PAN is rendered unreadable anywhere it is stored"},
+			},
 		},
 		{
 			ID: "CMKG-DMS-002", ShortCode: "dms-instance-key-usable", Title: "DMS replication instance key is usable",
 			Severity:    finding.SeverityCritical,
 			Description: "A disabled, pending-deletion or unavailable key makes the instance's data unreadable.",
 			Remediation: "Re-enable the key or cancel its deletion; if it is gone, restore from the source.",
+			Compliance: []finding.Control{
+				{Framework: "NIST SP 800-53 Rev. 5", ID: "SC-12(1)", Title: "Cryptographic Key Establishment and Management | Availability"},
+			},
 		},
 		{
 			ID: "CMKG-DMS-003", ShortCode: "dms-serverless-cmk", Title: "DMS Serverless replication config encrypted with a customer-managed KMS key",

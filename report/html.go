@@ -77,6 +77,8 @@ type htmlPage struct {
 	Order    []int32
 	Coverage []finding.Region
 	Rules    []finding.Rule
+	// Compliance is the per-framework summary.
+	Compliance []complianceFramework
 
 	ChartWidth, ChartLabelWidth, ChartBarWidth int
 	CSP                                        string
@@ -174,7 +176,7 @@ func newHTMLPage(r *finding.Report) *htmlPage {
 		GeneratedAt: r.GeneratedAt, SchemaVersion: r.SchemaVersion,
 		Accounts: r.Accounts, Regions: r.Regions,
 		Summary:  finding.Summarize(r.Findings),
-		Findings: r.Findings, Rules: rules,
+		Findings: r.Findings, Rules: rules, Compliance: complianceSummary(r),
 		Scope: scopeText(r), NotEvaluated: notEvaluated(r),
 		ChartWidth: htmlChartWidth, ChartLabelWidth: htmlChartLabelWidth, ChartBarWidth: htmlChartBarWidth,
 		CSP: htmlCSP, Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),

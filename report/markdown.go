@@ -79,6 +79,7 @@ func (m *Markdown) Write(w io.Writer, r *finding.Report) error {
 		fmt.Fprintln(bw)
 	}
 
+	mdCompliance(bw, complianceSummary(r))
 	if s.Fail > 0 {
 		fmt.Fprintf(bw, "### Failing\n\n| Severity | Rule | Resource | Account | Region | Why |\n|---|---|---|---|---|---|\n")
 		n := 0
@@ -190,6 +191,28 @@ func mdDetails(w io.Writer, f *finding.Finding) {
 	}
 	item("Fix", f.Remediation, false)
 	fmt.Fprintln(w)
+}
+
+// mdCompliance writes the per-framework summary, then each control in a
+// collapsed block.
+func mdCompliance(w io.Writer, frameworks []complianceFramework) {
+	if len(frameworks) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "### Compliance\n\n| Framework | Controls | ❌ Fail | ⚠️ Unknown | 🔕 Suppressed | ✅ Pass |\n|---|---:|---:|---:|---:|---:|\n")
+	n := 0
+	for _, fw := range frameworks {
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d |\n", mdCell(fw.Name), len(fw.Controls), fw.Fail, fw.Unknown, fw.Suppressed, fw.Pass)
+		n += len(fw.Controls)
+	}
+	fmt.Fprintf(w, "\n<details><summary>Controls (%d)</summary>\n\n| Framework | Control | Rules | Fail | Unknown | Suppressed | Pass |\n|---|---|---|---:|---:|---:|---:|\n", n)
+	for _, fw := range frameworks {
+		for _, c := range fw.Controls {
+			fmt.Fprintf(w, "| %s | %s %s | `%s` | %d | %d | %d | %d |\n", mdCell(fw.Name), mdCell(c.Control.ID), mdCell(c.Control.Title),
+				mdCode(strings.Join(c.Rules, " ")), c.Fail, c.Unknown, c.Suppressed, c.Pass)
+		}
+	}
+	fmt.Fprintf(w, "\n</details>\n\n")
 }
 
 func mdMore(w io.Writer, left int) {

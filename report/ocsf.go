@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/cmkguard/cmkguard/finding"
@@ -70,10 +71,24 @@ type ocsfFindingInfo struct {
 }
 
 type ocsfCompliance struct {
-	Control   string   `json:"control"`
-	Standards []string `json:"standards"`
-	StatusID  int      `json:"status_id"`
-	Status    string   `json:"status"`
+	Control string `json:"control"`
+	// Standards are the frameworks the rule maps to, after cmkguard's own
+	// rule set; Requirements are their controls ("NIST SP 800-53 Rev. 5 SC-28").
+	Standards    []string `json:"standards"`
+	Requirements []string `json:"requirements,omitempty"`
+	StatusID     int      `json:"status_id"`
+	Status       string   `json:"status"`
+}
+
+func ocsfComplianceFor(rule finding.Rule, ruleID string, statusID int, status string) ocsfCompliance {
+	c := ocsfCompliance{Control: ruleID, Standards: []string{"cmkguard DMS KMS rules"}, StatusID: statusID, Status: status}
+	for _, ctl := range rule.Compliance {
+		if !slices.Contains(c.Standards, ctl.Framework) {
+			c.Standards = append(c.Standards, ctl.Framework)
+		}
+		c.Requirements = append(c.Requirements, ctl.String())
+	}
+	return c
 }
 
 type ocsfCloud struct {
@@ -183,7 +198,7 @@ func ocsfEventFor(r *finding.Report, f *finding.Finding, rule finding.Rule, when
 			CreatedTime: when,
 			Types:       []string{ASFFType},
 		},
-		Compliance: ocsfCompliance{Control: f.RuleID, Standards: []string{"cmkguard DMS KMS rules"}, StatusID: compID, Status: comp},
+		Compliance: ocsfComplianceFor(rule, f.RuleID, compID, comp),
 		Cloud:      ocsfCloud{Provider: "AWS", Region: f.Region},
 		Resources: []ocsfResource{{
 			UID: identity, Name: resourceLabel(f), Type: f.ResourceType, Region: f.Region,

@@ -22,6 +22,11 @@ import (
 type SARIF struct {
 	// IncludePass also writes PASS results.
 	IncludePass bool
+	// BaselineStates, when set, holds each finding's baselineState (new,
+	// unchanged, updated or absent), index for index (`cmkguard diff`). An
+	// absent result is written as kind "pass", level "none": the problem
+	// it was is gone.
+	BaselineStates []string
 }
 
 var _ Reporter = (*SARIF)(nil)
@@ -68,6 +73,9 @@ type sarifRuleProps struct {
 	Severity         string   `json:"severity,omitempty"`
 	Precision        string   `json:"precision"`
 	Tags             []string `json:"tags"`
+	// Compliance lists the framework controls the rule supports; each is
+	// also a tag ("NIST SP 800-53 Rev. 5 SC-28"), which code scanning shows.
+	Compliance []finding.Control `json:"compliance,omitempty"`
 }
 
 type sarifInvocation struct {
@@ -106,6 +114,7 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	BaselineState       string             `json:"baselineState,omitempty"`
 	Properties          sarifResultProps   `json:"properties"`
 }
 
@@ -165,6 +174,9 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 	if r == nil {
 		return fmt.Errorf("write SARIF: no report")
 	}
+	if s.BaselineStates != nil && len(s.BaselineStates) != len(r.Findings) {
+		return fmt.Errorf("write SARIF: %d baseline states for %d findings", len(s.BaselineStates), len(r.Findings))
+	}
 	rules, index := ruleCatalog(r)
 	out := newJSONStream(w)
 	out.raw("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\n        \"driver\": ")
@@ -190,7 +202,14 @@ func (s *SARIF) Write(w io.Writer, r *finding.Report) error {
 			out.raw(",")
 		}
 		out.raw("\n        ")
-		out.value(sarifResultFor(f, index[f.RuleID]), "        ", true)
+		res := sarifResultFor(f, index[f.RuleID])
+		if s.BaselineStates != nil {
+			res.BaselineState = s.BaselineStates[i]
+			if res.BaselineState == "absent" {
+				res.Kind, res.Level = "pass", "none"
+			}
+		}
+		out.value(res, "        ", true)
 		n++
 	}
 	if n > 0 {
@@ -243,7 +262,8 @@ func sarifRuleFor(rule finding.Rule) sarifRule {
 			SecuritySeverity: sarifSecuritySeverity(rule.Severity),
 			Severity:         string(rule.Severity),
 			Precision:        "very-high",
-			Tags:             []string{"security", "aws", "dms", "kms", "encryption"},
+			Tags:             sarifTags(rule),
+			Compliance:       rule.Compliance,
 		},
 	}
 	if len(rule.References) > 0 {
@@ -252,7 +272,16 @@ func sarifRuleFor(rule finding.Rule) sarifRule {
 	return sr
 }
 
+func sarifTags(rule finding.Rule) []string {
+	tags := []string{"security", "aws", "dms", "kms", "encryption"}
+	for _, c := range rule.Compliance {
+		tags = append(tags, c.String())
+	}
+	return tags
+}
+
 func sarifInvocationFor(r *finding.Report, index map[string]int) sarifInvocation {
+
 	inv := sarifInvocation{ExecutionSuccessful: true, EndTimeUTC: r.GeneratedAt}
 	for _, reg := range r.Regions {
 		if reg.Status != "failed" {

@@ -46,6 +46,7 @@ func (endpointCMK) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateEndpoint.html",
 		},
+		Compliance: endpointSecrets,
 	}
 }
 
@@ -79,6 +80,7 @@ func (targetSSEKMS) Metadata() finding.Rule {
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html",
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_RedshiftSettings.html",
 		},
+		Compliance: dataAtRestCMK,
 	}
 }
 

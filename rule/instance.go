@@ -161,6 +161,7 @@ func (instanceCMK) Metadata() finding.Rule {
 			"https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Security.html#CHAP_Security.EncryptionKey",
 			"https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html",
 		},
+		Compliance: dataAtRestCMK,
 	}
 }
 
@@ -281,6 +282,7 @@ func (instanceKeyUsable) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
 		},
+		Compliance: keyUsable,
 	}
 }
 

@@ -50,6 +50,7 @@ func (serverlessCMK) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/dms/latest/APIReference/API_ComputeConfig.html",
 		},
+		Compliance: dataAtRestCMK,
 	}
 }
 
@@ -81,6 +82,7 @@ func (serverlessKeyUsable) Metadata() finding.Rule {
 		References: []string{
 			"https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html",
 		},
+		Compliance: keyUsable,
 	}
 }
 

@@ -33,6 +33,12 @@ type Options struct {
 	Admins           []string
 	Users            []string
 	ExternalAccounts []string
+
+	// Check is a policy file to analyse instead of printing one (--check).
+	Check string
+	// DMSAccounts and OrgID tune --check (see check.go).
+	DMSAccounts []string
+	OrgID       string
 }
 
 // NewCmdKeyPolicy returns the key-policy command. runF replaces keyPolicyRun in tests.
@@ -49,7 +55,8 @@ key's region (kms:ViaService), and grants only for AWS resources
 same policy to the key it creates.`,
 		Example: `  cmkguard key-policy --region eu-west-1 --account 111122223333 \
     --key-admin arn:aws:iam::111122223333:role/KeyAdmin \
-    --key-user arn:aws:iam::111122223333:role/dms-vpc-role > policy.json`,
+    --key-user arn:aws:iam::111122223333:role/dms-vpc-role > policy.json
+  cmkguard key-policy --check policy.json --region eu-west-1 --account 111122223333`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
@@ -68,6 +75,7 @@ same policy to the key it creates.`,
 	cmd.Flags().StringArrayVar(&opts.Admins, "key-admin", nil, "IAM principal ARN that administers the key (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.Users, "key-user", nil, "IAM principal ARN that may use the key through DMS (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.ExternalAccounts, "external-account", nil, "Other account id whose principals may use the key through DMS (repeatable)")
+	addCheckFlags(cmd, opts)
 	return cmd
 }
 
@@ -101,6 +109,9 @@ func (opts *Options) validate() error {
 }
 
 func keyPolicyRun(ctx context.Context, opts *Options) error {
+	if opts.Check != "" {
+		return checkRun(ctx, opts)
+	}
 	if opts.Account == "" {
 		acct, err := opts.CallerAccount(ctx, opts)
 		if err != nil {

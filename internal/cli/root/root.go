@@ -7,12 +7,14 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
 	"github.com/cmkguard/cmkguard/internal/cli/demo"
+	diffcmd "github.com/cmkguard/cmkguard/internal/cli/diff"
 	"github.com/cmkguard/cmkguard/internal/cli/emulator"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
 	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	remediatecmd "github.com/cmkguard/cmkguard/internal/cli/remediate"
+	rulescmd "github.com/cmkguard/cmkguard/internal/cli/rules"
 	"github.com/cmkguard/cmkguard/internal/cli/version"
 )
 
@@ -43,6 +45,8 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
 	cmd.AddCommand(version.NewCmdVersion(f))
+	cmd.AddCommand(rulescmd.NewCmdRules(f, nil))
+	cmd.AddCommand(diffcmd.NewCmdDiff(f, nil))
 	// cobra's own completion command: bash, zsh, fish, powershell.
 
 	return cmd
