@@ -419,7 +419,7 @@ func (t *template) endLine(n *yaml.Node) int {
 		case c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode:
 			stack = append(stack, c.Content...)
 		case c.Kind == yaml.ScalarNode && c.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
-			last = c.Line + strings.Count(strings.TrimRight(c.Value, "\n"), "\n") + 1
+			last = t.blockScalarEnd(c.Line)
 		case c.Kind == yaml.ScalarNode:
 			last = c.Line + strings.Count(c.Value, "\n")
 		}
@@ -428,6 +428,40 @@ func (t *template) endLine(n *yaml.Node) int {
 		}
 	}
 	return end
+}
+
+// blockScalarEnd returns the last line of a block scalar (| or >) whose
+// indicator is on line: its content is the following lines indented at
+// least as much as the first of them (blank lines inside included).
+func (t *template) blockScalarEnd(line int) int {
+	last, indent := line, -1
+	for l := line + 1; l <= len(t.lineStarts); l++ {
+		text := t.lineText(l)
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		n := len(text) - len(strings.TrimLeft(text, " "))
+		if indent < 0 {
+			indent = n
+		}
+		if n < indent || n == 0 {
+			break
+		}
+		last = l
+	}
+	return last
+}
+
+func (t *template) lineText(l int) string {
+	start := t.lineStarts[l-1]
+	end := len(t.data)
+	if l < len(t.lineStarts) {
+		end = t.lineStarts[l] - 1
+	}
+	if end < start {
+		end = start
+	}
+	return string(t.data[start:end])
 }
 
 // closingLine finds the bracket that closes the flow collection n, or 0.
