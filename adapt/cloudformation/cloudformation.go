@@ -31,7 +31,7 @@ const (
 	// maxSteps bounds the evaluation work of one template (node visits,
 	// alias expansions included), so that an alias bomb or a huge condition
 	// tree ends in a clear UNKNOWN, not a hang.
-	maxSteps = 5_000_000
+	maxSteps = 2_000_000
 	// maxDepth bounds nested intrinsic functions and conditions.
 	maxDepth = 200
 )

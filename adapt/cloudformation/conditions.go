@@ -117,6 +117,18 @@ func (r *run) enter() bool {
 
 func (r *run) leave() { r.depth-- }
 
+// reset prepares r for the next combination of its chooser.
+func (r *run) reset() {
+	r.ch.pos = 0
+	for _, m := range []map[string]bool{r.condMemo, r.condBusy, r.consulted} {
+		clear(m)
+	}
+	clear(r.assigned)
+	clear(r.condBad)
+	clear(r.atoms)
+	r.depth, r.limit = 0, ""
+}
+
 // conditionTop evaluates a condition a resource names directly (its
 // Condition, an Fn::If), recording it for the combination's name.
 func (r *run) conditionTop(name string) (bool, bool) {
@@ -173,7 +185,7 @@ func (r *run) evalCondition(n *yaml.Node) bool {
 	if n = r.deref(n); n == nil {
 		return false
 	}
-	name, arg, ok := intrinsicOf(n, true)
+	name, arg, ok := r.t.intrinsicOf(n, true)
 	if !ok {
 		if n.Kind == yaml.ScalarNode && (n.Value == "true" || n.Value == "false") {
 			return n.Value == "true"
@@ -488,7 +500,7 @@ func (w *walker) node(n *yaml.Node, rel *relevance) {
 			stack = append(stack, n.Alias)
 			continue
 		}
-		if name, arg, ok := intrinsicOf(n, false); ok {
+		if name, arg, ok := w.t.intrinsicOf(n, false); ok {
 			w.intrinsic(name, arg, rel)
 			stack = append(stack, arg)
 			continue
@@ -567,7 +579,7 @@ func (w *walker) condition(n *yaml.Node, rel *relevance, referenced map[string]b
 			continue
 		}
 		w.seen[n] = true
-		name, arg, ok := intrinsicOf(n, true)
+		name, arg, ok := w.t.intrinsicOf(n, true)
 		if !ok {
 			stack = append(stack, n.Content...)
 			continue
@@ -615,11 +627,11 @@ func (w *walker) comparison(arg *yaml.Node, rel *relevance) {
 	}
 	for i := range 2 {
 		ref, other := arg.Content[i], arg.Content[1-i]
-		name, a, ok := intrinsicOf(ref, false)
+		name, a, ok := w.t.intrinsicOf(ref, false)
 		if !ok || name != "Ref" || a.Kind != yaml.ScalarNode || !w.isParameter(a.Value) {
 			continue
 		}
-		if _, _, isFn := intrinsicOf(other, false); isFn || other.Kind != yaml.ScalarNode {
+		if _, _, isFn := w.t.intrinsicOf(other, false); isFn || other.Kind != yaml.ScalarNode {
 			continue
 		}
 		if !slices.Contains(rel.compared[a.Value], other.Value) {

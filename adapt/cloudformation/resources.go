@@ -48,13 +48,14 @@ func (t *template) outcomes(res *resource) []any {
 	ch := &chooser{}
 	var outs []outcome
 	runs, existsAlways, capped := 0, true, false
+	r := newRun(t, res, rel, ch)
 	for {
 		if runs == MaxCombinations {
 			capped = true
 			break
 		}
 		runs++
-		r := newRun(t, res, rel, ch)
+		r.reset()
 		item, exists := r.resource()
 		if r.limit != "" {
 			// A bound was reached: what was evaluated is not to be trusted

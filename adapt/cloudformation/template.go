@@ -32,6 +32,8 @@ type template struct {
 	order      []string // logical ids in file order
 
 	steps int // evaluation work done so far (maxSteps)
+	// untagged holds the argument node of each short-form function.
+	untagged map[*yaml.Node]*yaml.Node
 }
 
 // parameter is one entry of Parameters.
@@ -66,11 +68,11 @@ func normalise(data []byte) []byte {
 }
 
 // isJSON reports whether data starts (after whitespace and a byte-order
-// mark) with a JSON object.
+// mark) with a JSON object or array.
 func isJSON(data []byte) bool {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	return len(trimmed) > 0 && trimmed[0] == '{'
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -92,7 +94,7 @@ func parseDocument(file string, data []byte) (*yaml.Node, error) {
 		return nil, positionError(file, 0, "not valid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 	}
 	top := documentRoot(&root)
-	if top == nil {
+	if top == nil || top.Kind == 0 {
 		return nil, positionError(file, 0, "empty document: not a CloudFormation template")
 	}
 	return top, nil
@@ -168,7 +170,8 @@ func load(file string, data []byte, opts Options) (*template, error) {
 		return nil, positionError(file, top.Line, "a CloudFormation template is a mapping of sections (Resources, Parameters, ...), not a %s", kindName(top))
 	}
 	t := &template{file: file, data: data, opts: opts,
-		params: map[string]*parameter{}, conditions: map[string]*yaml.Node{}, resources: map[string]*resource{}}
+		params: map[string]*parameter{}, conditions: map[string]*yaml.Node{}, resources: map[string]*resource{},
+		untagged: map[*yaml.Node]*yaml.Node{}}
 	t.lineStarts = lineStarts(data)
 	if err := t.checkDuplicates(top); err != nil {
 		return nil, err

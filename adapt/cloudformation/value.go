@@ -167,15 +167,21 @@ func appendParts(dst, src []part) []part {
 // intrinsicOf recognises an intrinsic function: a short-form tag (!Ref,
 // !GetAtt, ...) or a mapping with one key, Ref or Fn::*. inCondition also
 // accepts {Condition: name}, which is only a function inside Conditions.
-func intrinsicOf(n *yaml.Node, inCondition bool) (string, *yaml.Node, bool) {
+// The argument of a short form is the node without its tag, made once.
+func (t *template) intrinsicOf(n *yaml.Node, inCondition bool) (string, *yaml.Node, bool) {
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
 		name := n.Tag[1:]
 		if name != "Ref" && name != "Condition" {
 			name = "Fn::" + name
 		}
-		arg := *n
-		arg.Tag = ""
-		return name, &arg, true
+		arg, ok := t.untagged[n]
+		if !ok {
+			c := *n
+			c.Tag = ""
+			arg = &c
+			t.untagged[n] = arg
+		}
+		return name, arg, true
 	}
 	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Kind == yaml.ScalarNode {
 		k := n.Content[0].Value
@@ -209,7 +215,7 @@ func (r *run) eval(n *yaml.Node) value {
 	if n = r.deref(n); n == nil {
 		return r.limitOr(absent)
 	}
-	if name, arg, ok := intrinsicOf(n, false); ok {
+	if name, arg, ok := r.t.intrinsicOf(n, false); ok {
 		return r.intrinsic(name, arg)
 	}
 	switch n.Kind {
