@@ -253,8 +253,11 @@ func (r *run) equals(a, b value, n *yaml.Node) bool {
 			return true
 		}
 	}
-	if a.kind == kindList && b.kind == kindList && a.render() == b.render() && len(a.reasons()) == 0 {
-		return true
+	if a.kind == kindList && b.kind == kindList {
+		la, lb := value{kind: kindList, list: r.listItems(a)}, value{kind: kindList, list: r.listItems(b)}
+		if len(la.reasons()) == 0 && len(lb.reasons()) == 0 {
+			return la.render() == lb.render()
+		}
 	}
 	return r.atom(n)
 }

@@ -49,6 +49,10 @@ type value struct {
 	kind  valueKind
 	parts []part
 	list  []value
+	// items, for a list written in the template, are its unevaluated
+	// items: a list is evaluated one level at a time (run.items), so that
+	// an alias bomb of nested lists costs nothing until a function walks it.
+	items []*yaml.Node
 	node  *yaml.Node
 }
 
@@ -91,6 +95,9 @@ func (v value) render() string {
 	case kindMap:
 		return "{...}"
 	case kindList:
+		if v.items != nil {
+			return "[...]"
+		}
 		items := make([]string, len(v.list))
 		for i, item := range v.list {
 			items[i] = item.render()
@@ -228,18 +235,29 @@ func (r *run) eval(n *yaml.Node) value {
 		}
 		return literal(n.Value)
 	case yaml.SequenceNode:
-		out := value{kind: kindList}
-		for _, c := range n.Content {
-			item := r.eval(c)
-			if item.kind != kindAbsent { // Ref AWS::NoValue in a list removes the item
-				out.list = append(out.list, item)
-			}
+		if len(n.Content) == 0 {
+			return value{kind: kindList}
 		}
-		return out
+		return value{kind: kindList, items: n.Content}
 	case yaml.MappingNode:
 		return value{kind: kindMap, node: n}
 	}
 	return absent
+}
+
+// listItems evaluates the items of a list, one level deep; Ref
+// AWS::NoValue removes an item.
+func (r *run) listItems(v value) []value {
+	if v.items == nil {
+		return v.list
+	}
+	var out []value
+	for _, c := range v.items {
+		if item := r.eval(c); item.kind != kindAbsent {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func (r *run) limitOr(v value) value {
@@ -297,7 +315,7 @@ func (r *run) intrinsic(name string, arg *yaml.Node) value {
 			return unknownValue(list.render(), "Fn::Join of a list that is not known: "+strings.Join(list.reasons(), "; "))
 		}
 		out := value{kind: kindString}
-		for i, item := range list.list {
+		for i, item := range r.listItems(list) {
 			if i > 0 {
 				out.parts = appendText(out.parts, delim)
 			}
@@ -324,10 +342,11 @@ func (r *run) intrinsic(name string, arg *yaml.Node) value {
 		if list.kind != kindList {
 			return unknownValue("Fn::Select", "Fn::Select from a list that is not known: "+strings.Join(list.reasons(), "; "))
 		}
-		if i >= len(list.list) {
-			return bad(fmt.Sprintf("index %d of a list of %d", i, len(list.list)))
+		values := r.listItems(list)
+		if i >= len(values) {
+			return bad(fmt.Sprintf("index %d of a list of %d", i, len(values)))
 		}
-		return list.list[i]
+		return values[i]
 	case "Fn::Split":
 		items := r.args(arg, 2)
 		if items == nil {
