@@ -12,10 +12,13 @@ import (
 )
 
 // variantsOf lists, per variant of address Dms, the CMKG-DMS-001 status.
-func variantsOf(s state.State) map[string]finding.Status {
+func variantsOf(s state.State) map[string]finding.Status { return variantsOfAddress(s, "Dms") }
+
+// variantsOfAddress lists, per variant of address, the CMKG-DMS-001 status.
+func variantsOfAddress(s state.State, address string) map[string]finding.Status {
 	out := map[string]finding.Status{}
 	for _, f := range rule.Evaluate(&s, rule.Options{}) {
-		if f.RuleID == "CMKG-DMS-001" && f.Source.Address == "Dms" {
+		if f.RuleID == "CMKG-DMS-001" && f.Source.Address == address {
 			out[f.Source.Variant] = f.Status
 		}
 	}
