@@ -52,7 +52,7 @@ func TestADescribeKeyThrottledPastItsBudgetFallsBackToListAliases(t *testing.T) 
 	t.Parallel()
 	srv, cfg := startEmulator(t, everyVerdictEstate())
 	srv.SetFaults(awsemu.Faults{Throttle: map[string]float64{"kms:DescribeKey": 1}, Seed: 7})
-	fastRetries(&cfg, 300*time.Millisecond)
+	fastRetries(&cfg, 2*time.Second)
 	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{"eu-west-1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -72,9 +72,12 @@ func TestADescribeKeyThrottledPastItsBudgetFallsBackToListAliases(t *testing.T) 
 	if r := got["cmk dms-instance-key-usable"].Reason; !strings.Contains(r, "still throttled after") || !strings.Contains(r, "retry budget") {
 		t.Errorf("the usability reason does not say DescribeKey ran out of its retry budget: %q", r)
 	}
-	// Retried for the budget, not a fixed 10 attempts.
-	if n, calls := stats.Attempts()["kms:DescribeKey"], stats.Calls()["kms:DescribeKey"]; n < 20*calls {
-		t.Errorf("DescribeKey: %d attempts for %d calls, want the budget spent (at least 20 each)", n, calls)
+	// Retried for the budget, not a fixed 10 attempts: a 2 s budget with
+	// 1–2 ms backoffs outlasts the old ten attempts even on a loaded
+	// machine (how many more depends on the machine, so only the floor is
+	// asserted).
+	if n, calls := stats.Attempts()["kms:DescribeKey"], stats.Calls()["kms:DescribeKey"]; n <= 10*calls {
+		t.Errorf("DescribeKey: %d attempts for %d calls, want the budget spent (more than the old 10 each)", n, calls)
 	}
 	if n := stats.Calls()["kms:ListAliases"]; n != 1 {
 		t.Errorf("ListAliases called %d times, want once for the region", n)
