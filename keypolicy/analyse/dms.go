@@ -244,7 +244,7 @@ func denied(stmts []statement, p path, in Input, account, action string) (by, ma
 func dmsAccess(stmts []statement, in Input, account string) Result {
 	r := Result{Check: CheckDMSAccess, Account: account, Verdict: Pass, Basis: BasisKeyPolicy}
 	var allowBy, failBy, unsureBy []*statement
-	var failed, unsure []string
+	var failed, denied, missing, unsure []string
 	var unsureWhy []string
 	explicit := false
 	for _, action := range DMSActions {
@@ -260,6 +260,9 @@ func dmsAccess(stmts []statement, in Input, account string) Result {
 			if o.denyBy != nil {
 				explicit = true
 				failBy = addOnce(failBy, o.denyBy)
+				denied = append(denied, action)
+			} else {
+				missing = append(missing, action)
 			}
 		case Unknown:
 			unsure = append(unsure, action)
@@ -274,13 +277,16 @@ func dmsAccess(stmts []statement, in Input, account string) Result {
 	case len(failed) > 0:
 		r.Verdict, r.Actions, r.ExplicitDeny, r.Basis = Fail, failed, explicit, ""
 		r.Statements = names(failBy)
-		if explicit {
-			r.Reason = fmt.Sprintf("statement %s denies %s to principals of account %s calling through %s",
-				strings.Join(r.Statements, ", "), strings.Join(failed, " and "), account, via)
-		} else {
-			r.Reason = fmt.Sprintf("no statement allows principals of account %s %s through %s, directly or through IAM (an account-root statement)",
-				account, strings.Join(failed, " and "), via)
+		var parts []string
+		if len(denied) > 0 {
+			parts = append(parts, fmt.Sprintf("statement %s denies %s to principals of account %s calling through %s",
+				strings.Join(r.Statements, ", "), strings.Join(denied, " and "), account, via))
 		}
+		if len(missing) > 0 {
+			parts = append(parts, fmt.Sprintf("no statement allows principals of account %s %s through %s, directly or through IAM (an account-root statement)",
+				account, strings.Join(missing, " and "), via))
+		}
+		r.Reason = strings.Join(parts, "; ")
 		r.Reason += ": DMS cannot use the key for its resources, so new DMS resources cannot be created with it and existing ones fail when they restart"
 	case len(unsure) > 0:
 		r.Verdict, r.Actions, r.Basis = Unknown, unsure, ""

@@ -34,7 +34,13 @@ func testReport(n int, account string, others ...string) *finding.Report {
 		Tool:          finding.Tool{Name: "cmkguard", Version: "test"},
 		GeneratedAt:   "2026-11-27T15:00:00Z",
 		Rules: []finding.Rule{{ID: "CMKG-DMS-001", ShortCode: "dms-instance-cmk", Title: "DMS replication instance encrypted with a customer-managed KMS key",
-			Severity: finding.SeverityHigh, Remediation: "Replace the instance with one encrypted by a customer-managed key."}},
+			Severity: finding.SeverityHigh, Remediation: "Replace the instance with one encrypted by a customer-managed key.",
+			// Compliance fills Compliance.RelatedRequirements and AssociatedStandards,
+			// which the AWS CLI test checks against the service model.
+			Compliance: []finding.Control{
+				{Framework: "NIST SP 800-53 Rev. 5", ID: "SC-28(1)", Title: "Protection of Information at Rest | Cryptographic Protection"},
+				{Framework: "PCI DSS v4.0", ID: "3.5.1", Title: "PAN is rendered unreadable anywhere it is stored"},
+			}}},
 	}
 	add := func(acct string, i int) {
 		id := fmt.Sprintf("db-%05d", i)
