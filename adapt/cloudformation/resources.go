@@ -149,6 +149,9 @@ func (r *run) prop(v value, name string) attr {
 // lookup finds key in mapping m, then in the mappings its merge keys (<<)
 // bring in.
 func (r *run) lookup(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
+	if !r.step() {
+		return nil, nil
+	}
 	if k, v := mappingValue(m, key); k != nil {
 		return k, v
 	}
