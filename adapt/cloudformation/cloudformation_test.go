@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
 )
 
@@ -235,5 +236,37 @@ func TestConfiguredAndDefaults(t *testing.T) {
 				t.Errorf("state (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAccountAndRegionGiven: with AWS::AccountId and AWS::Region given, the
+// resources carry them, so that a key of another account is shown as such
+// and --trusted-key-account can judge it.
+func TestAccountAndRegionGiven(t *testing.T) {
+	t.Parallel()
+	const tmpl = `Resources:
+  Dms:
+    Type: AWS::DMS::ReplicationInstance
+    Properties:
+      KmsKeyId: arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab
+`
+	params := map[string]string{"AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
+	s := mustParse(t, tmpl, params)
+	if len(s.Instances) != 1 {
+		t.Fatalf("got %d instances", len(s.Instances))
+	}
+	inst := s.Instances[0]
+	if inst.Account != "111122223333" || inst.Region != "eu-west-1" || inst.Key.Account != "444455556666" {
+		t.Errorf("account %q region %q key account %q", inst.Account, inst.Region, inst.Key.Account)
+	}
+	for _, tc := range []struct {
+		trusted []string
+		want    finding.Status
+	}{{nil, pass}, {[]string{"777788889999"}, fail}, {[]string{"444455556666"}, pass}} {
+		for _, f := range rule.Evaluate(&s, rule.Options{TrustedKeyAccounts: tc.trusted}) {
+			if f.RuleID == "CMKG-DMS-001" && f.Status != tc.want {
+				t.Errorf("trusted %v: %s (%s), want %s", tc.trusted, f.Status, f.Reason, tc.want)
+			}
+		}
 	}
 }
