@@ -84,6 +84,7 @@ var keyValues = []struct {
 	{name: "declared replica key", value: `!GetAtt Replica.Arn`, manager: pass, usable: pass},
 	{name: "Ref of a declared alias follows it to its key", value: `!Ref Alias`, manager: pass, usable: fail},
 	{name: "declared alias of a literal key id", value: `!Ref OtherAlias`, manager: pass, usable: unknown},
+	{name: "Sub of the ARN of a declared alias", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${OtherAlias}"`, manager: pass, usable: unknown},
 	{name: "Sub of a customer alias ARN", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/dms-data"`, manager: pass, usable: unknown},
 	{name: "literal customer alias", value: `alias/dms-data`, manager: pass, usable: unknown},
 	{name: "literal key ARN", value: `arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`, manager: pass, usable: unknown},

@@ -177,6 +177,11 @@ func (r *run) classifyPartial(v value) state.Key {
 		if res := r.t.resources[rest[0].ref.id]; res.typ == typeKey || res.typ == typeReplica {
 			return r.classifyResource(rest[0].ref)
 		}
+	case prefix == "" && len(rest) == 1 && rest[0].ref != nil && rest[0].ref.attr == "":
+		// arn:...:${Alias}: an alias's Ref is its name, alias/...
+		if res := r.t.resources[rest[0].ref.id]; res.typ == typeAlias {
+			return r.classifyResource(rest[0].ref)
+		}
 	case strings.HasPrefix(prefix, "key/") && len(prefix) > len("key/") && len(rest) == 0:
 		return state.Key{Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerCustomer, Account: r.account(), Region: r.region()}
 	}

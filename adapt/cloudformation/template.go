@@ -62,11 +62,21 @@ type resource struct {
 // normalise makes a JSON document parseable as YAML without moving any
 // line or column: JSON cannot hold a raw tab inside a string, so every tab
 // is whitespace, which YAML does not accept everywhere JSON does.
+// A byte-order mark before a JSON document becomes spaces too (YAML reads
+// one itself).
 func normalise(data []byte) []byte {
-	if !isJSON(data) || !bytes.Contains(data, []byte("\t")) {
+	if !isJSON(data) {
 		return data
 	}
-	return bytes.ReplaceAll(data, []byte("\t"), []byte(" "))
+	bom := bytes.HasPrefix(data, []byte("\xef\xbb\xbf"))
+	if !bom && !bytes.Contains(data, []byte("\t")) {
+		return data
+	}
+	out := bytes.ReplaceAll(data, []byte("\t"), []byte(" "))
+	if bom {
+		copy(out, "   ")
+	}
+	return out
 }
 
 // isJSON reports whether data starts (after whitespace and a byte-order
