@@ -175,7 +175,7 @@ func TestConfiguredAndDefaults(t *testing.T) {
       KmsKeyId: !GetAtt Key.Arn
 `, want: state.State{Instances: []state.ReplicationInstance{{
 			Source: state.Source{File: "t.yaml", StartLine: 8, EndLine: 8, Address: "Inst"},
-			ID:     "Inst", Class: "dms.r5.large", EngineVersion: "3.5.3", KeyRef: "!GetAtt Key.Arn", Key: declared}}}},
+			ID:     "Inst", KeyRef: "!GetAtt Key.Arn", Key: declared}}}},
 		{name: "instance defaults", tmpl: `Resources:
   Inst:
     Type: AWS::DMS::ReplicationInstance
@@ -183,7 +183,7 @@ func TestConfiguredAndDefaults(t *testing.T) {
       ReplicationInstanceClass: dms.t3.micro
 `, want: state.State{Instances: []state.ReplicationInstance{{
 			Source: state.Source{File: "t.yaml", StartLine: 2, EndLine: 5, Address: "Inst"},
-			ID:     "Inst", Class: "dms.t3.micro", Key: defaultKey}}}},
+			ID:     "Inst", Key: defaultKey}}}},
 		{name: "serverless config configured", tmpl: `Resources:
   Key: {Type: AWS::KMS::Key}
   Cfg:

@@ -60,6 +60,8 @@ type candidate struct {
 // compare, the values worth trying.
 type relevance struct {
 	conditions map[string]bool
+	// valueParams are the parameters the deciding properties use as values.
+	valueParams map[string]bool
 	candidates map[string][]candidate
 	// compared are the literals each parameter is compared with.
 	compared map[string][]string
@@ -398,7 +400,7 @@ func (r *run) assignment() string {
 // and the parameters those conditions compare. It reads the nodes only; no
 // value is evaluated.
 func (t *template) relevanceOf(res *resource) *relevance {
-	rel := &relevance{conditions: map[string]bool{}, candidates: map[string][]candidate{}, compared: map[string][]string{}}
+	rel := &relevance{conditions: map[string]bool{}, valueParams: map[string]bool{}, candidates: map[string][]candidate{}, compared: map[string][]string{}}
 	w := &walker{t: t, seen: map[*yaml.Node]bool{}, resources: map[string]bool{}}
 	w.resource(res, rel)
 	queue := make([]string, 0, len(rel.conditions))
@@ -421,6 +423,24 @@ func (t *template) relevanceOf(res *resource) *relevance {
 			continue
 		}
 		rel.candidates[name] = t.candidates(name, rel.compared[name])
+	}
+	// A parameter whose AllowedValues the key properties use as a value
+	// is tried with each of them: the template lets a deployment pick any.
+	for name := range rel.valueParams {
+		p := t.params[name]
+		if _, pinned := t.opts.Params[name]; pinned || p == nil || len(p.allowed) == 0 || isSSMType(p.typ) {
+			continue
+		}
+		cands := rel.candidates[name]
+		if p.def != nil && slices.Contains(p.allowed, *p.def) && !slices.Contains(cands, candidate{text: *p.def}) {
+			cands = append([]candidate{{text: *p.def}}, cands...)
+		}
+		for _, v := range p.allowed {
+			if c := (candidate{text: v}); !slices.Contains(cands, c) {
+				cands = append(cands, c)
+			}
+		}
+		rel.candidates[name] = cands
 	}
 	return rel
 }
@@ -477,6 +497,14 @@ func (w *walker) budget() bool {
 	return w.steps <= maxSteps/10
 }
 
+// decidingProperties are the properties of each DMS type that decide a
+// verdict; the conditions and parameters of the others do not matter.
+var decidingProperties = map[string][]string{
+	typeInstance: {"KmsKeyId"},
+	typeConfig:   {"ComputeConfig"},
+	typeEndpoint: {"KmsKeyId", "EndpointType", "EngineName", "S3Settings", "RedshiftSettings", "ExtraConnectionAttributes"},
+}
+
 func (w *walker) resource(res *resource, rel *relevance) {
 	if w.resources[res.id] {
 		return
@@ -485,7 +513,18 @@ func (w *walker) resource(res *resource, rel *relevance) {
 	if res.condition != "" {
 		rel.conditions[res.condition] = true
 	}
-	w.node(res.props, rel)
+	names, dms := decidingProperties[res.typ]
+	if !dms || res.props == nil || res.props.Kind != yaml.MappingNode {
+		w.node(res.props, rel) // a key's every property, or Properties built by a function
+		return
+	}
+	for _, name := range names {
+		_, v := mappingValue(res.props, name)
+		w.node(v, rel)
+	}
+	if _, merge := mappingValue(res.props, "<<"); merge != nil {
+		w.node(merge, rel)
+	}
 }
 
 // node collects the Fn::If conditions under n and follows references to
@@ -525,6 +564,9 @@ func (w *walker) intrinsic(name string, arg *yaml.Node, rel *relevance) {
 		rel.conditions[arg.Content[0].Value] = true
 	case name == "Ref" && arg.Kind == yaml.ScalarNode:
 		ids = []string{arg.Value}
+		if w.t.params[arg.Value] != nil {
+			rel.valueParams[arg.Value] = true
+		}
 	case name == "Fn::GetAtt" && arg.Kind == yaml.ScalarNode:
 		id, _, _ := strings.Cut(arg.Value, ".")
 		ids = []string{id}
@@ -532,6 +574,11 @@ func (w *walker) intrinsic(name string, arg *yaml.Node, rel *relevance) {
 		ids = []string{arg.Content[0].Value}
 	case name == "Fn::Sub":
 		ids = subNames(arg)
+		for _, id := range ids {
+			if w.t.params[id] != nil {
+				rel.valueParams[id] = true
+			}
+		}
 	}
 	for _, id := range ids {
 		id, _, _ = strings.Cut(id, ".")
