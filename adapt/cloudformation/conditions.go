@@ -62,7 +62,7 @@ type relevance struct {
 	conditions map[string]bool
 	// valueParams are the parameters the deciding properties use as values.
 	valueParams map[string]bool
-	candidates map[string][]candidate
+	candidates  map[string][]candidate
 	// compared are the literals each parameter is compared with.
 	compared map[string][]string
 }
