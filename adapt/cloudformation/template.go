@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"sort"
@@ -542,5 +541,3 @@ func (t *template) span(key, value *yaml.Node) (int, int) {
 	}
 	return start, end
 }
-
-func (t *template) String() string { return fmt.Sprintf("template %s", t.file) }
