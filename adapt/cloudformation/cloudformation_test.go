@@ -46,6 +46,9 @@ Resources:
   OtherAlias:
     Type: AWS::KMS::Alias
     Properties: {AliasName: alias/dms-other, TargetKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab"}
+  ReservedAlias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/aws/dms, TargetKeyId: !Ref Key}
   Bucket:
     Type: AWS::S3::Bucket
 `
@@ -83,6 +86,7 @@ var keyValues = []struct {
 	{name: "asymmetric declared key cannot be used", value: `!GetAtt AsymmetricKey.Arn`, manager: unknown, usable: unknown, reasonContain: "symmetric"},
 	{name: "declared replica key", value: `!GetAtt Replica.Arn`, manager: pass, usable: pass},
 	{name: "Ref of a declared alias follows it to its key", value: `!Ref Alias`, manager: pass, usable: fail},
+	{name: "declared alias in the reserved namespace cannot be created", value: `!Ref ReservedAlias`, manager: unknown, usable: unknown, reasonContain: "reserved alias/aws/ namespace"},
 	{name: "declared alias of a literal key id", value: `!Ref OtherAlias`, manager: pass, usable: unknown},
 	{name: "Sub of the ARN of a declared alias", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${OtherAlias}"`, manager: pass, usable: unknown},
 	{name: "Sub of a customer alias ARN", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/dms-data"`, manager: pass, usable: unknown},
