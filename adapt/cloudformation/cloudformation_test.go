@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/rule"
 	"github.com/cmkguard/cmkguard/state"
 )
 
@@ -45,6 +46,9 @@ Resources:
   OtherAlias:
     Type: AWS::KMS::Alias
     Properties: {AliasName: alias/dms-other, TargetKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab"}
+  ReservedAlias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/aws/dms, TargetKeyId: !Ref Key}
   Bucket:
     Type: AWS::S3::Bucket
 `
@@ -82,7 +86,9 @@ var keyValues = []struct {
 	{name: "asymmetric declared key cannot be used", value: `!GetAtt AsymmetricKey.Arn`, manager: unknown, usable: unknown, reasonContain: "symmetric"},
 	{name: "declared replica key", value: `!GetAtt Replica.Arn`, manager: pass, usable: pass},
 	{name: "Ref of a declared alias follows it to its key", value: `!Ref Alias`, manager: pass, usable: fail},
+	{name: "declared alias in the reserved namespace cannot be created", value: `!Ref ReservedAlias`, manager: unknown, usable: unknown, reasonContain: "reserved alias/aws/ namespace"},
 	{name: "declared alias of a literal key id", value: `!Ref OtherAlias`, manager: pass, usable: unknown},
+	{name: "Sub of the ARN of a declared alias", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:${OtherAlias}"`, manager: pass, usable: unknown},
 	{name: "Sub of a customer alias ARN", value: `!Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/dms-data"`, manager: pass, usable: unknown},
 	{name: "literal customer alias", value: `alias/dms-data`, manager: pass, usable: unknown},
 	{name: "literal key ARN", value: `arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`, manager: pass, usable: unknown},
@@ -173,7 +179,7 @@ func TestConfiguredAndDefaults(t *testing.T) {
       KmsKeyId: !GetAtt Key.Arn
 `, want: state.State{Instances: []state.ReplicationInstance{{
 			Source: state.Source{File: "t.yaml", StartLine: 8, EndLine: 8, Address: "Inst"},
-			ID:     "Inst", Class: "dms.r5.large", EngineVersion: "3.5.3", KeyRef: "!GetAtt Key.Arn", Key: declared}}}},
+			ID:     "Inst", KeyRef: "!GetAtt Key.Arn", Key: declared}}}},
 		{name: "instance defaults", tmpl: `Resources:
   Inst:
     Type: AWS::DMS::ReplicationInstance
@@ -181,7 +187,7 @@ func TestConfiguredAndDefaults(t *testing.T) {
       ReplicationInstanceClass: dms.t3.micro
 `, want: state.State{Instances: []state.ReplicationInstance{{
 			Source: state.Source{File: "t.yaml", StartLine: 2, EndLine: 5, Address: "Inst"},
-			ID:     "Inst", Class: "dms.t3.micro", Key: defaultKey}}}},
+			ID:     "Inst", Key: defaultKey}}}},
 		{name: "serverless config configured", tmpl: `Resources:
   Key: {Type: AWS::KMS::Key}
   Cfg:
@@ -235,5 +241,37 @@ func TestConfiguredAndDefaults(t *testing.T) {
 				t.Errorf("state (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAccountAndRegionGiven: with AWS::AccountId and AWS::Region given, the
+// resources carry them, so that a key of another account is shown as such
+// and --trusted-key-account can judge it.
+func TestAccountAndRegionGiven(t *testing.T) {
+	t.Parallel()
+	const tmpl = `Resources:
+  Dms:
+    Type: AWS::DMS::ReplicationInstance
+    Properties:
+      KmsKeyId: arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab
+`
+	params := map[string]string{"AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
+	s := mustParse(t, tmpl, params)
+	if len(s.Instances) != 1 {
+		t.Fatalf("got %d instances", len(s.Instances))
+	}
+	inst := s.Instances[0]
+	if inst.Account != "111122223333" || inst.Region != "eu-west-1" || inst.Key.Account != "444455556666" {
+		t.Errorf("account %q region %q key account %q", inst.Account, inst.Region, inst.Key.Account)
+	}
+	for _, tc := range []struct {
+		trusted []string
+		want    finding.Status
+	}{{nil, pass}, {[]string{"777788889999"}, fail}, {[]string{"444455556666"}, pass}} {
+		for _, f := range rule.Evaluate(&s, rule.Options{TrustedKeyAccounts: tc.trusted}) {
+			if f.RuleID == "CMKG-DMS-001" && f.Status != tc.want {
+				t.Errorf("trusted %v: %s (%s), want %s", tc.trusted, f.Status, f.Reason, tc.want)
+			}
+		}
 	}
 }

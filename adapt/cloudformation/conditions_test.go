@@ -32,6 +32,7 @@ func TestConditions(t *testing.T) {
   Stage: {Type: String, Default: dev, AllowedValues: [dev, test]}
   UseKmsParam: {Type: String, Default: "true", AllowedValues: ["true", "false"]}
   KeyArn: {Type: String, Default: ""}
+  KeyChoice: {Type: String, Default: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", AllowedValues: ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", alias/aws/dms]}
 `
 	instance := func(extra, key string) string {
 		return "  Dms:\n    Type: AWS::DMS::ReplicationInstance\n" + extra + "    Properties:\n      ReplicationInstanceClass: dms.t3.medium\n" + prop("      KmsKeyId", key)
@@ -117,6 +118,18 @@ func TestConditions(t *testing.T) {
 			resources:  "  Key: {Type: AWS::KMS::Key}\n" + instance("", "!If [InUS, !GetAtt Key.Arn, alias/aws/dms]"),
 			params:     map[string]string{"AWS::Region": "us-east-1"},
 			want:       map[string]finding.Status{"": pass},
+		},
+		{
+			name:       "a key parameter with AllowedValues is tried with each",
+			conditions: "  Unused: !Equals [a, b]\n",
+			resources:  instance("", "!Ref KeyChoice"),
+			want:       map[string]finding.Status{`KeyChoice="arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"`: pass, `KeyChoice="alias/aws/dms"`: fail},
+		},
+		{
+			name:       "a condition on a property that decides nothing does not split the resource",
+			conditions: "  IsProd: !Equals [!Ref Env, prod]\n",
+			resources:  "  Dms:\n    Type: AWS::DMS::ReplicationInstance\n    Properties:\n      ReplicationInstanceClass: !If [IsProd, dms.r5.large, dms.t3.micro]\n      KmsKeyId: alias/aws/dms\n",
+			want:       map[string]finding.Status{"": fail},
 		},
 		{
 			name:       "circular conditions are UNKNOWN",

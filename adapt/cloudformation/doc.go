@@ -8,11 +8,16 @@
 // Fn::Select, Fn::Split, Fn::FindInMap, Fn::If, Fn::ImportValue (never
 // known), Parameters (Default, --cf-param, AllowedValues) and Conditions.
 // A resource is evaluated under every reachable combination of the
-// conditions that matter to it (its own Condition, the Fn::If it and the
-// keys it refers to use, and the conditions those name), as cfn-lint does,
-// and yields one state resource per distinct outcome, each naming its
-// combination in Source.Variant; the caller keeps the worst. A resource
-// whose Condition is false in every combination yields nothing.
+// conditions that matter to it (its own Condition, the Fn::If of the
+// properties that decide a verdict and of the keys it refers to, and the
+// conditions those name), as cfn-lint does: a parameter those conditions
+// compare is tried with its Default, each literal it is compared with
+// (within its AllowedValues) and "any other value"; a parameter with
+// AllowedValues that a key property uses as a value is tried with each.
+// Each distinct outcome is one state resource, naming its combination in
+// Source.Variant; the caller keeps the worst. A resource whose Condition is
+// false in every combination yields nothing. Other parameters take their
+// --cf-param value or Default.
 //
 // What it guarantees:
 //   - a resource that names no key is given DMS's default key (aws/dms), so

@@ -20,6 +20,7 @@ func TestDetect(t *testing.T) {
 		{"YAML with the format version", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", true},
 		{"YAML with Resources only", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n", true},
 		{"JSON (CDK synth)", `{"Resources": {"K": {"Type": "AWS::KMS::Key", "Metadata": {"aws:cdk:path": "S/K/Resource"}}}}`, true},
+		{"JSON with a byte-order mark", "\xef\xbb\xbf{\"Resources\": {\"K\": {\"Type\": \"AWS::KMS::Key\"}}}", true},
 		{"tab-indented JSON", "{\n\t\"Resources\": {\n\t\t\"K\": {\"Type\": \"AWS::KMS::Key\"}\n\t}\n}\n", true},
 		{"short-form tags", "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: !Sub '${AWS::StackName}'\n", true},
 		{"a custom resource", "Resources:\n  C:\n    Type: Custom::Thing\n", true},

@@ -112,7 +112,11 @@ func (r *run) classifyResource(ref *resourceRef) state.Key {
 // alias. Its state is known when TargetKeyId refers to a key of the
 // template.
 func (r *run) aliasKey(res *resource) state.Key {
-	target := r.prop(r.eval(res.props), "TargetKeyId").val
+	props := r.eval(res.props)
+	if name, ok := r.prop(props, "AliasName").val.text(); ok && strings.HasPrefix(name, "alias/aws/") {
+		return unresolved(fmt.Sprintf("alias %s (%s) is in the reserved alias/aws/ namespace, which only AWS can create: CloudFormation fails to create it", res.id, name))
+	}
+	target := r.prop(props, "TargetKeyId").val
 	if ref, ok := target.singleRef(); ok {
 		if tr := r.t.resources[ref.id]; tr != nil && (tr.typ == typeKey || tr.typ == typeReplica) {
 			return r.classifyResource(ref)
@@ -175,6 +179,11 @@ func (r *run) classifyPartial(v value) state.Key {
 		return state.Key{Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerCustomer, Account: r.account(), Region: r.region()}
 	case prefix == "key/" && len(rest) == 1 && rest[0].ref != nil:
 		if res := r.t.resources[rest[0].ref.id]; res.typ == typeKey || res.typ == typeReplica {
+			return r.classifyResource(rest[0].ref)
+		}
+	case prefix == "" && len(rest) == 1 && rest[0].ref != nil && rest[0].ref.attr == "":
+		// arn:...:${Alias}: an alias's Ref is its name, alias/...
+		if res := r.t.resources[rest[0].ref.id]; res.typ == typeAlias {
 			return r.classifyResource(rest[0].ref)
 		}
 	case strings.HasPrefix(prefix, "key/") && len(prefix) > len("key/") && len(rest) == 0:

@@ -161,3 +161,17 @@ func TestInlineSuppressions(t *testing.T) {
 		})
 	}
 }
+
+// TestByteOrderMark: a JSON template saved with a byte-order mark (as some
+// Windows editors do) parses, with its lines.
+func TestByteOrderMark(t *testing.T) {
+	t.Parallel()
+	data := "\xef\xbb\xbf{\r\n\t\"Resources\": {\r\n\t\t\"Inst\": {\r\n\t\t\t\"Type\": \"AWS::DMS::ReplicationInstance\",\r\n\t\t\t\"Properties\": {\"KmsKeyId\": \"alias/aws/dms\"}\r\n\t\t}\r\n\t}\r\n}\r\n"
+	s, err := Parse("bom.json", []byte(data), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Instances) != 1 || s.Instances[0].Source.StartLine != 5 || s.Instances[0].KeyRef != "alias/aws/dms" {
+		t.Errorf("instances %+v", s.Instances)
+	}
+}

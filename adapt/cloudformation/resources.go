@@ -149,6 +149,9 @@ func (r *run) prop(v value, name string) attr {
 // lookup finds key in mapping m, then in the mappings its merge keys (<<)
 // bring in.
 func (r *run) lookup(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
+	if !r.step() {
+		return nil, nil
+	}
 	if k, v := mappingValue(m, key); k != nil {
 		return k, v
 	}
@@ -215,13 +218,9 @@ func (r *run) instance() state.ReplicationInstance {
 	props := r.props()
 	key := r.prop(props, "KmsKeyId")
 	ref, facts := r.ownKey(key.val)
-	inst := state.ReplicationInstance{
-		Source: r.source(key), ID: r.res.id, Account: r.account(), Region: r.region(),
-		Class:         r.literalProp(props, "ReplicationInstanceClass"),
-		EngineVersion: r.literalProp(props, "EngineVersion"),
-		KeyRef:        ref, Key: facts,
-	}
-	return inst
+	// Only what decides a verdict is evaluated: another property (the
+	// class, an If on the stage) must not split the resource into variants.
+	return state.ReplicationInstance{Source: r.source(key), ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: facts}
 }
 
 func (r *run) config() state.ReplicationConfig {

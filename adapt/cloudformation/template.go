@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"sort"
@@ -34,6 +33,8 @@ type template struct {
 	steps int // evaluation work done so far (maxSteps)
 	// untagged holds the argument node of each short-form function.
 	untagged map[*yaml.Node]*yaml.Node
+	// ends holds the last line of each node asked for (endLine).
+	ends map[*yaml.Node]int
 }
 
 // parameter is one entry of Parameters.
@@ -60,11 +61,21 @@ type resource struct {
 // normalise makes a JSON document parseable as YAML without moving any
 // line or column: JSON cannot hold a raw tab inside a string, so every tab
 // is whitespace, which YAML does not accept everywhere JSON does.
+// A byte-order mark before a JSON document becomes spaces too (YAML reads
+// one itself).
 func normalise(data []byte) []byte {
-	if !isJSON(data) || !bytes.Contains(data, []byte("\t")) {
+	if !isJSON(data) {
 		return data
 	}
-	return bytes.ReplaceAll(data, []byte("\t"), []byte(" "))
+	bom := bytes.HasPrefix(data, []byte("\xef\xbb\xbf"))
+	if !bom && !bytes.Contains(data, []byte("\t")) {
+		return data
+	}
+	out := bytes.ReplaceAll(data, []byte("\t"), []byte(" "))
+	if bom {
+		copy(out, "   ")
+	}
+	return out
 }
 
 // isJSON reports whether data starts (after whitespace and a byte-order
@@ -74,6 +85,9 @@ func isJSON(data []byte) bool {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
 }
+
+// logicalID is what CloudFormation accepts as a logical id.
+var logicalID = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -171,7 +185,7 @@ func load(file string, data []byte, opts Options) (*template, error) {
 	}
 	t := &template{file: file, data: data, opts: opts,
 		params: map[string]*parameter{}, conditions: map[string]*yaml.Node{}, resources: map[string]*resource{},
-		untagged: map[*yaml.Node]*yaml.Node{}}
+		untagged: map[*yaml.Node]*yaml.Node{}, ends: map[*yaml.Node]int{}}
 	t.lineStarts = lineStarts(data)
 	if err := t.checkDuplicates(top); err != nil {
 		return nil, err
@@ -314,6 +328,9 @@ func (t *template) loadResources(top *yaml.Node) error {
 		if strings.HasPrefix(key.Value, "Fn::ForEach::") {
 			return positionError(t.file, key.Line, "%s: cmkguard does not expand Fn::ForEach (the AWS::LanguageExtensions transform), so the resources it would create cannot be checked", key.Value)
 		}
+		if !logicalID.MatchString(key.Value) {
+			return positionError(t.file, key.Line, "resource logical id %q is not alphanumeric, as CloudFormation requires", key.Value)
+		}
 		if body.Kind != yaml.MappingNode {
 			return positionError(t.file, body.Line, "resource %s must be a mapping (Type, Properties, ...)", key.Value)
 		}
@@ -404,32 +421,48 @@ func isDMS(typ string) bool {
 // endLine returns the last line of the text of node n: for a flow
 // collection (every JSON object and array) the line of its closing
 // bracket, otherwise the last line of its last descendant. Aliases are not
-// followed.
+// followed. Results are kept, since every combination of conditions asks
+// for the same lines.
 func (t *template) endLine(n *yaml.Node) int {
+	if end, ok := t.ends[n]; ok {
+		return end
+	}
 	end := n.Line
-	stack := []*yaml.Node{n}
+	type item struct {
+		n *yaml.Node
+		// scan is false under a flow collection whose closing bracket was
+		// not found: its descendants are not scanned for theirs (which
+		// would cost the rest of the file each).
+		scan bool
+	}
+	stack := []item{{n, true}}
 	for len(stack) > 0 {
 		c := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		last := c.Line
+		last := c.n.Line
 		switch {
-		case (c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode) && c.Style&yaml.FlowStyle != 0:
-			if l := t.closingLine(c); l > 0 {
+		case (c.n.Kind == yaml.MappingNode || c.n.Kind == yaml.SequenceNode) && c.n.Style&yaml.FlowStyle != 0 && c.scan:
+			if l := t.closingLine(c.n); l > 0 {
 				last = l
-			} else {
-				stack = append(stack, c.Content...)
+				break
 			}
-		case c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode:
-			stack = append(stack, c.Content...)
-		case c.Kind == yaml.ScalarNode && c.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
-			last = t.blockScalarEnd(c.Line)
-		case c.Kind == yaml.ScalarNode:
-			last = c.Line + strings.Count(c.Value, "\n")
+			for _, child := range c.n.Content {
+				stack = append(stack, item{child, false})
+			}
+		case c.n.Kind == yaml.MappingNode || c.n.Kind == yaml.SequenceNode:
+			for _, child := range c.n.Content {
+				stack = append(stack, item{child, c.scan})
+			}
+		case c.n.Kind == yaml.ScalarNode && c.n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+			last = t.blockScalarEnd(c.n.Line)
+		case c.n.Kind == yaml.ScalarNode:
+			last = c.n.Line + strings.Count(c.n.Value, "\n")
 		}
 		if last > end {
 			end = last
 		}
 	}
+	t.ends[n] = end
 	return end
 }
 
@@ -508,5 +541,3 @@ func (t *template) span(key, value *yaml.Node) (int, int) {
 	}
 	return start, end
 }
-
-func (t *template) String() string { return fmt.Sprintf("template %s", t.file) }

@@ -110,6 +110,12 @@ func (v value) render() string {
 		}
 		return "!GetAtt " + r.id + "." + r.attr
 	}
+	if len(v.parts) == 1 && !v.parts[0].literal() {
+		// A whole value written as one reference reads as the short form.
+		if name, ok := strings.CutPrefix(v.parts[0].expr, "${"); ok && strings.HasSuffix(name, "}") && !strings.Contains(name, ".") {
+			return "!Ref " + strings.TrimSuffix(name, "}")
+		}
+	}
 	var b strings.Builder
 	for _, p := range v.parts {
 		if p.literal() {
@@ -387,7 +393,7 @@ func (r *run) intrinsic(name string, arg *yaml.Node) value {
 		return r.eval(items[2])
 	case "Fn::ImportValue":
 		exp := r.eval(arg).render()
-		return unknownValue("${ImportValue "+exp+"}", fmt.Sprintf("the value is imported from another stack's export %q (Fn::ImportValue), which is not in this template: declare the key here, or pass its ARN as a parameter", exp))
+		return unknownValue("!ImportValue "+exp, fmt.Sprintf("the value is imported from another stack's export %q (Fn::ImportValue), which is not in this template: declare the key here, or pass its ARN as a parameter", exp))
 	case "Fn::Base64":
 		v := r.eval(arg)
 		if s, ok := v.text(); ok {
