@@ -11,6 +11,8 @@ import (
 
 	"github.com/cmkguard/cmkguard/continuous"
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/awsemu"
+	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 )
 
 const topic = "arn:aws:sns:eu-west-1:111122223333:cmkguard-findings"
@@ -181,4 +183,36 @@ func containsAll(got, want []finding.Status) bool {
 		}
 	}
 	return true
+}
+
+// TestEveryCallIsInThePrintedPolicy runs each kind of event and checks
+// that every call the function made is granted by `cmkguard permissions
+// config-rule --securityhub --sns-topic ...` (STS GetCallerIdentity needs
+// no permission).
+func TestEveryCallIsInThePrintedPolicy(t *testing.T) {
+	hs := realtime(t)
+	hs.srv.RecordConfigurationItem(awsemu.ConfigurationItem{Account: acct, Region: region, ResourceType: "AWS::DMS::Endpoint",
+		ResourceID: "EPDEFAULT", ARN: dmsARN("endpoint", "EPDEFAULT"), CaptureTime: mustTime("2026-12-01T10:00:00Z"), Configuration: `{"KmsKeyId":"` + keyARN(defaultID) + `"}`})
+	for _, f := range []string{"scheduled.json", "change-endpoint-cmk.json", "oversized-endpoint.json"} {
+		if _, err := hs.invoke(t, f, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"cloudtrail-create-replication-instance.json", "cloudtrail-kms-disable-key.json"} {
+		if err := hs.h.Handle(context.Background(), json.RawMessage(fixture(t, f))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	granted := map[string]bool{"sts:GetCallerIdentity": true}
+	for _, a := range permissions.ConfigRulePolicy(true, topic).Actions() {
+		granted[a] = true
+	}
+	for _, e := range hs.srv.Requests() {
+		if !granted[e.Action()] {
+			t.Errorf("the function called %s, which the policy does not grant", e.Action())
+		}
+	}
+	if len(hs.sns.sent()) == 0 {
+		t.Error("no SNS publish: sns:Publish went unchecked")
+	}
 }
