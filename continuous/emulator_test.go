@@ -38,7 +38,9 @@ const (
 
 func keyARN(id string) string { return "arn:aws:kms:" + region + ":" + acct + ":key/" + id }
 
-func dmsARN(kind, id string) string { return "arn:aws:dms:" + region + ":" + acct + ":" + kind + ":" + id }
+func dmsARN(kind, id string) string {
+	return "arn:aws:dms:" + region + ":" + acct + ":" + kind + ":" + id
+}
 
 // testEstate is the account the fixtures describe: in eu-west-1, one
 // instance and endpoint on a customer key, one of each on the AWS-managed

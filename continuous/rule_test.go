@@ -131,11 +131,15 @@ func TestMalformedEventsPutNothing(t *testing.T) {
 		edit          func(string) string
 		want          string
 	}{
-		{"no result token", "change-endpoint-cmk.json", func(s string) string { return strings.Replace(s, `"resultToken": "RESULT-TOKEN"`, `"resultToken": ""`, 1) }, "no resultToken"},
+		{"no result token", "change-endpoint-cmk.json", func(s string) string {
+			return strings.Replace(s, `"resultToken": "RESULT-TOKEN"`, `"resultToken": ""`, 1)
+		}, "no resultToken"},
 		{"an invoking event that is not JSON", "change-endpoint-cmk.json", func(s string) string {
 			return strings.Replace(s, `"invokingEvent": "{`, `"invokingEvent": "not json{`, 1)
 		}, "invokingEvent is not a JSON document"},
-		{"an unknown message type", "scheduled.json", func(s string) string { return strings.Replace(s, "ScheduledNotification", "ConfigurationSnapshotDeliveryCompleted", 1) }, "messageType"},
+		{"an unknown message type", "scheduled.json", func(s string) string {
+			return strings.Replace(s, "ScheduledNotification", "ConfigurationSnapshotDeliveryCompleted", 1)
+		}, "messageType"},
 		{"a configuration item without an ARN", "change-endpoint-cmk.json", func(s string) string { return strings.Replace(s, `\"ARN\":`, `\"NotARN\":`, 1) }, "has no ARN"},
 		{"a capture time that is not a time", "change-endpoint-cmk.json", func(s string) string { return strings.Replace(s, "2026-12-01T09:15:30.123Z", "yesterday", 1) }, "configurationItemCaptureTime"},
 		{"a misspelt rule parameter", "scheduled.json", func(s string) string { return strings.Replace(s, `\"minProtection\"`, `\"minprotection\"`, 1) }, `unknown parameter "minprotection"`},
@@ -202,7 +206,9 @@ func TestPeriodicEvaluatesEverythingAndRetiresWhatDisappeared(t *testing.T) {
 	if _, err := c.DeleteReplicationInstance(context.Background(), &dms.DeleteReplicationInstanceInput{ReplicationInstanceArn: aws.String(dmsARN("rep", "RIDEFAULT"))}); err != nil {
 		t.Fatal(err)
 	}
-	later := func(s string) string { return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-02T12:00:00.000Z") }
+	later := func(s string) string {
+		return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-02T12:00:00.000Z")
+	}
 	if _, err := hs.invoke(t, "scheduled.json", later); err != nil {
 		t.Fatalf("second periodic: %v", err)
 	}
@@ -221,7 +227,9 @@ func TestPeriodicWithAFailedRegionRetiresNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs.srv.AddDeny(awsemu.DenyRule{Action: "dms:DescribeReplicationInstances"})
-	later := func(s string) string { return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-02T12:00:00.000Z") }
+	later := func(s string) string {
+		return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-02T12:00:00.000Z")
+	}
 	if _, err := hs.invoke(t, "scheduled.json", later); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +243,9 @@ func TestPeriodicWithAFailedRegionRetiresNothing(t *testing.T) {
 	// Listed in full again: the account evaluation is retired.
 	hs.srv.ClearDeny()
 	hs.srv.AddDeny(awsemu.DenyRule{Action: "kms:DescribeKey", Resource: keyARN(deniedID)})
-	third := func(s string) string { return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-03T12:00:00.000Z") }
+	third := func(s string) string {
+		return strings.ReplaceAll(s, "2026-12-01T12:00:00.000Z", "2026-12-03T12:00:00.000Z")
+	}
 	if _, err := hs.invoke(t, "scheduled.json", third); err != nil {
 		t.Fatal(err)
 	}
