@@ -113,3 +113,19 @@ func BenchmarkPeriodic5000Instances(b *testing.B) {
 		b.Fatalf("%d evaluations held, want %d", got, benchInstances)
 	}
 }
+
+// BenchmarkChangeNotification is one change-triggered evaluation (an
+// endpoint's configuration item) at 50 ms per call: DescribeKey, then
+// PutEvaluations.
+//
+//	go test ./continuous -run '^$' -bench ChangeNotification -benchtime 20x
+func BenchmarkChangeNotification(b *testing.B) {
+	hs := newHarness(b, testEstate(), defaults(nil))
+	hs.srv.SetFaults(awsemu.Faults{Latency: benchLatency})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := hs.invoke(b, "change-endpoint-default-key.json", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
