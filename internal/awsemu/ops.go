@@ -76,6 +76,11 @@ var operations = map[string]map[string]operation{
 	"securityhub": {
 		"BatchImportFindings": write((*call).securityhubBatchImportFindings),
 	},
+	"config": {
+		"PutEvaluations":                   write((*call).configPutEvaluations),
+		"GetComplianceDetailsByConfigRule": read((*call).configGetComplianceDetailsByConfigRule),
+		"GetResourceConfigHistory":         read((*call).configGetResourceConfigHistory),
+	},
 }
 
 func lookupOperation(service, op string) (operation, bool) {

@@ -24,6 +24,7 @@ var targetPrefixes = map[string]string{
 	"dms":           "AmazonDMSv20160101",
 	"kms":           "TrentService",
 	"organizations": "AWSOrganizationsV20161128",
+	"config":        "StarlingDoveService",
 }
 
 // queryVersions are the API versions of the query-protocol services.
@@ -111,7 +112,7 @@ func detectRoute(r *http.Request, body []byte) route {
 
 func knownService(s string) bool {
 	switch s {
-	case "dms", "kms", "organizations", "ec2", "sts", "securityhub":
+	case "dms", "kms", "organizations", "ec2", "sts", "securityhub", "config":
 		return true
 	}
 	return false

@@ -27,6 +27,7 @@ type world struct {
 	roles            map[string]bool
 	zones            map[zoneKey]*zone
 	findings         []json.RawMessage
+	config           *configState // AWS Config rules and recorder (config.go)
 	seq              uint64
 	created          time.Time // when the estate was loaded (accounts' join date)
 }

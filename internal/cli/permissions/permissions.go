@@ -22,6 +22,7 @@ func NewCmdPermissions(f *factory.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdAudit(f, nil))
 	cmd.AddCommand(NewCmdRemediate(f, nil))
+	cmd.AddCommand(NewCmdConfigRule(f, nil))
 	return cmd
 }
 
