@@ -144,7 +144,7 @@ func New(cfg aws.Config, s Settings, logger *slog.Logger) (*Handler, error) {
 		for _, m := range rule.Metadata() {
 			names[m.ID], names[m.ShortCode] = m.ID, m.ID
 		}
-		l, err := suppress.Load(s.IgnoreFile, names)
+		l, err := suppress.Load(s.IgnoreFile, names, suppress.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", EnvIgnoreFile, err)
 		}

@@ -23,6 +23,19 @@ type Parameters struct {
 	IncludeEndpoints  bool
 }
 
+// Scope is the audit scope the parameters choose: instances always, and
+// serverless configs and endpoints unless excluded.
+func (p Parameters) Scope() []state.ResourceKind {
+	scope := []state.ResourceKind{state.KindInstances}
+	if p.IncludeServerless {
+		scope = append(scope, state.KindServerless)
+	}
+	if p.IncludeEndpoints {
+		scope = append(scope, state.KindEndpoints)
+	}
+	return scope
+}
+
 // parameterNames are the names ParseParameters accepts.
 var parameterNames = []string{"minProtection", "trustedKeyAccounts", "includeServerless", "includeEndpoints"}
 

@@ -27,7 +27,7 @@ var ruleTypes = map[string]bool{
 // that id too.
 func (h *Handler) periodic(ctx context.Context, c Clients, region string, inv *configevent.Invocation, p Parameters) ([]Verdict, error) {
 	st, err := awslive.Scan(ctx, c.Live, awslive.Options{
-		Regions: []string{region}, IncludeServerless: p.IncludeServerless, IncludeEndpoints: p.IncludeEndpoints,
+		Regions: []string{region}, Scope: p.Scope(),
 		Warn: func(msg string) { h.log().Warn("scan", "region", region, "warning", msg) },
 	})
 	if err != nil {

@@ -75,8 +75,7 @@ func (h *Handler) apiCallState(ctx context.Context, c Clients, call *configevent
 	// The event does not describe the resource (a KMS call, or a record
 	// without responseElements): list the region as the audit does and
 	// keep what the call touched.
-	st, err := awslive.Scan(ctx, c.Live, awslive.Options{Regions: []string{call.Region},
-		IncludeServerless: p.IncludeServerless, IncludeEndpoints: p.IncludeEndpoints})
+	st, err := awslive.Scan(ctx, c.Live, awslive.Options{Regions: []string{call.Region}, Scope: p.Scope()})
 	if err != nil {
 		return state.State{}, fmt.Errorf("%s: list %s: %w", call.EventName, call.Region, err)
 	}
