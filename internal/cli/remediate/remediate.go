@@ -277,7 +277,9 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 			GeneratedAt: rep.GeneratedAt, Findings: len(targets) + len(configs),
 		}, remediate.UndecidedNotes(rep.Findings), nil
 	}
-	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions})
+	// The live plan covers what remediation replaces: instances and
+	// serverless configs (endpoints are the audit's to report).
+	st, _, err := awslive.ScanAccount(ctx, cfg, awslive.Options{Regions: opts.Regions, Scope: []state.ResourceKind{state.KindInstances, state.KindServerless}})
 	if err != nil {
 		return nil, nil, remediate.Source{}, nil, fmt.Errorf("audit: %w", err)
 	}
