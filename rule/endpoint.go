@@ -105,7 +105,6 @@ func (r targetSSEKMS) Evaluate(s *state.State, opts Options) []finding.Finding {
 			Source: e.Source, Tags: e.Tags, KeyRef: e.TargetKeyRef, Key: e.TargetKey, Noun: "target's data",
 			// SSE_KMS without a key id uses the AWS-managed aws/s3 key.
 			NoKeyMeansDefault: true,
-			DefaultAWSKey:     "for an S3 target, the AWS-managed S3 key aws/s3",
 			FixAWSManaged:     fix, FixNoKey: fix,
 			FixUntrusted:     func(string, state.ProtectionLevel) string { return fix },
 			FixLowProtection: func(string, state.ProtectionLevel) string { return fix },

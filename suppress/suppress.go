@@ -251,6 +251,20 @@ func (l *List) reasonAndExpiry(reason, expiresText string, expires *time.Time) [
 	return problems
 }
 
+// SelectsByTag reports whether an entry selects resources by tag, so that
+// the source must read the resources' tags.
+func (l *List) SelectsByTag() bool {
+	if l == nil {
+		return false
+	}
+	for i := range l.entries {
+		if l.entries[i].Tag != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Len returns the number of ignore-file entries.
 func (l *List) Len() int {
 	if l == nil {

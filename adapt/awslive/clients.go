@@ -38,6 +38,11 @@ type DescribeReplicationsAPI = dms.DescribeReplicationsAPIClient
 // paginator client interface.
 type DescribeEndpointsAPI = dms.DescribeEndpointsAPIClient
 
+// ListTagsForResourceAPI reads DMS resources' tags.
+type ListTagsForResourceAPI interface {
+	ListTagsForResource(ctx context.Context, in *dms.ListTagsForResourceInput, optFns ...func(*dms.Options)) (*dms.ListTagsForResourceOutput, error)
+}
+
 // DescribeKeyAPI reads a KMS key's metadata.
 type DescribeKeyAPI interface {
 	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
@@ -62,8 +67,10 @@ type Clients struct {
 	DMSReplications func(region string) DescribeReplicationsAPI
 	// DMSEndpoints is used only when Options.Scope covers endpoints.
 	DMSEndpoints func(region string) DescribeEndpointsAPI
-	DescribeKey  func(region string) DescribeKeyAPI
-	ListAliases  func(region string) ListAliasesAPI
+	// DMSTags is used only with Options.Tags.
+	DMSTags     func(region string) ListTagsForResourceAPI
+	DescribeKey func(region string) DescribeKeyAPI
+	ListAliases func(region string) ListAliasesAPI
 }
 
 // NewClients returns SDK clients built from cfg. When stats is not nil,
@@ -86,6 +93,7 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		DMSConfigs:      func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
 		DMSEndpoints:    func(r string) DescribeEndpointsAPI { return dmsClients(r) },
 		DMSReplications: func(r string) DescribeReplicationsAPI { return dmsClients(r) },
+		DMSTags:         func(r string) ListTagsForResourceAPI { return dmsClients(r) },
 		DescribeKey:     func(r string) DescribeKeyAPI { return kmsClients(r) },
 		ListAliases:     func(r string) ListAliasesAPI { return kmsClients(r) },
 	}

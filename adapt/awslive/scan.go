@@ -52,6 +52,12 @@ type Options struct {
 	// The state records the scope, so that the rules of the kinds left out
 	// are reported as not evaluated.
 	Scope []state.ResourceKind
+	// Tags also reads every listed resource's tags
+	// (dms:ListTagsForResource, TagsBatch resources per call), for
+	// suppressions that select resources by tag. Off by default: the
+	// verdicts do not need them. A region whose tags cannot be read keeps
+	// its resources without tags, and Warn says so.
+	Tags bool
 	// Progress, when set, is told as each region finishes. Calls are
 	// serialised; it must not block for long.
 	Progress func(Progress)
@@ -430,11 +436,67 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			endpoints[i].TargetKey = resolved[targetKey(endpoints[i].TargetKeyRef)]
 		}
 	}
+	if s.opts.Tags {
+		if err := s.readTags(ctx, region, instances, configs, endpoints); err != nil {
+			if isCanceled(ctx, err) {
+				return regionResult{err: fmt.Errorf("scan %s: %w", region, err)}
+			}
+			if s.opts.Warn != nil {
+				s.opts.Warn(fmt.Sprintf("%s: the resources' tags could not be read (%s): suppressions by tag do not apply there", region, classify("dms:ListTagsForResource", err).reason))
+			}
+		}
+	}
 	if scan.Status == state.RegionScanned && s.unverified != "" {
 		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
 	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}
+}
+
+// TagsBatch is how many resources one dms:ListTagsForResource names.
+const TagsBatch = 100
+
+// readTags fills the tags of the region's resources, TagsBatch ARNs per
+// dms:ListTagsForResource call (each tag names its resource's ARN).
+func (s *scanner) readTags(ctx context.Context, region string, instances []state.ReplicationInstance, configs []state.ReplicationConfig, endpoints []state.Endpoint) error {
+	var arns []string
+	for _, i := range instances {
+		arns = append(arns, i.ARN)
+	}
+	for _, c := range configs {
+		arns = append(arns, c.ARN)
+	}
+	for _, e := range endpoints {
+		arns = append(arns, e.ARN)
+	}
+	tags := map[string]map[string]string{}
+	for start := 0; start < len(arns); start += TagsBatch {
+		batch := arns[start:min(start+TagsBatch, len(arns))]
+		out, err := s.c.DMSTags(region).ListTagsForResource(ctx, &dms.ListTagsForResourceInput{ResourceArnList: batch})
+		if err != nil {
+			return err
+		}
+		for _, t := range out.TagList {
+			arn := aws.ToString(t.ResourceArn)
+			if len(batch) == 1 && arn == "" {
+				arn = batch[0]
+			}
+			if tags[arn] == nil {
+				tags[arn] = map[string]string{}
+			}
+			tags[arn][aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	for i := range instances {
+		instances[i].Tags = tags[instances[i].ARN]
+	}
+	for i := range configs {
+		configs[i].Tags = tags[configs[i].ARN]
+	}
+	for i := range endpoints {
+		endpoints[i].Tags = tags[endpoints[i].ARN]
+	}
+	return nil
 }
 
 // kindLabels name each resource kind in a region's reason.

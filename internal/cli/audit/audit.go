@@ -51,8 +51,11 @@ type Options struct {
 	// AllowBroadSuppressions accepts ignore-file entries that suppress
 	// every rule on every resource, or expire more than a year away.
 	AllowBroadSuppressions bool
-	Stats                  bool
-	SecurityHub            bool
+	// ReadTags is set by Run when the ignore file selects resources by tag:
+	// the scan must then read the resources' tags.
+	ReadTags    bool
+	Stats       bool
+	SecurityHub bool
 	// Scope is --scope: the resource kinds to audit (comma-separated,
 	// repeatable); empty means every kind.
 	Scope []string
@@ -283,6 +286,7 @@ func Run(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s is deprecated: every resource kind is audited by default; use --scope to narrow the audit\n", d.flag)
 		}
 	}
+	opts.ReadTags = s.suppress.SelectsByTag()
 	scan := opts.Scan
 	if scan == nil {
 		scan = LiveScan
@@ -400,7 +404,7 @@ func LiveScan(ctx context.Context, opts *Options) (state.State, *awslive.Stats, 
 	if err != nil {
 		return state.State{}, nil, err
 	}
-	scanOpts := awslive.Options{Regions: opts.Regions, Scope: scope,
+	scanOpts := awslive.Options{Regions: opts.Regions, Scope: scope, Tags: opts.ReadTags,
 		Warn: func(msg string) {
 			stderrMu.Lock()
 			defer stderrMu.Unlock()

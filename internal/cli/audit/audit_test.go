@@ -78,6 +78,7 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	cmd.SetArgs([]string{"--profile", "prod", "--region", "eu-west-1,us-east-1", "--region", "ap-south-1", "--endpoint-url", "http://127.0.0.1:4566",
 		"--format", "json", "--format", "sarif=x.sarif", "--fail-on", "critical", "--min-protection", "cloudhsm",
 		"--trusted-key-account", "444455556666", "--ignore-file", "ignore.yaml", "--stats", "--include-serverless", "--include-endpoints",
+		"--scope", "instances,endpoints", "--allow-broad-suppressions",
 		"--accounts", "222233334444,333344445555", "--assume-role", "audit/cmkguard", "--external-id", "ext-1", "--max-accounts-parallel", "4"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -85,6 +86,7 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	want := Options{Profile: "prod", Regions: []string{"eu-west-1", "us-east-1", "ap-south-1"}, EndpointURL: "http://127.0.0.1:4566",
 		Formats: []string{"json", "sarif=x.sarif"}, FailOn: "critical", MinProtection: "cloudhsm",
 		TrustedKeyAccounts: []string{"444455556666"}, IgnoreFile: "ignore.yaml", Stats: true, IncludeServerless: true, IncludeEndpoints: true,
+		Scope: []string{"instances", "endpoints"}, AllowBroadSuppressions: true,
 		Accounts: []string{"222233334444", "333344445555"}, AssumeRole: "audit/cmkguard", ExternalID: "ext-1", MaxAccountsParallel: 4}
 	got.IO, got.Now = nil, nil
 	if diff := cmp.Diff(want, *got, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Scan" }, cmp.Ignore())); diff != "" {

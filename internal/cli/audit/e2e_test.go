@@ -301,6 +301,40 @@ func TestAuditCommandAgainstTheEmulator(t *testing.T) {
 		}
 	})
 
+	t.Run("an ignore file entry selects a live resource by its tag", func(t *testing.T) {
+		file := t.TempDir() + "/tags.yaml"
+		if err := os.WriteFile(file, []byte("suppressions:\n  - {tag: 'cost-center=41*', rule: dms-instance-cmk, reason: replaced in Q1, expires: 2026-12-31}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		srv.ResetLog()
+		code, out, errOut := run("--ignore-file", file, "--format", "json", "--fail-on", "none", "--region", "us-east-1")
+		if code != exit.OK {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		var rep finding.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		suppressed := map[string]bool{}
+		for _, f := range rep.Findings {
+			if f.Status == finding.StatusSuppressed {
+				suppressed[f.ResourceID+" "+f.ShortCode] = true
+			}
+		}
+		if diff := cmp.Diff(map[string]bool{"payments-cdc-prod-01 dms-instance-cmk": true}, suppressed); diff != "" {
+			t.Errorf("suppressed by tag (-want +got):\n%s", diff)
+		}
+		tagCalls := 0
+		for _, e := range srv.Requests() {
+			if e.Action() == "dms:ListTagsForResource" {
+				tagCalls++
+			}
+		}
+		if tagCalls != 1 {
+			t.Errorf("dms:ListTagsForResource called %d times, want once for the region", tagCalls)
+		}
+	})
+
 	t.Run("an invalid ignore file exits 2", func(t *testing.T) {
 		code, _, errOut := run("--ignore-file", "/nonexistent/ignore.yaml")
 		if code != exit.Usage || !strings.Contains(errOut, "ignore.yaml") {

@@ -41,6 +41,8 @@ action is read-only:
   dms:DescribeReplicationConfigs    list DMS Serverless replication configs, and
   dms:DescribeReplications          whether each has started (unless --scope leaves serverless out)
   dms:DescribeEndpoints             list DMS endpoints (unless --scope leaves endpoints out)
+  dms:ListTagsForResource           read the resources' tags (only when the --ignore-file
+                                    selects resources by tag)
 
 sts:GetCallerIdentity needs no permission. A key in another account is read
 only if that key's policy also allows kms:DescribeKey to this account.
@@ -91,6 +93,7 @@ func AuditPolicy() Policy {
 			{Sid: "CmkguardAuditListServerlessConfigs", Effect: "Allow", Action: []string{"dms:DescribeReplicationConfigs", "dms:DescribeReplications"}, Resource: "*"},
 			{Sid: "CmkguardAuditListEndpoints", Effect: "Allow", Action: []string{"dms:DescribeEndpoints"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeys", Effect: "Allow", Action: []string{"kms:DescribeKey", "kms:ListAliases"}, Resource: "*"},
+			{Sid: "CmkguardAuditReadTags", Effect: "Allow", Action: []string{"dms:ListTagsForResource"}, Resource: "*"},
 		},
 	}
 }
