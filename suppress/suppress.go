@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/decode"
 )
 
 // dateLayout is the expiry date format: a calendar day, inclusive.
@@ -74,7 +73,7 @@ func Load(path string, rules RuleIDs) (*List, error) {
 // Parse validates an ignore file's content.
 func Parse(data []byte, rules RuleIDs) (*List, error) {
 	var f File
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
+	if err := decode.YAML(data, &f); err != nil {
 		return nil, fmt.Errorf("not a valid ignore file: %w", err)
 	}
 	if f.Version != 0 && f.Version != 1 {

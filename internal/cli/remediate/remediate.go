@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/decode"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 	"github.com/cmkguard/cmkguard/remediate"
 	"github.com/cmkguard/cmkguard/rule"
@@ -268,7 +268,7 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 			return nil, nil, remediate.Source{}, nil, fmt.Errorf("read report: %w", err)
 		}
 		var rep finding.Report
-		if err := json.Unmarshal(b, &rep); err != nil {
+		if err := decode.JSONAllowUnknown(b, &rep); err != nil {
 			return nil, nil, remediate.Source{}, nil, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
 		}
 		if rep.SchemaVersion == "" || !strings.HasPrefix(rep.SchemaVersion, "1.") {
