@@ -114,7 +114,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringArrayVar(&opts.Formats, "format", []string{"table"}, "Output FORMAT or FORMAT=FILE, comma-separated or repeated ("+strings.Join(report.Names(), ", ")+")")
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
-	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
+	fl.StringSliceVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable or comma-separated); keys in any other account FAIL")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, rule, reason, expires)")
 	fl.BoolVar(&opts.IncludeServerless, "include-serverless", false, "Also audit DMS Serverless replication configs (CMKG-DMS-003/004; two more calls per region)")
 	fl.BoolVar(&opts.IncludeEndpoints, "include-endpoints", false, "Also audit DMS endpoints: connection-information keys and S3/Redshift target encryption (CMKG-DMS-005/006; one more call per region)")

@@ -78,7 +78,7 @@ the built-in demo estate) and runs until interrupted (Ctrl-C or SIGTERM).`,
 	fl.StringVar(&opts.Estate, "estate", "", `estate file to seed the emulator (YAML or JSON), or "demo"`)
 	fl.DurationVar(&opts.Latency, "latency", 0, "latency added to every call, e.g. 50ms")
 	fl.DurationVar(&opts.Jitter, "jitter", 0, "random extra latency, uniform in [0, jitter)")
-	fl.StringArrayVar(&opts.Throttle, "throttle", nil, "throttling probability: P for every call, or ACTION=P (e.g. kms:DescribeKey=0.3); repeatable")
+	fl.StringSliceVar(&opts.Throttle, "throttle", nil, "throttling probability: P for every call, or ACTION=P (e.g. kms:DescribeKey=0.3); repeatable or comma-separated")
 	fl.Float64Var(&opts.ServerErrorRate, "server-errors", 0, "probability of an HTTP 5xx reply")
 	fl.Uint64Var(&opts.Seed, "seed", 1, "seed for jitter, throttling and 5xx draws")
 	fl.DurationVar(&opts.Delay, "delay", 0, "how long status changes take (creating → available, …)")
