@@ -43,7 +43,7 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
 	cmd.AddCommand(version.NewCmdVersion(f))
-	// cobra's own completion command: bash, zsh, fish, powershell.
+	// cobra adds its own "completion" command (bash, zsh, fish, powershell).
 
 	return cmd
 }
