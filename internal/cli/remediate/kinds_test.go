@@ -62,6 +62,8 @@ func TestAFileOfTheWrongKindSaysWhichCommandTakesIt(t *testing.T) {
 		{"a plan given to --resume", []string{"--resume", plan}, exit.Usage,
 			"--resume " + plan + ": this is a remediation plan, not the journal of a remediation run; apply it with"},
 		{"a report given to --rollback", []string{"--rollback", report, "--yes"}, exit.Usage, "this is an audit report, not the journal of a remediation run"},
+		{"a plan over a journal", []string{"--kms-key", "alias/k", "--format", "json=" + journal}, exit.Usage,
+			"--format json=" + journal + ": that file is the journal of a remediation run, which cmkguard never overwrites"},
 		{"an edited plan names the line and the field", []string{"--apply", badPlan, "--yes"}, exit.Error,
 			badPlan + ": read plan: line 6, column 3: acount: unknown field"},
 	}

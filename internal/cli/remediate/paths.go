@@ -171,6 +171,10 @@ func (o *Options) checkKinds() error {
 		}
 		return exit.Usagef("%s %s: %s", w.flag, w.path, wrongKind(w.path, got, w.kind))
 	}
+	if o.Out != "" && kindOf(o.Out) == journalKind {
+		// A journal is the only record of what a run changed.
+		return exit.Usagef("--format json=%s: that file is the journal of a remediation run, which cmkguard never overwrites; write the plan elsewhere (resume or roll back that run with --resume or --rollback %s)", o.Out, o.Out)
+	}
 	return nil
 }
 
