@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/decode"
 )
 
 // PlanVersion is the version of the plan file format. Apply refuses any
@@ -338,10 +340,12 @@ var ErrTampered = errors.New("plan was modified after it was made (digest mismat
 
 // ReadPlan reads, checks and validates a plan.
 func ReadPlan(r io.Reader) (*Plan, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
 	var p Plan
-	if err := dec.Decode(&p); err != nil {
+	if err := decode.JSON(data, &p); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	if p.Version != PlanVersion {

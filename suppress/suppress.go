@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"sigs.k8s.io/yaml"
 
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/decode"
 	"github.com/cmkguard/cmkguard/state"
 )
 
@@ -131,7 +131,7 @@ func Load(path string, rules RuleIDs, opts Options) (*List, error) {
 // Parse validates an ignore file's content.
 func Parse(data []byte, rules RuleIDs, opts Options) (*List, error) {
 	var f File
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
+	if err := decode.YAML(data, &f); err != nil {
 		return nil, fmt.Errorf("not a valid ignore file: %w", err)
 	}
 	if f.Version != 0 && f.Version != 1 {

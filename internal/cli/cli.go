@@ -9,6 +9,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/cli/root"
+	"github.com/cmkguard/cmkguard/internal/cli/version"
 	"github.com/cmkguard/cmkguard/internal/printable"
 )
 
@@ -18,6 +19,11 @@ var Version = "dev"
 // Main runs the command line with args (without the program name) and
 // returns the exit code.
 func Main(ctx context.Context, f *factory.Factory, args []string) int {
+	if f.Version == "" || f.Version == "dev" {
+		// Not stamped with -ldflags: the module version of `go install
+		// …@v1.2.3`, in reports as in `cmkguard version`.
+		f.Version = version.Current(f.Version).Version
+	}
 	cmd := root.NewCmdRoot(f)
 	cmd.SetArgs(args)
 	failed, err := cmd.ExecuteContextC(ctx)

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"os"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/cmkguard/cmkguard/internal/awsemu"
+	"github.com/cmkguard/cmkguard/internal/decode"
 )
 
 // Parse reads an estate from YAML or JSON (JSON is YAML). Unknown fields and
@@ -17,7 +16,7 @@ func Parse(data []byte) (*awsemu.Estate, error) {
 		return nil, fmt.Errorf("estate is empty")
 	}
 	var e awsemu.Estate
-	if err := yaml.UnmarshalStrict(data, &e); err != nil {
+	if err := decode.YAML(data, &e); err != nil {
 		return nil, fmt.Errorf("estate: %w", err)
 	}
 	return &e, nil

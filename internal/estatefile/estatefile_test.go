@@ -84,3 +84,25 @@ func TestLoadNamesTheFileInItsErrors(t *testing.T) {
 		t.Error("Load of a missing file succeeded")
 	}
 }
+
+func TestErrorsNameTheLineAndTheField(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"a misspelt field in YAML", "defaultAccount: \"111122223333\"\nkeys:\n  - id: k1\n    aliass: [alias/x]\n", "line 4, column 5: keys[0].aliass: unknown field"},
+		{"a misspelt field in JSON", "{\n  \"defaultAccount\": \"111122223333\",\n  \"regions\": [{\"name\": \"eu-west-1\", \"optin\": \"opted-in\"}]\n}\n", "line 3, column 37: regions[0].optin: unknown field"},
+		{"a list where a mapping is expected", "organization: [a]\n", "line 1, column 15: organization: want a mapping (key: value), found a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "estate.yaml")
+			if err := os.WriteFile(path, []byte(tt.doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := estatefile.Load(path)
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load error = %v, want one naming %s and %q", err, path, tt.want)
+			}
+		})
+	}
+}

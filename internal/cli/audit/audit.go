@@ -130,7 +130,7 @@ or UNKNOWN, counted at its rule's severity); 1 error; 2 usage.`,
 	fl.StringArrayVar(&opts.Formats, "format", []string{"table"}, "Output FORMAT or FORMAT=FILE, comma-separated or repeated ("+strings.Join(report.Names(), ", ")+")")
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
-	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable); keys in any other account FAIL")
+	fl.StringSliceVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable or comma-separated); keys in any other account FAIL")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, tag, address or file; rule, reason, expires)")
 	fl.BoolVar(&opts.AllowBroadSuppressions, "allow-broad-suppressions", false, "Accept ignore-file entries that suppress every rule on every resource, or expire more than a year from today")
 	fl.StringSliceVar(&opts.Scope, "scope", nil, "Resource kinds to audit, comma-separated ("+rule.ScopeNames()+"; default: all). Rules of the kinds left out are reported as not evaluated")

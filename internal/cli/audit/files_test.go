@@ -112,3 +112,17 @@ func TestReportsAreWrittenWholeWithTheirMode(t *testing.T) {
 		t.Errorf("directory holds %d files, want the 2 reports", len(entries))
 	}
 }
+
+func TestAMistakeInTheIgnoreFileNamesItsLineAndField(t *testing.T) {
+	t.Parallel()
+	ignore := filepath.Join(t.TempDir(), "ignore.yaml")
+	doc := "suppressions:\n  - resource: arn:aws:dms:*:111122223333:rep:*\n    rule: dms-instance-cmk\n    reason: staging\n    expire: 2027-01-31\n"
+	if err := os.WriteFile(ignore, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := validate(&Options{Formats: []string{"table"}, IgnoreFile: ignore, FailOn: "none"})
+	want := "line 5, column 5: suppressions[0].expire: unknown field (want one of resource, rule, reason, expires)"
+	if err == nil || exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), ignore) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want a usage error naming %s and %q", err, ignore, want)
+	}
+}

@@ -72,9 +72,9 @@ same policy to the key it creates.`,
 	cmd.Flags().StringVar(&opts.EndpointURL, "endpoint-url", "", "Send the STS call to this endpoint (e.g. the local emulator)")
 	cmd.Flags().StringVar(&opts.Account, "account", "", "Account that owns the key (default: the caller's account, via STS)")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "Region of the key (default: AWS_REGION)")
-	cmd.Flags().StringArrayVar(&opts.Admins, "key-admin", nil, "IAM principal ARN that administers the key (repeatable)")
-	cmd.Flags().StringArrayVar(&opts.Users, "key-user", nil, "IAM principal ARN that may use the key through DMS (repeatable)")
-	cmd.Flags().StringArrayVar(&opts.ExternalAccounts, "external-account", nil, "Other account id whose principals may use the key through DMS (repeatable)")
+	cmd.Flags().StringSliceVar(&opts.Admins, "key-admin", nil, "IAM principal ARN that administers the key (repeatable or comma-separated)")
+	cmd.Flags().StringSliceVar(&opts.Users, "key-user", nil, "IAM principal ARN that may use the key through DMS (repeatable or comma-separated)")
+	cmd.Flags().StringSliceVar(&opts.ExternalAccounts, "external-account", nil, "Other account id whose principals may use the key through DMS (repeatable or comma-separated)")
 	addCheckFlags(cmd, opts)
 	return cmd
 }

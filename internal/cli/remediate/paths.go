@@ -1,7 +1,10 @@
 package remediate
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -20,8 +23,8 @@ func (o *Options) journalPath() string {
 
 // checkPaths checks the command's files before anything runs: the plan
 // file (--format json=FILE) may not be the report it is made from, the
-// journal may not be the plan it applies, and each must be writable where
-// it is named.
+// journal may not be the plan it applies, each must be writable where it
+// is named, and each input must be of the kind its flag takes.
 func (o *Options) checkPaths() error {
 	var files outfile.Set
 	files.Input("--from-report", o.FromReport)
@@ -33,7 +36,7 @@ func (o *Options) checkPaths() error {
 	if err := files.Check(); err != nil {
 		return &exit.UsageError{Err: err}
 	}
-	return nil
+	return o.checkKinds()
 }
 
 // writePlanFile writes the plan whole (a temporary file renamed over path),
@@ -110,4 +113,77 @@ func setPlanFile(o *Options, path string) error {
 	}
 	o.Out = path
 	return nil
+}
+
+// fileKind is what a JSON file given to remediate holds.
+type fileKind int
+
+const (
+	unknownKind fileKind = iota
+	reportKind
+	planKind
+	journalKind
+)
+
+// kindOf sniffs path: an audit report (schemaVersion and findings), a plan
+// (steps and digest) or a journal (a first line that is the plan record).
+// A file that cannot be read or parsed is unknownKind: its loader then
+// says what is wrong with it, and where.
+func kindOf(path string) fileKind {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return unknownKind
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	var record struct {
+		Type string          `json:"type"`
+		Plan json.RawMessage `json:"plan"`
+	}
+	if json.Unmarshal(first, &record) == nil && record.Type == remediate.RecordPlan && record.Plan != nil {
+		return journalKind
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(data, &doc) == nil {
+		switch {
+		case doc["schemaVersion"] != nil && doc["findings"] != nil:
+			return reportKind
+		case doc["steps"] != nil && doc["digest"] != nil:
+			return planKind
+		}
+	}
+	return unknownKind
+}
+
+// checkKinds refuses a file of the wrong kind (an audit report given to
+// --apply, a plan given to --resume, …) and says which command takes it.
+func (o *Options) checkKinds() error {
+	type want struct {
+		flag, path string
+		kind       fileKind
+	}
+	for _, w := range []want{{"--from-report", o.FromReport, reportKind}, {"--apply", o.Apply, planKind}, {"--resume", o.Resume, journalKind}, {"--rollback", o.Rollback, journalKind}} {
+		if w.path == "" {
+			continue
+		}
+		got := kindOf(w.path)
+		if got == unknownKind || got == w.kind {
+			continue
+		}
+		return exit.Usagef("%s %s: %s", w.flag, w.path, wrongKind(w.path, got, w.kind))
+	}
+	if o.Out != "" && kindOf(o.Out) == journalKind {
+		// A journal is the only record of what a run changed.
+		return exit.Usagef("--format json=%s: that file is the journal of a remediation run, which cmkguard never overwrites; write the plan elsewhere (resume or roll back that run with --resume or --rollback %s)", o.Out, o.Out)
+	}
+	return nil
+}
+
+func wrongKind(path string, got, want fileKind) string {
+	what := map[fileKind]string{reportKind: "an audit report", planKind: "a remediation plan", journalKind: "the journal of a remediation run"}
+	use := map[fileKind]string{
+		reportKind:  fmt.Sprintf("make a plan from it first: cmkguard remediate --from-report %s --kms-key KEY --format json=plan.json, then cmkguard remediate --apply plan.json", path),
+		planKind:    fmt.Sprintf("apply it with: cmkguard remediate --apply %s (its journal is then %s.journal)", path, path),
+		journalKind: fmt.Sprintf("continue that run with: cmkguard remediate --resume %s, or undo it with --rollback %s", path, path),
+	}
+	return fmt.Sprintf("this is %s, not %s; %s", what[got], what[want], use[got])
 }

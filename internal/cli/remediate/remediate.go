@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/awsflags"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/decode"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 	"github.com/cmkguard/cmkguard/keypolicy"
 	"github.com/cmkguard/cmkguard/remediate"
@@ -124,15 +124,15 @@ can recompute it); --sign-key signs plans so that an edited one is refused.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Profile, "profile", "", "Shared config profile (default: AWS_PROFILE)")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "Send every AWS call to this endpoint (e.g. the local emulator)")
-	fl.StringSliceVar(&opts.Regions, "region", nil, "Regions to audit and remediate (repeatable; default: every enabled region, or the report's)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "Regions to audit and remediate (repeatable or comma-separated; default: every enabled region, or the report's)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "As audit: the lowest passing protection level ("+rule.ProtectionLevelNames()+"); the chosen key must meet it too")
-	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "As audit: account whose keys are accepted besides the resource's own (repeatable)")
+	fl.StringSliceVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "As audit: account whose keys are accepted besides the resource's own (repeatable or comma-separated)")
 	fl.StringVar(&opts.FromReport, "from-report", "", "Plan from a saved audit report (cmkguard audit --format json) instead of a live audit")
 	fl.StringVar(&opts.KMSKey, "kms-key", "", "Existing customer-managed key for the replacements (ARN or alias/NAME)")
 	fl.StringVar(&opts.CreateKey, "create-key", "", "Create a customer-managed key per region with this alias (alias/NAME)")
-	fl.StringArrayVar(&opts.KeyAdmins, "key-admin", nil, "With --create-key: IAM principal ARN that administers the key (repeatable)")
-	fl.StringArrayVar(&opts.KeyUsers, "key-user", nil, "With --create-key: IAM principal ARN that may use the key through DMS (repeatable)")
-	fl.StringArrayVar(&opts.ExternalAccounts, "external-account", nil, "With --create-key: other account id that may use the key through DMS (repeatable)")
+	fl.StringSliceVar(&opts.KeyAdmins, "key-admin", nil, "With --create-key: IAM principal ARN that administers the key (repeatable or comma-separated)")
+	fl.StringSliceVar(&opts.KeyUsers, "key-user", nil, "With --create-key: IAM principal ARN that may use the key through DMS (repeatable or comma-separated)")
+	fl.StringSliceVar(&opts.ExternalAccounts, "external-account", nil, "With --create-key: other account id that may use the key through DMS (repeatable or comma-separated)")
 	fl.StringVar(&opts.NameTemplate, "name-template", remediate.DefaultNameTemplate, "Identifier of each replacement; {id} is the old identifier, {region} its region")
 	fl.StringVar(&opts.EngineVersion, "engine-version", "", "Engine version of the replacements (default: the old instance's; never older)")
 	fl.BoolVar(&opts.DeleteOld, "delete-old", false, "Delete each old instance once its tasks have moved")
@@ -324,7 +324,7 @@ func findTargets(ctx context.Context, cfg aws.Config, opts *Options) ([]remediat
 			return nil, nil, remediate.Source{}, nil, fmt.Errorf("read report: %w", err)
 		}
 		var rep finding.Report
-		if err := json.Unmarshal(b, &rep); err != nil {
+		if err := decode.JSONAllowUnknown(b, &rep); err != nil {
 			return nil, nil, remediate.Source{}, nil, fmt.Errorf("%s is not an `audit --format json` report: %w", opts.FromReport, err)
 		}
 		if rep.SchemaVersion == "" || !strings.HasPrefix(rep.SchemaVersion, "1.") {
