@@ -121,7 +121,7 @@ func TestAMistakeInTheIgnoreFileNamesItsLineAndField(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := validate(&Options{Formats: []string{"table"}, IgnoreFile: ignore, FailOn: "none"})
-	want := "line 5, column 5: suppressions[0].expire: unknown field (want one of resource, rule, reason, expires)"
+	want := "line 5, column 5: suppressions[0].expire: unknown field (want one of resource, tag, address, file, rule, reason, expires)"
 	if err == nil || exit.Code(err) != exit.Usage || !strings.Contains(err.Error(), ignore) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want a usage error naming %s and %q", err, ignore, want)
 	}

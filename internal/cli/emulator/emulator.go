@@ -89,7 +89,7 @@ estate) and GET/POST /_cmkguard/faults (deny rules and faults at run time).`,
 	fl.DurationVar(&opts.Jitter, "jitter", 0, "random extra latency, uniform in [0, jitter)")
 	fl.StringSliceVar(&opts.Throttle, "throttle", nil, "throttling probability: P for every call, or ACTION=P (e.g. kms:DescribeKey=0.3); repeatable or comma-separated")
 	fl.Float64Var(&opts.ServerErrorRate, "server-errors", 0, "probability of an HTTP 5xx reply")
-	fl.StringArrayVar(&opts.LoseAnswer, "lose-answer", nil, "probability that an action succeeds but its answer is lost: P or ACTION=P; repeatable")
+	fl.StringSliceVar(&opts.LoseAnswer, "lose-answer", nil, "probability that an action succeeds but its answer is lost: P or ACTION=P; repeatable or comma-separated")
 	fl.Uint64Var(&opts.Seed, "seed", 1, "seed for jitter, throttling and 5xx draws")
 	fl.DurationVar(&opts.Delay, "delay", 0, "how long status changes take (creating → available, …)")
 	fl.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback listen address")

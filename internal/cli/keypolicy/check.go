@@ -18,7 +18,7 @@ const maxCheckFile = analyse.MaxPolicyBytes
 
 func addCheckFlags(cmd *cobra.Command, opts *Options) {
 	cmd.Flags().StringVar(&opts.Check, "check", "", "Analyse the key policy in `FILE` (- for stdin) instead of printing one: world access and DMS use; exit 3 on FAIL or UNKNOWN")
-	cmd.Flags().StringArrayVar(&opts.DMSAccounts, "dms-account", nil, "With --check: an account whose DMS resources will use the key (repeatable; default the key's account)")
+	cmd.Flags().StringSliceVar(&opts.DMSAccounts, "dms-account", nil, "With --check: an account whose DMS resources will use the key (repeatable or comma-separated; default the key's account)")
 	cmd.Flags().StringVar(&opts.OrgID, "org-id", "", "With --check: the key account's organisation id, to judge aws:PrincipalOrgID conditions")
 }
 
