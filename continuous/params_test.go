@@ -62,3 +62,35 @@ func TestTruncateCountsUTF16AndMarksTheCut(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsFromEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		err  string
+	}{
+		{"nothing set", nil, ""},
+		{"everything set", map[string]string{continuous.EnvSecurityHub: "true", continuous.EnvSNSTopic: "arn:aws:sns:eu-west-1:111122223333:t",
+			continuous.EnvRuleParameters: `{"minProtection":"imported"}`, continuous.EnvAssumeExecutionRole: "false"}, ""},
+		{"a flag that is not a boolean", map[string]string{continuous.EnvSecurityHub: "yes"}, continuous.EnvSecurityHub},
+		{"a topic that is not an ARN", map[string]string{continuous.EnvSNSTopic: "findings"}, continuous.EnvSNSTopic},
+		{"parameters with a typo", map[string]string{continuous.EnvRuleParameters: `{"minProtecton":"imported"}`}, continuous.EnvRuleParameters},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := continuous.SettingsFromEnv(func(k string) string { return tt.env[k] })
+			if tt.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.env[continuous.EnvSecurityHub] == "true" && (!s.SecurityHub || s.Parameters.Rule.MinProtection != state.ProtectionImported) {
+					t.Errorf("settings = %+v", s)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("err = %v, want one naming %s", err, tt.err)
+			}
+		})
+	}
+}

@@ -26,16 +26,24 @@ var ruleTypes = map[string]bool{
 // already knows under another id (an endpoint's configuration item) keeps
 // that id too.
 func (h *Handler) periodic(ctx context.Context, c Clients, region string, inv *configevent.Invocation, p Parameters) ([]Verdict, error) {
+	// The previous evaluations are read while the region is listed.
+	var prev []cstypes.EvaluationResult
+	var prevErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		prev, prevErr = previousEvaluations(ctx, c.Config, inv.Event.ConfigRuleName)
+	}()
 	st, err := awslive.Scan(ctx, c.Live, awslive.Options{
 		Regions: []string{region}, Scope: p.Scope(),
 		Warn: func(msg string) { h.log().Warn("scan", "region", region, "warning", msg) },
 	})
+	<-done
 	if err != nil {
 		return nil, fmt.Errorf("periodic evaluation of %s: %w", region, err)
 	}
 	verdicts := Verdicts(h.evaluate(&st, p))
-	prev, err := previousEvaluations(ctx, c.Config, inv.Event.ConfigRuleName)
-	if err != nil {
+	if err := prevErr; err != nil {
 		// The current verdicts still go out; only resources that
 		// disappeared keep their last verdict until the next run.
 		h.log().Error("previous evaluations", "rule", inv.Event.ConfigRuleName, "error", err.Error(),

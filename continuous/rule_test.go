@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -370,5 +372,41 @@ func TestLogsHoldNoSecret(t *testing.T) {
 	}
 	if want := len(hs.srv.ConfigEvaluationsAccepted(acct, region, ruleName)); n != want {
 		t.Errorf("%d evaluation log lines for %d evaluations", n, want)
+	}
+}
+
+func TestSuppressedIsNotApplicableWithTheReason(t *testing.T) {
+	ignore := filepath.Join(t.TempDir(), "ignore.yaml")
+	if err := os.WriteFile(ignore, []byte(`version: 1
+suppressions:
+  - resource: `+dmsARN("rep", "RIDEFAULT")+`
+    rule: dms-instance-cmk
+    reason: migration host, retired in January (SEC-4711)
+    expires: 2099-12-31
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t, testEstate(), defaults(func(s *continuous.Settings) { s.IgnoreFile = ignore }))
+	if _, err := hs.invoke(t, "scheduled.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	got := hs.evaluations()
+	e := got[dmsARN("rep", "RIDEFAULT")]
+	if e.ComplianceType != "NOT_APPLICABLE" || !strings.Contains(e.Annotation, "SEC-4711") || !strings.Contains(e.Annotation, "2099-12-31") || !strings.Contains(e.Annotation, keyARN(defaultID)) {
+		t.Errorf("suppressed instance = %+v, want NOT_APPLICABLE with the reason, the expiry and the key", e)
+	}
+	if e := got[dmsARN("endpoint", "EPDEFAULT")]; e.ComplianceType != "NON_COMPLIANT" {
+		t.Errorf("an unsuppressed resource = %+v, want NON_COMPLIANT", e)
+	}
+}
+
+func TestABadIgnoreFileStopsTheFunctionFromStarting(t *testing.T) {
+	ignore := filepath.Join(t.TempDir(), "ignore.yaml")
+	if err := os.WriteFile(ignore, []byte("suppressions:\n  - resource: '*'\n    rule: nope\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := continuous.New(aws.Config{}, defaults(func(s *continuous.Settings) { s.IgnoreFile = ignore }), nil)
+	if err == nil || !strings.Contains(err.Error(), continuous.EnvIgnoreFile) {
+		t.Fatalf("err = %v, want the ignore file's error", err)
 	}
 }
