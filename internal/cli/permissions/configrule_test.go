@@ -14,7 +14,7 @@ import (
 func TestPermissionsConfigRule(t *testing.T) {
 	t.Parallel()
 	reads := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications",
-		"dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "config:PutEvaluations", "config:GetResourceConfigHistory", "config:GetComplianceDetailsByConfigRule"}
+		"dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "dms:ListTagsForResource", "config:PutEvaluations", "config:GetResourceConfigHistory", "config:GetComplianceDetailsByConfigRule"}
 	tests := []struct {
 		name string
 		args []string

@@ -169,6 +169,11 @@ func (o *Options) checkKinds() error {
 		if got == unknownKind || got == w.kind {
 			continue
 		}
+		if got == planKind && w.kind == journalKind {
+			// --resume PLAN / --rollback PLAN: the journal is lost, and
+			// the run is rebuilt from the plan's tags in AWS.
+			continue
+		}
 		return exit.Usagef("%s %s: %s", w.flag, w.path, wrongKind(w.path, got, w.kind))
 	}
 	if o.Out != "" && kindOf(o.Out) == journalKind {

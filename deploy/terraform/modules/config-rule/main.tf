@@ -56,6 +56,11 @@ data "aws_iam_policy_document" "function" {
     resources = ["*"]
   }
   statement {
+    sid       = "CmkguardConfigRuleReadTags"
+    actions   = ["dms:ListTagsForResource"]
+    resources = ["*"]
+  }
+  statement {
     sid       = "CmkguardConfigRuleReportEvaluations"
     actions   = ["config:PutEvaluations", "config:GetResourceConfigHistory", "config:GetComplianceDetailsByConfigRule"]
     resources = ["*"]
