@@ -1,0 +1,335 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+)
+
+// MaxFileSize is the largest configuration file read; a larger one is
+// reported as a problem and skipped, so that one generated blob cannot
+// exhaust memory.
+const MaxFileSize = 10 << 20
+
+// module is one parsed directory of Terraform files.
+type module struct {
+	dir       string // absolute, symlinks resolved
+	variables map[string]*variableDecl
+	locals    map[string]*hcl.Attribute
+	outputs   map[string]*hcl.Attribute
+	resources []*resourceDecl
+	// declared maps "type.name" of managed resources and data sources
+	// ("data.type.name") to their declaration.
+	declared map[string]*resourceDecl
+	calls    map[string]*moduleCall
+	// callOrder is the module calls in source order.
+	callOrder []*moduleCall
+	// region is the AWS provider's region when written as a literal.
+	region string
+}
+
+type variableDecl struct {
+	name     string
+	typeExpr hcl.Expression
+	deflt    *hcl.Attribute
+	nullable *hcl.Attribute
+	rng      hcl.Range
+}
+
+type resourceDecl struct {
+	managed  bool
+	typ      string
+	name     string
+	file     *sourceFile
+	defRange hcl.Range
+	rng      hcl.Range // the whole block
+	body     hcl.Body  // without count and for_each
+	count    *hcl.Attribute
+	forEach  *hcl.Attribute
+}
+
+// address is the declaration's address within its module.
+func (r *resourceDecl) address() string {
+	if r.managed {
+		return r.typ + "." + r.name
+	}
+	return "data." + r.typ + "." + r.name
+}
+
+type moduleCall struct {
+	name    string
+	source  string
+	file    *sourceFile
+	rng     hcl.Range
+	count   *hcl.Attribute
+	forEach *hcl.Attribute
+	inputs  hcl.Attributes
+}
+
+// sourceFile is one parsed file, with its raw lines for comments.
+type sourceFile struct {
+	path  string // absolute
+	data  []byte
+	lines []string
+}
+
+var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "variable", LabelNames: []string{"name"}},
+	{Type: "locals"},
+	{Type: "output", LabelNames: []string{"name"}},
+	{Type: "resource", LabelNames: []string{"type", "name"}},
+	{Type: "data", LabelNames: []string{"type", "name"}},
+	{Type: "module", LabelNames: []string{"name"}},
+	{Type: "provider", LabelNames: []string{"name"}},
+}}
+
+var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "type"}, {Name: "default"}, {Name: "nullable"},
+}}
+
+var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}}
+
+var moduleMetaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "source"}, {Name: "version"}, {Name: "count"}, {Name: "for_each"}, {Name: "providers"}, {Name: "depends_on"},
+}}
+
+// isConfigFile reports whether name is a Terraform configuration file.
+func isConfigFile(name string) bool {
+	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")
+}
+
+// parseFile parses one configuration or tfvars file, HCL or JSON by its name.
+func parseFile(path string) (*hcl.File, []byte, hcl.Diagnostics) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot read file", Detail: err.Error(), Subject: &hcl.Range{Filename: path}}}
+	}
+	if info.Size() > MaxFileSize {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "file too large",
+			Detail:  fmt.Sprintf("%d bytes, more than the %d MiB cmkguard reads from one file", info.Size(), MaxFileSize>>20),
+			Subject: &hcl.Range{Filename: path}}}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot read file", Detail: err.Error(), Subject: &hcl.Range{Filename: path}}}
+	}
+	f, diags := parseBytes(path, data)
+	return f, data, diags
+}
+
+func parseBytes(path string, data []byte) (f *hcl.File, diags hcl.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, diags = nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot parse file", Detail: fmt.Sprint(r), Subject: &hcl.Range{Filename: path}}}
+		}
+	}()
+	if strings.HasSuffix(path, ".json") {
+		return hcljson.Parse(data, path)
+	}
+	return hclsyntax.ParseConfig(data, path, hcl.InitialPos)
+}
+
+// loader parses each module directory once, however many callers it has.
+type loader struct {
+	modules  map[string]*module
+	files    map[string]*sourceFile
+	problems *problems
+}
+
+// load parses the configuration files of dir (absolute, resolved). A file
+// that does not parse is reported and left out; the others are kept.
+func (l *loader) load(dir string) *module {
+	if m, ok := l.modules[dir]; ok {
+		return m
+	}
+	m := &module{dir: dir, variables: map[string]*variableDecl{}, locals: map[string]*hcl.Attribute{},
+		outputs: map[string]*hcl.Attribute{}, declared: map[string]*resourceDecl{}, calls: map[string]*moduleCall{}}
+	l.modules[dir] = m
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.problems.add(dir, 0, "cannot read module directory: %v", err)
+		return m
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && isConfigFile(e.Name()) && !strings.HasSuffix(e.Name(), "_override.tf") && e.Name() != "override.tf" {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		f, data, diags := parseFile(path)
+		if diags.HasErrors() {
+			l.problems.diags(diags)
+			continue
+		}
+		sf := &sourceFile{path: path, data: data, lines: strings.Split(string(data), "\n")}
+		l.files[path] = sf
+		l.addFile(m, sf, f.Body)
+	}
+	return m
+}
+
+func (l *loader) addFile(m *module, sf *sourceFile, body hcl.Body) {
+	content, _, diags := body.PartialContent(fileSchema)
+	l.problems.diags(diags)
+	if content == nil {
+		return
+	}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "variable":
+			l.addVariable(m, b)
+		case "locals":
+			attrs, diags := b.Body.JustAttributes()
+			l.problems.diags(diags)
+			for name, a := range attrs {
+				m.locals[name] = a
+			}
+		case "output":
+			c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "value"}}})
+			if c != nil && c.Attributes["value"] != nil {
+				m.outputs[b.Labels[0]] = c.Attributes["value"]
+			}
+		case "resource", "data":
+			l.addResource(m, sf, b)
+		case "module":
+			l.addCall(m, sf, b)
+		case "provider":
+			if b.Labels[0] == "aws" && m.region == "" {
+				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
+				if c != nil && c.Attributes["alias"] == nil && c.Attributes["region"] != nil {
+					if v, d := c.Attributes["region"].Expr.Value(nil); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "string" {
+						m.region = v.AsString()
+					}
+				}
+			}
+		}
+	}
+}
+
+func (l *loader) addVariable(m *module, b *hcl.Block) {
+	c, _, diags := b.Body.PartialContent(variableSchema)
+	l.problems.diags(diags)
+	v := &variableDecl{name: b.Labels[0], rng: b.DefRange}
+	if c != nil {
+		if a := c.Attributes["type"]; a != nil {
+			v.typeExpr = a.Expr
+		}
+		v.deflt = c.Attributes["default"]
+		v.nullable = c.Attributes["nullable"]
+	}
+	m.variables[v.name] = v
+}
+
+func (l *loader) addResource(m *module, sf *sourceFile, b *hcl.Block) {
+	c, rest, diags := b.Body.PartialContent(metaSchema)
+	l.problems.diags(diags)
+	r := &resourceDecl{managed: b.Type == "resource", typ: b.Labels[0], name: b.Labels[1], file: sf,
+		defRange: b.DefRange, rng: blockRange(b), body: rest}
+	if c != nil {
+		r.count, r.forEach = c.Attributes["count"], c.Attributes["for_each"]
+	}
+	if _, dup := m.declared[r.address()]; dup {
+		l.problems.add(sf.path, b.DefRange.Start.Line, "%s is declared twice in %s; Terraform rejects this", r.address(), m.dir)
+		return
+	}
+	m.declared[r.address()] = r
+	m.resources = append(m.resources, r)
+}
+
+func (l *loader) addCall(m *module, sf *sourceFile, b *hcl.Block) {
+	c, rest, diags := b.Body.PartialContent(moduleMetaSchema)
+	l.problems.diags(diags)
+	call := &moduleCall{name: b.Labels[0], file: sf, rng: blockRange(b)}
+	if c != nil {
+		call.count, call.forEach = c.Attributes["count"], c.Attributes["for_each"]
+		if a := c.Attributes["source"]; a != nil {
+			if v, d := a.Expr.Value(nil); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "string" {
+				call.source = v.AsString()
+			}
+		}
+	}
+	if call.source == "" {
+		l.problems.add(sf.path, b.DefRange.Start.Line, "module %q has no literal source; Terraform requires one", call.name)
+	}
+	attrs, _ := rest.JustAttributes()
+	call.inputs = attrs
+	m.calls[call.name] = call
+	m.callOrder = append(m.callOrder, call)
+}
+
+// blockRange is the whole block's range (header to closing brace) when the
+// syntax knows it, else its header.
+func blockRange(b *hcl.Block) hcl.Range {
+	if sb, ok := b.Body.(*hclsyntax.Body); ok {
+		r := sb.SrcRange
+		r.Start = b.DefRange.Start
+		return r
+	}
+	return b.DefRange
+}
+
+// isLocalSource reports whether a module source is a local path.
+func isLocalSource(src string) bool {
+	return strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") || src == "." || src == ".."
+}
+
+// manifest is .terraform/modules/modules.json, written by terraform init.
+type manifest map[string]string // module key (a.b.c) → directory
+
+func readManifest(rootDir string, p *problems) manifest {
+	path := filepath.Join(rootDir, ".terraform", "modules", "modules.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Modules []struct {
+			Key string `json:"Key"`
+			Dir string `json:"Dir"`
+		} `json:"Modules"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		p.add(path, 0, "not a Terraform module manifest: %v", err)
+		return nil
+	}
+	m := manifest{}
+	for _, e := range doc.Modules {
+		dir := e.Dir
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(rootDir, dir)
+		}
+		m[e.Key] = dir
+	}
+	return m
+}
+
+// resolveDir returns dir with symlinks resolved, so that a module reached
+// two ways is one module and a cycle through a symlink is seen.
+func resolveDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", err
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", err
+	}
+	if !info.IsDir() {
+		return "", fmt.Errorf("%s is not a directory", dir)
+	}
+	return real, nil
+}
