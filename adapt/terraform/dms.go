@@ -116,7 +116,8 @@ func (ev *evaluator) addResource(s *scope, decl *resourceDecl, address string) {
 	file := ev.rel(decl.file.path)
 	region := s.mi.rootRegion()
 	src := state.Source{File: file, StartLine: decl.rng.Start.Line, EndLine: decl.rng.End.Line, Address: address,
-		Suppressions: inlineSuppressions(decl.file, decl.defRange.Start.Line)}
+		Suppressions: inlineSuppressions(decl.file, decl.defRange.Start.Line),
+		Variant:      "evaluated from root module " + ev.rel(s.mi.root.dir)}
 	at := func(d keyDecision) state.Source {
 		out := src
 		out.StartLine, out.EndLine = d.rng.Start.Line, d.rng.End.Line
@@ -195,7 +196,7 @@ type targetDecision struct {
 // A mode not known before apply is judged as SSE_KMS with an unknown key,
 // so that the verdict is UNKNOWN rather than a FAIL it cannot prove.
 func (s *scope) decideTarget(settings hcl.Attributes, block hcl.Range, eca string, ecaAttr *hcl.Attribute, region string) targetDecision {
-	ecaMode, ecaKey := extraAttr(eca, "encryptionMode"), extraAttr(eca, "serverSideEncryptionKmsKeyId")
+	ecaMode, ecaKey := ExtraAttribute(eca, "encryptionMode"), ExtraAttribute(eca, "serverSideEncryptionKmsKeyId")
 	modeAttr := settings["encryption_mode"]
 	var t targetDecision
 	switch {
@@ -232,7 +233,7 @@ func (s *scope) decideTarget(settings hcl.Attributes, block hcl.Range, eca strin
 	}
 	keyAttr := settings["server_side_encryption_kms_key_id"]
 	if keyAttr == nil && ecaKey != "" {
-		t.keyDecision = keyDecision{ref: ecaKey, key: literalKey(ecaKey, region, false), rng: ecaAttr.Range,
+		t.keyDecision = keyDecision{ref: ecaKey, key: LiteralKey(ecaKey, region, false), rng: ecaAttr.Range,
 			note: "extra_connection_attributes sets serverSideEncryptionKmsKeyId"}
 		return t
 	}
@@ -244,9 +245,9 @@ func (s *scope) decideTarget(settings hcl.Attributes, block hcl.Range, eca strin
 	return t
 }
 
-// extraAttr returns the value of key in DMS extra connection attributes
+// ExtraAttribute returns the value of key in DMS extra connection attributes
 // ("a=b;c=d"), matched without regard to case.
-func extraAttr(eca, key string) string {
+func ExtraAttribute(eca, key string) string {
 	for part := range strings.SplitSeq(eca, ";") {
 		k, v, ok := strings.Cut(part, "=")
 		if ok && strings.EqualFold(strings.TrimSpace(k), key) {

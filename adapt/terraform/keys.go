@@ -22,9 +22,9 @@ type keyDecision struct {
 	rng  hcl.Range
 }
 
-// defaultKey is the key of a resource that names none: DMS (or S3) uses its
+// DefaultKey is the key of a resource that names none: DMS (or S3) uses its
 // AWS-managed default key, which is always enabled.
-func defaultKey() state.Key {
+func DefaultKey() state.Key {
 	return state.Key{Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerAWS, State: "Enabled"}
 }
 
@@ -33,7 +33,7 @@ func defaultKey() state.Key {
 // defaultName names the default key in notes (aws/dms, aws/s3).
 func (s *scope) decideKey(attr *hcl.Attribute, name string, blockRng hcl.Range, region string, own bool, defaultName string) keyDecision {
 	if attr == nil {
-		return keyDecision{key: defaultKey(), rng: blockRng, note: fmt.Sprintf("%s is not set: DMS uses %s", name, defaultName)}
+		return keyDecision{key: DefaultKey(), rng: blockRng, note: fmt.Sprintf("%s is not set: DMS uses %s", name, defaultName)}
 	}
 	d := keyDecision{rng: attr.Range}
 	v, diags := s.eval(attr.Expr)
@@ -45,7 +45,7 @@ func (s *scope) decideKey(attr *hcl.Attribute, name string, blockRng hcl.Range, 
 	v, marks := marksOf(v)
 	if v.IsKnown() {
 		if v.IsNull() {
-			return keyDecision{key: defaultKey(), rng: attr.Range, note: fmt.Sprintf("%s is null: DMS uses %s", name, defaultName)}
+			return keyDecision{key: DefaultKey(), rng: attr.Range, note: fmt.Sprintf("%s is null: DMS uses %s", name, defaultName)}
 		}
 		str, err := convert.Convert(v, cty.String)
 		if err != nil {
@@ -54,10 +54,10 @@ func (s *scope) decideKey(attr *hcl.Attribute, name string, blockRng hcl.Range, 
 		}
 		lit := str.AsString()
 		if strings.TrimSpace(lit) == "" {
-			return keyDecision{key: defaultKey(), rng: attr.Range, note: fmt.Sprintf("%s is \"\": DMS uses %s", name, defaultName)}
+			return keyDecision{key: DefaultKey(), rng: attr.Range, note: fmt.Sprintf("%s is \"\": DMS uses %s", name, defaultName)}
 		}
 		d.ref = lit
-		d.key = literalKey(lit, region, own)
+		d.key = LiteralKey(lit, region, own)
 		if lit != s.mi.ev.exprText(attr.Expr) && strings.Trim(s.mi.ev.exprText(attr.Expr), `"`) != lit {
 			d.note = fmt.Sprintf("%s = %s evaluates to %q", name, s.mi.ev.exprText(attr.Expr), lit)
 		}
@@ -75,8 +75,8 @@ func unknownKeyBecause(why string) state.Key {
 	return state.Key{Evidence: state.EvidenceNone, UnknownReason: why}
 }
 
-// literalKey classifies a key reference written as a value.
-func literalKey(ref, region string, own bool) state.Key {
+// LiteralKey classifies a key reference written as a value.
+func LiteralKey(ref, region string, own bool) state.Key {
 	var k keyref.Ref
 	if own && region != "" {
 		k = keyref.ParseOwn(ref, "", region)
@@ -86,7 +86,10 @@ func literalKey(ref, region string, own bool) state.Key {
 	if k.Malformed != "" {
 		return unknownKeyBecause(k.Malformed)
 	}
-	key := state.Key{ARN: k.ARN, Account: k.Account, Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerCustomer}
+	key := state.Key{Account: k.Account, Resolved: true, Evidence: state.EvidenceDeclared, Manager: state.KeyManagerCustomer}
+	if k.Account != "" {
+		key.ARN = k.ARN // a bare key id's account is the caller's, not known here
+	}
 	if strings.HasPrefix(ref, "arn:") {
 		key.Region = k.Region
 	}
