@@ -102,7 +102,7 @@ func iacRemediation(f *finding.Finding) {
 		f.Remediation = "Run with --online to read the key's state with kms:DescribeKey, or declare the key (aws_kms_key, AWS::KMS::Key) in the configuration so its state is known."
 	case f.Status == finding.StatusUnknown:
 		f.Remediation = "Give the value the reason names (--var, --var-file, TF_VAR_*, --cf-param, --cf-params), or refer to a key declared in the configuration; until then treat the resource as non-compliant."
-	case f.Status == finding.StatusFail && f.KeyState != "" && !strings.HasPrefix(f.KeyARN, "arn:"):
+	case f.Status == finding.StatusFail && (f.RuleID == "CMKG-DMS-002" || f.RuleID == "CMKG-DMS-004") && !strings.HasPrefix(f.KeyARN, "arn:"):
 		f.Remediation = "Make the key usable in the configuration before applying: is_enabled = true on an aws_kms_key (enabled = true on a replica or external key, with its key material imported), Enabled: true on an AWS::KMS::Key."
 	}
 }
