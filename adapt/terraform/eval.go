@@ -626,7 +626,7 @@ func withReason(marks, fallback cty.ValueMarks) cty.ValueMarks {
 	if len(rs) == 0 {
 		return fallback
 	}
-	out := cty.NewValueMarks()
+	out := make(cty.ValueMarks, len(fallback))
 	for m := range fallback {
 		u := m.(unresolved)
 		out[unresolved{why: u.why + ": " + joinReasons(rs)}] = struct{}{}
