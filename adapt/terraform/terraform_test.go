@@ -452,7 +452,7 @@ func TestModuleCycleIsAProblemNotAHang(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"a/main.tf": `module "b" { source = "../b" }
 resource "aws_dms_replication_instance" "a" {}`,
-		"b/main.tf": `module "a" { source = "../a" }`,
+		"b/main.tf":  `module "a" { source = "../a" }`,
 		"ok/main.tf": provider + `resource "aws_dms_replication_instance" "ok" { kms_key_arn = "alias/aws/dms" }`,
 	})
 	res := scanTree(t, dir, Options{})
