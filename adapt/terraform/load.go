@@ -2,11 +2,14 @@ package terraform
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -100,7 +103,10 @@ var moduleMetaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "source"}, {Name: "version"}, {Name: "count"}, {Name: "for_each"}, {Name: "providers"}, {Name: "depends_on"},
 }}
 
-// isConfigFile reports whether name is a Terraform configuration file.
+// IsConfigFile reports whether name is a Terraform configuration file
+// (*.tf, *.tf.json).
+func IsConfigFile(name string) bool { return isConfigFile(name) }
+
 func isConfigFile(name string) bool {
 	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json")
 }
@@ -109,7 +115,7 @@ func isConfigFile(name string) bool {
 func parseFile(path string) (*hcl.File, []byte, hcl.Diagnostics) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot read file", Detail: err.Error(), Subject: &hcl.Range{Filename: path}}}
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot read file", Detail: fileError(err), Subject: &hcl.Range{Filename: path}}}
 	}
 	if info.Size() > MaxFileSize {
 		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "file too large",
@@ -134,6 +140,21 @@ func parseBytes(path string, data []byte) (f *hcl.File, diags hcl.Diagnostics) {
 		return hcljson.Parse(data, path)
 	}
 	return hclsyntax.ParseConfig(data, path, hcl.InitialPos)
+}
+
+// fileError says why a file cannot be read, without its absolute path.
+func fileError(err error) string {
+	switch {
+	case errors.Is(err, syscall.ELOOP):
+		return "a symbolic link loop"
+	case errors.Is(err, fs.ErrNotExist):
+		return "it does not exist (a symbolic link to nothing?)"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // loader parses each module directory once, however many callers it has.

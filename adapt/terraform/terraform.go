@@ -136,7 +136,9 @@ func Scan(scanRoot string, dirs []string, opts Options) (*Result, error) {
 		}
 	}
 	for _, m := range mods {
-		if !ev.visited[m.dir] && hasDMS(m) {
+		// Not reached from any root (a cycle): evaluated on its own, so
+		// that no resource is dropped and the cycle is reported.
+		if !ev.visited[m.dir] && (hasDMS(m) || len(m.callOrder) > 0) {
 			evalRoot(m)
 		}
 	}

@@ -292,7 +292,7 @@ type scanned struct {
 }
 
 func scan(root string, opts *Options, cf cloudformation.Options) (*scanned, error) {
-	inv := walk(opts.Paths)
+	inv := walk(opts.Paths, func(p string) string { return relTo(root, p) })
 	sc := &scanned{notes: map[string]terraform.Note{}, problems: inv.problems}
 	env := opts.Env
 	if env == nil {

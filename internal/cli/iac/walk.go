@@ -47,7 +47,7 @@ var candidateExts = []string{".json", ".yaml", ".yml", ".template"}
 // reached through their manifest instead); symbolic links to directories
 // are not followed (as git does not), and one that cannot be resolved is a
 // problem, not a hang.
-func walk(paths []string) *inventory {
+func walk(paths []string, rel func(string) string) *inventory {
 	inv := &inventory{}
 	dirs := map[string]bool{}
 	addFile := func(path string) {
@@ -68,7 +68,7 @@ func walk(paths []string) *inventory {
 		}
 		data, err := readCandidate(path)
 		if err != nil {
-			inv.problems = append(inv.problems, fmt.Errorf("%s: %w", path, err))
+			inv.problems = append(inv.problems, fmt.Errorf("%s: %w", rel(path), err))
 			return
 		}
 		switch {
@@ -82,7 +82,7 @@ func walk(paths []string) *inventory {
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			inv.problems = append(inv.problems, fmt.Errorf("%s: %w", p, err))
+			inv.problems = append(inv.problems, fmt.Errorf("%s: %w", rel(p), err))
 			continue
 		}
 		if !info.IsDir() {
@@ -91,7 +91,7 @@ func walk(paths []string) *inventory {
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				inv.problems = append(inv.problems, fmt.Errorf("%s: %w", path, err))
+				inv.problems = append(inv.problems, fmt.Errorf("%s: %w", rel(path), err))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -106,7 +106,11 @@ func walk(paths []string) *inventory {
 			if d.Type()&fs.ModeSymlink != 0 {
 				target, err := os.Stat(path)
 				if err != nil {
-					inv.problems = append(inv.problems, fmt.Errorf("%s: %w", path, symlinkError(err)))
+					if terraform.IsConfigFile(d.Name()) {
+						addFile(path) // its module's loader reports it, with the module
+						return nil
+					}
+					inv.problems = append(inv.problems, fmt.Errorf("%s: %w", rel(path), symlinkError(err)))
 					return nil
 				}
 				if target.IsDir() {
