@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -80,7 +82,15 @@ type moduleCall struct {
 type sourceFile struct {
 	path  string // absolute
 	data  []byte
-	lines []string
+	split []string
+}
+
+// lines returns the file's lines, split once when first needed.
+func (sf *sourceFile) lines() []string {
+	if sf.split == nil {
+		sf.split = strings.Split(string(sf.data), "\n")
+	}
+	return sf.split
 }
 
 var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -162,6 +172,65 @@ type loader struct {
 	modules  map[string]*module
 	files    map[string]*sourceFile
 	problems *problems
+	// parsed holds files parsed ahead, in parallel (see preparse).
+	parsed map[string]parsedFile
+}
+
+type parsedFile struct {
+	file  *hcl.File
+	data  []byte
+	diags hcl.Diagnostics
+}
+
+// preparse parses the configuration files of dirs on every CPU, so that
+// loading the modules (which is sequential: evaluation order matters) finds
+// them parsed.
+func (l *loader) preparse(dirs []string) {
+	var paths []string
+	for _, d := range dirs {
+		for _, name := range configFiles(d) {
+			paths = append(paths, filepath.Join(d, name))
+		}
+	}
+	results := make([]parsedFile, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f, data, diags := parseFile(paths[i])
+				results[i] = parsedFile{f, data, diags}
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	l.parsed = make(map[string]parsedFile, len(paths))
+	for i, p := range paths {
+		l.parsed[p] = results[i]
+	}
+}
+
+// configFiles lists the configuration files of dir, sorted (override files,
+// which Terraform merges specially, are left out).
+func configFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && isConfigFile(e.Name()) && !strings.HasSuffix(e.Name(), "_override.tf") && e.Name() != "override.tf" {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // load parses the configuration files of dir (absolute, resolved). A file
@@ -173,26 +242,24 @@ func (l *loader) load(dir string) *module {
 	m := &module{dir: dir, variables: map[string]*variableDecl{}, locals: map[string]*hcl.Attribute{},
 		outputs: map[string]*hcl.Attribute{}, declared: map[string]*resourceDecl{}, calls: map[string]*moduleCall{}}
 	l.modules[dir] = m
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.ReadDir(dir); err != nil {
 		l.problems.add(dir, 0, "cannot read module directory: %v", err)
 		return m
 	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && isConfigFile(e.Name()) && !strings.HasSuffix(e.Name(), "_override.tf") && e.Name() != "override.tf" {
-			names = append(names, e.Name())
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range configFiles(dir) {
 		path := filepath.Join(dir, name)
-		f, data, diags := parseFile(path)
+		pf, ok := l.parsed[path]
+		if ok {
+			delete(l.parsed, path)
+		} else {
+			pf.file, pf.data, pf.diags = parseFile(path)
+		}
+		f, data, diags := pf.file, pf.data, pf.diags
 		if diags.HasErrors() {
 			l.problems.diags(diags)
 			continue
 		}
-		sf := &sourceFile{path: path, data: data, lines: strings.Split(string(data), "\n")}
+		sf := &sourceFile{path: path, data: data}
 		l.files[path] = sf
 		l.addFile(m, sf, f.Body)
 	}

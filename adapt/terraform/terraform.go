@@ -102,6 +102,13 @@ func Scan(scanRoot string, dirs []string, opts Options) (*Result, error) {
 	}
 	cli := [2][]cliValue{env, args}
 	var mods []*module
+	var resolved []string
+	for _, d := range dirs {
+		if real, err := resolveDir(d); err == nil {
+			resolved = append(resolved, real)
+		}
+	}
+	ev.loader.preparse(resolved)
 	for _, d := range dirs {
 		real, err := resolveDir(d)
 		if err != nil {
@@ -259,7 +266,7 @@ func inlineSuppressions(sf *sourceFile, line int) []state.InlineSuppression {
 			}
 		}
 	}
-	lines := sf.lines
+	lines := sf.lines()
 	if line < 1 || line > len(lines) {
 		return nil
 	}
