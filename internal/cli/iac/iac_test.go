@@ -18,6 +18,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/iostreams"
 	"github.com/cmkguard/cmkguard/keyref"
 	"github.com/cmkguard/cmkguard/state"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/iac/golden")
@@ -304,5 +305,42 @@ func TestOnlineResolvesLiteralKeys(t *testing.T) {
 		if strings.Contains(a, "alias/aws/") {
 			t.Errorf("--online looked up %s: an alias/aws/* alias is never described", a)
 		}
+	}
+}
+
+// TestGoldenJSONMatchesThePublishedSchema: an IaC report is a schema 1.x
+// report like the audit's.
+func TestGoldenJSONMatchesThePublishedSchema(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	sf, err := os.Open(filepath.Join(root, "docs/report-schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	doc, err := jsonschema.UnmarshalJSON(sf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("report-schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("report-schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := os.Open(filepath.Join(root, "testdata/iac/golden/report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	inst, err := jsonschema.UnmarshalJSON(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Errorf("the IaC report does not match docs/report-schema.json: %v", err)
 	}
 }

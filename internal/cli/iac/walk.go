@@ -53,15 +53,15 @@ func walk(paths []string, rel func(string) string) *inventory {
 	addFile := func(path string) {
 		name := filepath.Base(path)
 		switch {
-		case strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tf.json"):
+		case terraform.IsConfigFile(name) || strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
+			// A Terraform file stands for its module, its directory; tfvars
+			// are read by the adapter with their root module.
 			d := filepath.Dir(path)
 			if !dirs[d] {
 				dirs[d] = true
 				inv.terraformDirs = append(inv.terraformDirs, d)
 			}
 			return
-		case strings.HasSuffix(name, ".tfvars") || strings.HasSuffix(name, ".tfvars.json"):
-			return // read by the Terraform adapter, with its root module
 		}
 		if !slices.Contains(candidateExts, strings.ToLower(filepath.Ext(name))) {
 			return
