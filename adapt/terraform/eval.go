@@ -19,6 +19,11 @@ import (
 // see (through an ever-deeper path) still ends.
 const maxModuleDepth = 64
 
+// maxEvalDepth bounds how many expressions one evaluation may go through
+// (a local referring to a local, ...), so that a chain of 100,000 locals
+// ends with a reason instead of overflowing the stack.
+const maxEvalDepth = 2000
+
 // root is one root module being evaluated, with its variable values.
 type root struct {
 	dir      string
@@ -122,6 +127,13 @@ func (mi *moduleInstance) moduleScope() *scope { return &scope{mi: mi} }
 // eval evaluates expr in s. A panic in a library (never expected) becomes
 // an unknown value with the reason, never a crash.
 func (s *scope) eval(expr hcl.Expression) (v cty.Value, diags hcl.Diagnostics) {
+	ev := s.mi.ev
+	if ev.depth >= maxEvalDepth {
+		rng := expr.Range()
+		return unknownBecause("the expression at %s:%d refers through more than %d other values", ev.rel(rng.Filename), rng.Start.Line, maxEvalDepth), nil
+	}
+	ev.depth++
+	defer func() { ev.depth-- }()
 	defer func() {
 		if r := recover(); r != nil {
 			rng := expr.Range()

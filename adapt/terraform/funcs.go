@@ -290,6 +290,9 @@ func templateFileFunc(rootDir string) function.Function {
 			if err != nil {
 				return cty.NilVal, err
 			}
+			if d := nestingError(args[0].AsString(), []byte(src)); d != nil {
+				return cty.NilVal, d
+			}
 			expr, diags := hclsyntax.ParseTemplate([]byte(src), args[0].AsString(), hcl.InitialPos)
 			if diags.HasErrors() {
 				return cty.NilVal, diags

@@ -140,7 +140,41 @@ func parseFile(path string) (*hcl.File, []byte, hcl.Diagnostics) {
 	return f, data, diags
 }
 
+// MaxNesting bounds how deeply brackets may nest in a file. The HCL and
+// JSON parsers recurse once per level, and a goroutine's stack overflow is
+// a crash no recover() catches: a file nesting deeper is refused before it
+// is parsed. No real configuration comes near it.
+const MaxNesting = 512
+
+// nestingError names the line where brackets first nest deeper than
+// MaxNesting, counting every bracket (in strings and comments too: an
+// expression in "${...}" nests like any other).
+func nestingError(path string, data []byte) hcl.Diagnostics {
+	depth, line := 0, 1
+	for _, c := range data {
+		switch c {
+		case '\n':
+			line++
+		case '(', '[', '{':
+			depth++
+			if depth > MaxNesting {
+				return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "nested too deeply",
+					Detail:  fmt.Sprintf("brackets nest more than %d levels deep", MaxNesting),
+					Subject: &hcl.Range{Filename: path, Start: hcl.Pos{Line: line}, End: hcl.Pos{Line: line}}}}
+			}
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
 func parseBytes(path string, data []byte) (f *hcl.File, diags hcl.Diagnostics) {
+	if d := nestingError(path, data); d != nil {
+		return nil, d
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			f, diags = nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "cannot parse file", Detail: fmt.Sprint(r), Subject: &hcl.Range{Filename: path}}}

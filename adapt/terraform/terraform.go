@@ -76,6 +76,7 @@ type evaluator struct {
 	visited      map[string]bool
 	maxInstances int
 	files        map[string][]byte
+	depth        int // expressions being evaluated, nested
 }
 
 // Scan evaluates the Terraform modules in dirs (each a directory holding

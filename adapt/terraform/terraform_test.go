@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -533,4 +534,49 @@ func TestJSONConfigurationAndOptionalDefaults(t *testing.T) {
 }`,
 	}), Options{})
 	checkKey(t, res, "aws_dms_replication_instance.x", verdict{manager: state.KeyManagerAWS, keyState: "Enabled"})
+}
+
+func TestDeepNestingIsAProblemNotACrash(t *testing.T) {
+	t.Parallel()
+	var chain strings.Builder
+	chain.WriteString("locals {\n")
+	for i := range 3000 {
+		fmt.Fprintf(&chain, "  a%d = local.a%d\n", i, i+1)
+	}
+	chain.WriteString("  a3000 = \"alias/aws/dms\"\n}\nresource \"aws_dms_replication_instance\" \"chain\" { kms_key_arn = local.a0 }\n")
+	dir := writeTree(t, map[string]string{
+		"brackets/main.tf": "locals {\n  x = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n}\n",
+		"chain/main.tf":    chain.String(),
+	})
+	res := scanTree(t, dir, Options{})
+	if len(res.Problems) != 1 || res.Problems[0].File != "brackets/main.tf" || res.Problems[0].Line != 2 || !strings.Contains(res.Problems[0].Msg, "nested too deeply") {
+		t.Fatalf("problems %v, want brackets/main.tf:2 nested too deeply", res.Problems)
+	}
+	checkKey(t, res, "aws_dms_replication_instance.chain", verdict{reason: "refers through more than"})
+}
+
+// FuzzScan feeds arbitrary bytes to the Terraform adapter as a module's
+// main.tf: it must report problems, never panic or hang.
+func FuzzScan(f *testing.F) {
+	f.Add([]byte(provider + `resource "aws_dms_replication_instance" "x" { kms_key_arn = var.k }
+variable "k" { default = null }`))
+	f.Add([]byte(`module "m" { source = "./" }
+resource "aws_dms_endpoint" "e" {
+  for_each = { for k, v in var.m : k => v }
+  dynamic "s3_settings" {
+    for_each = [each.value]
+    content { encryption_mode = s3_settings.value }
+  }
+}`))
+	f.Add([]byte(`locals { a = try(jsondecode("{"), lookup({}, "k", null), "alias/aws/dms") }
+resource "aws_dms_replication_config" "c" { compute_config { kms_key_id = local.a } }`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Scan(dir, []string{dir}, Options{MaxInstances: 100}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
