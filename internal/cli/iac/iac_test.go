@@ -344,3 +344,51 @@ func TestGoldenJSONMatchesThePublishedSchema(t *testing.T) {
 		t.Errorf("the IaC report does not match docs/report-schema.json: %v", err)
 	}
 }
+
+// TestAModuleUnderTwoRootsKeepsTheWorst: one module file reached from two
+// examples gives one finding per rule, the worst, naming its root.
+func TestAModuleUnderTwoRootsKeepsTheWorst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"modules/dms/main.tf": "variable \"k\" {}\nresource \"aws_dms_replication_instance\" \"this\" {\n  kms_key_arn = var.k\n}\n",
+		"examples/good/main.tf": `resource "aws_kms_key" "k" {}
+module "dms" {
+  source = "../../modules/dms"
+  k      = aws_kms_key.k.arn
+}`,
+		"examples/bad/main.tf": `module "dms" {
+  source = "../../modules/dms"
+  k      = "alias/aws/dms"
+}`,
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts, out, _ := newOptions(t, dir, dir)
+	_ = Run(context.Background(), opts)
+	var rep finding.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.RuleID != "CMKG-DMS-001" {
+			continue
+		}
+		n++
+		if f.Status != finding.StatusFail || f.Source.File != "modules/dms/main.tf" || f.Source.StartLine != 3 ||
+			!strings.Contains(f.Reason, "the worst of 2 evaluations: evaluated from root module examples/bad") {
+			t.Errorf("finding %s at %s:%d: %s", f.Status, f.Source.File, f.Source.StartLine, f.Reason)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d CMKG-DMS-001 findings, want 1", n)
+	}
+}
