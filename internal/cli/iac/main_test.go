@@ -56,7 +56,7 @@ func TestIaCThroughMain(t *testing.T) {
 			Results []struct {
 				Locations []struct {
 					PhysicalLocation *struct {
-						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+						ArtifactLocation struct{ URI string }     `json:"artifactLocation"`
 						Region           *struct{ StartLine int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
