@@ -115,6 +115,11 @@ func (ev *evaluator) addResource(s *scope, decl *resourceDecl, address string) {
 	rb := s.resourceBody(decl)
 	file := ev.rel(decl.file.path)
 	region := s.mi.rootRegion()
+	if decl.providerAlias != "" {
+		// An aliased provider's region, when this module declares it;
+		// otherwise unknown (passed in by the caller's providers map).
+		region = s.mi.mod.aliasRegions[decl.providerAlias]
+	}
 	src := state.Source{File: file, StartLine: decl.rng.Start.Line, EndLine: decl.rng.End.Line, Address: address,
 		Suppressions: inlineSuppressions(decl.file, decl.defRange.Start.Line),
 		Variant:      "evaluated from root module " + ev.rel(s.mi.root.dir)}

@@ -36,8 +36,10 @@ type module struct {
 	calls    map[string]*moduleCall
 	// callOrder is the module calls in source order.
 	callOrder []*moduleCall
-	// region is the AWS provider's region when written as a literal.
-	region string
+	// region is the AWS provider's region when written as a literal;
+	// aliasRegions the same for each aliased AWS provider ("" unknown).
+	region       string
+	aliasRegions map[string]string
 }
 
 type variableDecl struct {
@@ -58,6 +60,8 @@ type resourceDecl struct {
 	body     hcl.Body  // without count and for_each
 	count    *hcl.Attribute
 	forEach  *hcl.Attribute
+	// providerAlias is the alias of its `provider = aws.alias`, if any.
+	providerAlias string
 }
 
 // address is the declaration's address within its module.
@@ -107,7 +111,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "type"}, {Name: "default"}, {Name: "nullable"},
 }}
 
-var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}}}
+var metaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "for_each"}, {Name: "provider"}}}
 
 var moduleMetaSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "source"}, {Name: "version"}, {Name: "count"}, {Name: "for_each"}, {Name: "providers"}, {Name: "depends_on"},
@@ -326,15 +330,37 @@ func (l *loader) addFile(m *module, sf *sourceFile, body hcl.Body) {
 		case "module":
 			l.addCall(m, sf, b)
 		case "provider":
-			if b.Labels[0] == "aws" && m.region == "" {
-				c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
-				if c != nil && c.Attributes["alias"] == nil && c.Attributes["region"] != nil {
-					if v, d := c.Attributes["region"].Expr.Value(nil); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "string" {
-						m.region = v.AsString()
-					}
-				}
+			if b.Labels[0] == "aws" {
+				addProvider(m, b)
 			}
 		}
+	}
+}
+
+// addProvider records an AWS provider's region, when it is a literal.
+func addProvider(m *module, b *hcl.Block) {
+	c, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "region"}, {Name: "alias"}}})
+	if c == nil {
+		return
+	}
+	literal := func(a *hcl.Attribute) string {
+		if a == nil {
+			return ""
+		}
+		if v, d := a.Expr.Value(nil); !d.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "string" {
+			return v.AsString()
+		}
+		return ""
+	}
+	if alias := literal(c.Attributes["alias"]); alias != "" {
+		if m.aliasRegions == nil {
+			m.aliasRegions = map[string]string{}
+		}
+		m.aliasRegions[alias] = literal(c.Attributes["region"])
+		return
+	}
+	if m.region == "" {
+		m.region = literal(c.Attributes["region"])
 	}
 }
 
@@ -359,6 +385,11 @@ func (l *loader) addResource(m *module, sf *sourceFile, b *hcl.Block) {
 		defRange: b.DefRange, rng: blockRange(b), body: rest}
 	if c != nil {
 		r.count, r.forEach = c.Attributes["count"], c.Attributes["for_each"]
+		if p := c.Attributes["provider"]; p != nil {
+			if t, d := hcl.AbsTraversalForExpr(p.Expr); !d.HasErrors() && len(t) == 2 && t.RootName() == "aws" {
+				r.providerAlias = stepName(t, 1)
+			}
+		}
 	}
 	if _, dup := m.declared[r.address()]; dup {
 		l.problems.add(sf.path, b.DefRange.Start.Line, "%s is declared twice in %s; Terraform rejects this", r.address(), m.dir)

@@ -580,3 +580,22 @@ resource "aws_dms_replication_config" "c" { compute_config { kms_key_id = local.
 		}
 	})
 }
+
+func TestAnAliasedProviderGivesItsRegion(t *testing.T) {
+	t.Parallel()
+	res := scanTree(t, writeTree(t, map[string]string{"main.tf": provider + `
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+resource "aws_dms_replication_instance" "x" {
+  provider    = aws.west
+  kms_key_arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+resource "aws_dms_replication_instance" "y" {
+  kms_key_arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+`}), Options{})
+	checkKey(t, res, "aws_dms_replication_instance.x", verdict{manager: state.KeyManagerCustomer})
+	checkKey(t, res, "aws_dms_replication_instance.y", verdict{reason: "DMS uses only keys of its own region"})
+}
