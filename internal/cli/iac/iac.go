@@ -294,6 +294,12 @@ type scanned struct {
 func scan(root string, opts *Options, cf cloudformation.Options) (*scanned, error) {
 	inv := walk(opts.Paths, func(p string) string { return relTo(root, p) })
 	sc := &scanned{notes: map[string]terraform.Note{}, problems: inv.problems}
+	for _, f := range inv.ignored {
+		sc.warnings = append(sc.warnings, f+": not a Terraform, Terraform plan or CloudFormation file; not checked")
+	}
+	if inv.empty() && len(inv.problems) == 0 {
+		sc.warnings = append(sc.warnings, "no Terraform, Terraform plan or CloudFormation file found in "+strings.Join(opts.Paths, ", "))
+	}
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()

@@ -392,3 +392,20 @@ module "dms" {
 		t.Fatalf("%d CMKG-DMS-001 findings, want 1", n)
 	}
 }
+
+func TestNothingToCheckIsSaid(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.yaml"), []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts, _, errOut := newOptions(t, dir, dir, filepath.Join(dir, "notes.yaml"))
+	if err := Run(context.Background(), opts); err != nil {
+		t.Fatalf("exit %d (%v), want 0", exit.Code(err), err)
+	}
+	for _, want := range []string{"notes.yaml: not a Terraform, Terraform plan or CloudFormation file", "no Terraform, Terraform plan or CloudFormation file found"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errOut)
+		}
+	}
+}

@@ -35,6 +35,13 @@ type inventory struct {
 	plans         []source
 	templates     []source
 	problems      []error
+	// ignored are files given by name that are of no kind cmkguard reads.
+	ignored []string
+}
+
+// empty reports whether nothing to check was found.
+func (inv *inventory) empty() bool {
+	return len(inv.terraformDirs) == 0 && len(inv.plans) == 0 && len(inv.templates) == 0
 }
 
 // candidateExts are the extensions whose content is looked at for a plan or
@@ -86,7 +93,11 @@ func walk(paths []string, rel func(string) string) *inventory {
 			continue
 		}
 		if !info.IsDir() {
+			before := len(inv.terraformDirs) + len(inv.plans) + len(inv.templates) + len(inv.problems)
 			addFile(p)
+			if len(inv.terraformDirs)+len(inv.plans)+len(inv.templates)+len(inv.problems) == before {
+				inv.ignored = append(inv.ignored, rel(p))
+			}
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
