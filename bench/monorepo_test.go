@@ -206,13 +206,3 @@ func TestGeneratedMonorepoHasTheTargetShape(t *testing.T) {
 	}
 }
 
-// TestWriteMonorepo writes the full generated monorepo to the directory in
-// CMKGUARD_WRITE_MONOREPO, to look at or to time other tools on by hand;
-// without it there is nothing to do and the test says so.
-func TestWriteMonorepo(t *testing.T) {
-	dir := os.Getenv("CMKGUARD_WRITE_MONOREPO")
-	if dir == "" {
-		t.Skip("set CMKGUARD_WRITE_MONOREPO=DIR to write the generated monorepo there")
-	}
-	t.Logf("%d DMS resources written to %s", fullMonorepo.generate(t, dir), dir)
-}
