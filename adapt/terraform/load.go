@@ -212,6 +212,8 @@ type loader struct {
 	problems *problems
 	// parsed holds files parsed ahead, in parallel (see preparse).
 	parsed map[string]parsedFile
+	// overrides are the override files seen, which are not merged.
+	overrides []string
 }
 
 type parsedFile struct {
@@ -263,8 +265,9 @@ func configFiles(dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() && isConfigFile(e.Name()) && !strings.HasSuffix(e.Name(), "_override.tf") && e.Name() != "override.tf" {
-			names = append(names, e.Name())
+		n := e.Name()
+		if !e.IsDir() && isConfigFile(n) && !strings.HasSuffix(strings.TrimSuffix(n, ".json"), "_override.tf") && strings.TrimSuffix(n, ".json") != "override.tf" {
+			names = append(names, n)
 		}
 	}
 	slices.Sort(names)
@@ -280,9 +283,15 @@ func (l *loader) load(dir string) *module {
 	m := &module{dir: dir, variables: map[string]*variableDecl{}, locals: map[string]*hcl.Attribute{},
 		outputs: map[string]*hcl.Attribute{}, declared: map[string]*resourceDecl{}, calls: map[string]*moduleCall{}}
 	l.modules[dir] = m
-	if _, err := os.ReadDir(dir); err != nil {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		l.problems.add(dir, 0, "cannot read module directory: %v", err)
 		return m
+	}
+	for _, e := range entries {
+		if n := e.Name(); n == "override.tf" || strings.HasSuffix(n, "_override.tf") || n == "override.tf.json" || strings.HasSuffix(n, "_override.tf.json") {
+			l.overrides = append(l.overrides, filepath.Join(dir, n))
+		}
 	}
 	for _, name := range configFiles(dir) {
 		path := filepath.Join(dir, name)

@@ -150,6 +150,9 @@ func Scan(scanRoot string, dirs []string, opts Options) (*Result, error) {
 			evalRoot(m)
 		}
 	}
+	for _, o := range ev.loader.overrides {
+		ev.warn("%s: override files are not merged by cmkguard; the verdicts are those of the files without it", ev.rel(o))
+	}
 	res.State, res.Notes, res.Warnings = ev.state, ev.notes, ev.warnings
 	for _, p := range ev.problems.list {
 		if p.File != "" {
