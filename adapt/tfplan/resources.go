@@ -246,12 +246,18 @@ func (p *planReader) judgeRefs(modPath []string, refs []string, name string, dep
 			continue
 		}
 		seen[base] = true
-		k, w := p.judgeRef(modPath, parts, name, depth)
+		k, w, via := p.judgeRef(modPath, parts, name, depth)
 		if w != "" {
 			why = append(why, w)
 			continue
 		}
 		managers = append(managers, k.Manager)
+		switch {
+		case strings.HasPrefix(via, "("):
+			base += " " + via
+		case via != "":
+			base += " → " + via
+		}
 		from = append(from, base)
 		if k.Manager == state.KeyManagerCustomer {
 			declared = append(declared, k)
@@ -280,8 +286,9 @@ func (p *planReader) judgeRefs(modPath []string, refs []string, name string, dep
 	return k, note
 }
 
-// judgeRef judges one reference; why is set when it cannot be judged.
-func (p *planReader) judgeRef(modPath []string, parts []string, name string, depth int) (k state.Key, why string) {
+// judgeRef judges one reference; why is set when it cannot be judged, via
+// names what a var or module reference led to.
+func (p *planReader) judgeRef(modPath []string, parts []string, name string, depth int) (k state.Key, why, via string) {
 	mod := p.configModule(modPath)
 	where := "the root module"
 	if len(modPath) > 0 {
@@ -292,62 +299,66 @@ func (p *planReader) judgeRef(modPath []string, parts []string, name string, dep
 		if len(modPath) == 0 {
 			if pv := p.plan.Variables[parts[1]]; pv != nil {
 				if s, ok := pv.Value.(string); ok && s != "" {
-					return terraform.LiteralKey(s, p.region, true), ""
+					return terraform.LiteralKey(s, p.region, true), "", fmt.Sprintf("%q", s)
 				}
 			}
-			return k, fmt.Sprintf("var.%s is known only after apply", parts[1])
+			return k, fmt.Sprintf("var.%s is known only after apply", parts[1]), ""
 		}
 		parent := p.configModule(modPath[:len(modPath)-1])
 		if parent == nil || parent.ModuleCalls[modPath[len(modPath)-1]] == nil {
-			return k, "the caller of " + where + " is not in the plan's configuration"
+			return k, "the caller of " + where + " is not in the plan's configuration", ""
 		}
 		e := parent.ModuleCalls[modPath[len(modPath)-1]].Expressions[parts[1]]
 		if e == nil || e.ExpressionData == nil {
-			return k, fmt.Sprintf("%s's input %s is not set", where, parts[1])
+			return k, fmt.Sprintf("%s's input %s is not set", where, parts[1]), ""
 		}
 		if s, ok := e.ConstantValue.(string); ok {
-			return terraform.LiteralKey(s, p.region, true), ""
+			return terraform.LiteralKey(s, p.region, true), "", fmt.Sprintf("%q", s)
 		}
 		return p.judgeOne(modPath[:len(modPath)-1], e.References, name, depth)
 	case parts[0] == "module" && len(parts) >= 3:
 		if mod == nil || mod.ModuleCalls[parts[1]] == nil || mod.ModuleCalls[parts[1]].Module == nil {
-			return k, fmt.Sprintf("module.%s is not in the plan's configuration", parts[1])
+			return k, fmt.Sprintf("module.%s is not in the plan's configuration", parts[1]), ""
 		}
 		out := mod.ModuleCalls[parts[1]].Module.Outputs[parts[2]]
 		if out == nil || out.Expression == nil || out.Expression.ExpressionData == nil {
-			return k, fmt.Sprintf("module.%s has no output %s", parts[1], parts[2])
+			return k, fmt.Sprintf("module.%s has no output %s", parts[1], parts[2]), ""
 		}
 		return p.judgeOne(append(slices.Clip(modPath), parts[1]), out.Expression.References, name, depth)
 	case parts[0] == "data" && len(parts) >= 3:
-		return p.judgeData(mod, modPath, parts[1], parts[2])
+		k, why, ref := p.judgeData(mod, modPath, parts[1], parts[2])
+		if ref != "" {
+			ref = fmt.Sprintf("(%q)", ref)
+		}
+		return k, why, ref
 	case kmsTypes[parts[0]] && len(parts) >= 2:
-		return p.declaredKey(modPath, parts[0], parts[1]), ""
+		return p.declaredKey(modPath, parts[0], parts[1]), "", ""
 	case parts[0] == "local":
-		return k, fmt.Sprintf("%s refers to local.%s, whose expression the plan does not record", name, strings.Join(parts[1:], "."))
+		return k, fmt.Sprintf("%s refers to local.%s, whose expression the plan does not record", name, strings.Join(parts[1:], ".")), ""
 	case parts[0] == "each" || parts[0] == "count":
-		return k, fmt.Sprintf("%s refers to %s, which the plan does not record", name, strings.Join(parts, "."))
+		return k, fmt.Sprintf("%s refers to %s, which the plan does not record", name, strings.Join(parts, ".")), ""
 	}
-	return k, fmt.Sprintf("%s is known only after apply", strings.Join(parts, "."))
+	return k, fmt.Sprintf("%s is known only after apply", strings.Join(parts, ".")), ""
 }
 
-func (p *planReader) judgeOne(modPath []string, refs []string, name string, depth int) (state.Key, string) {
-	k, _ := p.judgeRefs(modPath, refs, name, depth+1)
+func (p *planReader) judgeOne(modPath []string, refs []string, name string, depth int) (state.Key, string, string) {
+	k, note := p.judgeRefs(modPath, refs, name, depth+1)
 	if !k.Resolved {
-		return k, k.UnknownReason
+		return k, k.UnknownReason, ""
 	}
-	return k, ""
+	return k, "", strings.TrimPrefix(note, name+" refers to ")
 }
 
-func (p *planReader) judgeData(mod *tfjson.ConfigModule, modPath []string, typ, name string) (state.Key, string) {
+func (p *planReader) judgeData(mod *tfjson.ConfigModule, modPath []string, typ, name string) (state.Key, string, string) {
 	arg := map[string]string{"aws_kms_alias": "name", "aws_kms_key": "key_id"}[typ]
 	addr := "data." + typ + "." + name
 	if arg == "" {
-		return state.Key{}, addr + " is read from the provider, and the plan does not record its result"
+		return state.Key{}, addr + " is read from the provider, and the plan does not record its result", ""
 	}
 	if cr := findResource(mod, tfjson.DataResourceMode, typ, name); cr != nil {
 		if e := cr.Expressions[arg]; e != nil && e.ExpressionData != nil {
 			if s, ok := e.ConstantValue.(string); ok && s != "" {
-				return classifyArg(s, p.region), ""
+				return classifyArg(s, p.region), "", s
 			}
 		}
 	}
@@ -360,12 +371,12 @@ func (p *planReader) judgeData(mod *tfjson.ConfigModule, modPath []string, typ, 
 		for _, r := range stateResources(p.plan.PriorState.Values.RootModule) {
 			if indexPart.ReplaceAllString(r.Address, "") == prefix+addr {
 				if s, ok := r.AttributeValues[arg].(string); ok && s != "" {
-					return classifyArg(s, p.region), ""
+					return classifyArg(s, p.region), "", s
 				}
 			}
 		}
 	}
-	return state.Key{}, addr + "'s " + arg + " is not known from the plan"
+	return state.Key{}, addr + "'s " + arg + " is not known from the plan", ""
 }
 
 func classifyArg(ref, region string) state.Key {
