@@ -205,4 +205,3 @@ func TestGeneratedMonorepoHasTheTargetShape(t *testing.T) {
 		t.Fatalf("%d .tf files in %d modules, %d templates, %d DMS resources; want 100 in 10, 3, 200", tf, len(mods), templates, resources)
 	}
 }
-
