@@ -47,7 +47,7 @@ func functions(rootDir string) map[string]function.Function {
 		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
 		"keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": lookupFunc, "merge": stdlib.MergeFunc,
 		"range": rangeFunc, "reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
-		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
+		"setproduct": setProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
 		"csvdecode": stdlib.CSVDecodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "jsonencode": stdlib.JSONEncodeFunc,
 		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc,
@@ -126,6 +126,29 @@ var rangeFunc = function.New(&function.Spec{
 			}
 		}
 		return stdlib.RangeFunc.Call(args)
+	},
+})
+
+// setProductFunc is setproduct, refusing a product of more than maxRange
+// elements before building it (setproduct of three range(1024) would be a
+// billion).
+var setProductFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "sets", Type: cty.DynamicPseudoType},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		return stdlib.SetProductFunc.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		n := 1
+		for _, a := range args {
+			if !a.IsKnown() || a.IsNull() || !a.CanIterateElements() {
+				return stdlib.SetProductFunc.Call(args)
+			}
+			n *= max(a.LengthInt(), 1)
+			if n > maxRange {
+				return cty.NilVal, fmt.Errorf("setproduct would have more than %d elements, more than cmkguard evaluates", maxRange)
+			}
+		}
+		return stdlib.SetProductFunc.Call(args)
 	},
 })
 

@@ -479,6 +479,9 @@ func TestBadInputIsAProblemAndTheRestIsKept(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"bad/broken.tf": "resource \"aws_dms_replication_instance\" \"x\" {\n  kms_key_arn = \n",
 		"bad/good.tf":   `resource "aws_dms_replication_instance" "kept" {}`,
+		"product/main.tf": `resource "aws_dms_endpoint" "p" {
+  for_each = toset([for p in setproduct(range(1000), range(1000), range(1000)) : join("-", p)])
+}`,
 		"huge/main.tf": `resource "aws_dms_endpoint" "many" {
   for_each = toset([for i in range(1000) : tostring(i)])
 }
@@ -492,13 +495,13 @@ resource "aws_dms_endpoint" "range" {
 		msgs = append(msgs, p.Error())
 	}
 	all := strings.Join(msgs, "\n")
-	for _, want := range []string{"bad/broken.tf:2", "huge/main.tf:2", "huge/main.tf:5"} {
+	for _, want := range []string{"bad/broken.tf:2", "huge/main.tf:2", "huge/main.tf:5", "product/main.tf:2"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not name %s:\n%s", want, all)
 		}
 	}
 	got := strings.Join(addresses(res), " ")
-	for _, want := range []string{"aws_dms_replication_instance.kept", "aws_dms_endpoint.many[*]", "aws_dms_endpoint.range[*]"} {
+	for _, want := range []string{"aws_dms_replication_instance.kept", "aws_dms_endpoint.many[*]", "aws_dms_endpoint.range[*]", "aws_dms_endpoint.p[*]"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("resources %s: %s is missing", got, want)
 		}
