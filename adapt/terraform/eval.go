@@ -132,6 +132,16 @@ func (s *scope) eval(expr hcl.Expression) (v cty.Value, diags hcl.Diagnostics) {
 		rng := expr.Range()
 		return unknownBecause("the expression at %s:%d refers through more than %d other values", ev.rel(rng.Filename), rng.Start.Line, maxEvalDepth), nil
 	}
+	rng := expr.Range()
+	nested, seen := ev.forNesting[rng]
+	if !seen {
+		nested = forNesting(hcl.UnwrapExpression(expr))
+		ev.forNesting[rng] = nested
+	}
+	if nested > maxForNesting {
+		ev.problems.add(rng.Filename, rng.Start.Line, "for expressions nest more than %d deep; the expression is not evaluated", maxForNesting)
+		return unknownBecause("the expression at %s:%d nests for expressions more than %d deep, which cmkguard does not evaluate", ev.rel(rng.Filename), rng.Start.Line, maxForNesting), nil
+	}
 	ev.depth++
 	defer func() { ev.depth-- }()
 	defer func() {
@@ -258,6 +268,9 @@ func (mi *moduleInstance) variable(name string) cty.Value {
 		return v
 	}
 	v := mi.computeVariable(name)
+	if decl := mi.mod.variables[name]; decl != nil {
+		v = mi.bounded(v, "var."+name, decl.rng)
+	}
 	mi.vars[name] = v
 	return v
 }
@@ -373,6 +386,16 @@ func (mi *moduleInstance) givenValue(name string, ty cty.Type) (cty.Value, bool,
 	return v, true, fmt.Sprintf("input of %s at %s:%d", mi.addr, mi.ev.rel(attr.Range.Filename), attr.Range.Start.Line)
 }
 
+// bounded is v, or an unknown with the reason (and a problem) when v holds
+// more than maxValueElements elements.
+func (mi *moduleInstance) bounded(v cty.Value, what string, rng hcl.Range) cty.Value {
+	if !tooLarge(v) {
+		return v
+	}
+	mi.ev.problems.add(rng.Filename, rng.Start.Line, "%s holds more than %d elements; it is not evaluated", what, maxValueElements)
+	return unknownBecause("%s holds more than %d elements, which cmkguard does not evaluate", what, maxValueElements)
+}
+
 // local returns local.name, evaluated once; a local that refers to itself
 // is unknown, not an endless loop.
 func (mi *moduleInstance) local(name string) cty.Value {
@@ -392,6 +415,7 @@ func (mi *moduleInstance) local(name string) cty.Value {
 	if diags.HasErrors() {
 		v = unknownBecause("local.%s (%s:%d) cannot be evaluated: %s", name, mi.ev.rel(attr.Range.Filename), attr.Range.Start.Line, diagText(diags[0]))
 	}
+	v = mi.bounded(v, "local."+name, attr.Range)
 	mi.locals[name] = v
 	return v
 }
@@ -414,6 +438,7 @@ func (mi *moduleInstance) output(name string) cty.Value {
 	if diags.HasErrors() {
 		v = unknownBecause("output %s of %s cannot be evaluated: %s", name, mi.where(), diagText(diags[0]))
 	}
+	v = mi.bounded(v, "output "+name, attr.Range)
 	mi.outputs[name] = v
 	return v
 }

@@ -77,6 +77,7 @@ type evaluator struct {
 	maxInstances int
 	files        map[string][]byte
 	depth        int // expressions being evaluated, nested
+	forNesting   map[hcl.Range]int
 }
 
 // Scan evaluates the Terraform modules in dirs (each a directory holding
@@ -92,7 +93,7 @@ func Scan(scanRoot string, dirs []string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	ev := &evaluator{scanRoot: absRoot, problems: &problems{}, notes: map[string]Note{}, visited: map[string]bool{},
-		maxInstances: opts.MaxInstances, files: map[string][]byte{}}
+		maxInstances: opts.MaxInstances, files: map[string][]byte{}, forNesting: map[hcl.Range]int{}}
 	if ev.maxInstances <= 0 {
 		ev.maxInstances = DefaultMaxInstances
 	}

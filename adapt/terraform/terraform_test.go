@@ -479,6 +479,14 @@ func TestBadInputIsAProblemAndTheRestIsKept(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"bad/broken.tf": "resource \"aws_dms_replication_instance\" \"x\" {\n  kms_key_arn = \n",
 		"bad/good.tf":   `resource "aws_dms_replication_instance" "kept" {}`,
+		"nested/main.tf": `locals {
+  cube = [for i in range(1000) : [for j in range(1000) : [for k in range(1000) : k]]]
+  a    = [for i in range(500) : i]
+  b    = flatten([for x in local.a : [for y in local.a : y]])
+  c    = flatten([for x in local.b : [for y in local.a : y]])
+}
+resource "aws_dms_endpoint" "n" { kms_key_arn = length(local.c) > 0 ? local.cube[0][0][0] : "" }
+`,
 		"product/main.tf": `resource "aws_dms_endpoint" "p" {
   for_each = toset([for p in setproduct(range(1000), range(1000), range(1000)) : join("-", p)])
 }`,
@@ -495,13 +503,13 @@ resource "aws_dms_endpoint" "range" {
 		msgs = append(msgs, p.Error())
 	}
 	all := strings.Join(msgs, "\n")
-	for _, want := range []string{"bad/broken.tf:2", "huge/main.tf:2", "huge/main.tf:5", "product/main.tf:2"} {
+	for _, want := range []string{"bad/broken.tf:2", "huge/main.tf:2", "huge/main.tf:5", "product/main.tf:2", "nested/main.tf:2", "nested/main.tf:4"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not name %s:\n%s", want, all)
 		}
 	}
 	got := strings.Join(addresses(res), " ")
-	for _, want := range []string{"aws_dms_replication_instance.kept", "aws_dms_endpoint.many[*]", "aws_dms_endpoint.range[*]", "aws_dms_endpoint.p[*]"} {
+	for _, want := range []string{"aws_dms_replication_instance.kept", "aws_dms_endpoint.many[*]", "aws_dms_endpoint.range[*]", "aws_dms_endpoint.p[*]", "aws_dms_endpoint.n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("resources %s: %s is missing", got, want)
 		}
