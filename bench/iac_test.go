@@ -124,7 +124,7 @@ func BenchmarkIaCMonorepo(b *testing.B) {
 	}
 	if trivy := trivyPath(b); trivy != "" {
 		cache := b.TempDir()
-		tu, output, err := run(trivy, "config", "--quiet", "--cache-dir", cache, "--format", "json", "--output", filepath.Join(cache, "trivy.json"), full)
+		tu, output, err := run(trivy, "config", "--quiet", "--skip-check-update", "--skip-version-check", "--cache-dir", cache, "--format", "json", "--output", filepath.Join(cache, "trivy.json"), full)
 		if err != nil {
 			b.Errorf("trivy config: %v\n%s", err, output)
 			return
