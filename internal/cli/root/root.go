@@ -11,6 +11,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/cli/emulator"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
+	"github.com/cmkguard/cmkguard/internal/cli/iac"
 	keypolicycmd "github.com/cmkguard/cmkguard/internal/cli/keypolicy"
 	"github.com/cmkguard/cmkguard/internal/cli/permissions"
 	remediatecmd "github.com/cmkguard/cmkguard/internal/cli/remediate"
@@ -42,6 +43,7 @@ and replaces the ones that do not.`,
 	cmd.AddCommand(keypolicycmd.NewCmdKeyPolicy(f, nil))
 	cmd.AddCommand(remediatecmd.NewCmdRemediate(f, nil))
 	cmd.AddCommand(audit.NewCmdAudit(f, nil))
+	cmd.AddCommand(iac.NewCmdIaC(f, nil))
 	cmd.AddCommand(demo.NewCmdDemo(f, nil))
 	cmd.AddCommand(permissions.NewCmdPermissions(f))
 	cmd.AddCommand(version.NewCmdVersion(f))

@@ -1,0 +1,2 @@
+environment           = "staging"
+serverless_kms_key_id = "alias/dms-serverless"
