@@ -34,6 +34,9 @@ func orgBenchEstate() *awsemu.Estate {
 			account = fmt.Sprintf("5000000000%02d", a)
 		}
 		est.Accounts = append(est.Accounts, awsemu.EstateAccount{ID: account, Name: fmt.Sprintf("account-%02d", a)})
+		if account != me {
+			est.Roles = append(est.Roles, "arn:aws:iam::"+account+":role/"+awslive.DefaultRoleName)
+		}
 		for ri, r := range orgBenchRegions {
 			for k := range orgBenchKeys {
 				est.Keys = append(est.Keys, awsemu.EstateKey{ID: fmt.Sprintf("cccccccc-%04d-%04d-0000-%012d", a, ri, k), Account: account, Region: r})

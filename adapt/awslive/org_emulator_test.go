@@ -36,7 +36,13 @@ func orgEstate() *awsemu.Estate {
 			{ID: orgDenied, Name: "locked-down"}, {ID: orgSuspended, Name: "old-sandbox", Status: "SUSPENDED"},
 		},
 		Organization: &awsemu.EstateOrganization{ID: "o-a1b2c3d4e5", ManagementAccount: me},
-		Regions:      []awsemu.EstateRegion{{Name: east}, {Name: west}, {Name: "af-south-1", OptInStatus: "not-opted-in"}},
+		// The role Organizations creates in the accounts it created; the
+		// emulator answers AccessDenied for any role not declared.
+		Roles: []string{
+			"arn:aws:iam::" + orgMember + ":role/" + awslive.DefaultRoleName, deniedRole,
+			"arn:aws:iam::" + orgSuspended + ":role/" + awslive.DefaultRoleName,
+		},
+		Regions: []awsemu.EstateRegion{{Name: east}, {Name: west}, {Name: "af-south-1", OptInStatus: "not-opted-in"}},
 		Keys: []awsemu.EstateKey{
 			{ID: "aaaaaaaa-1111-0000-0000-000000000001", Account: me, Region: east},
 			{ID: "aaaaaaaa-2222-0000-0000-000000000001", Account: orgMember, Region: west},

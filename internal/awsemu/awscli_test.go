@@ -127,6 +127,7 @@ func TestTheAWSCLIAgreesWithTheEmulator(t *testing.T) {
 	srv := awsemu.New(awsemu.Options{})
 	if err := srv.LoadEstate(&awsemu.Estate{
 		Accounts: []awsemu.EstateAccount{{ID: "111122223333"}, {ID: "444455556666"}},
+		Roles:    []string{"arn:aws:iam::444455556666:role/CmkguardAudit"},
 		Regions:  []awsemu.EstateRegion{{Name: "us-east-1"}, {Name: "eu-west-1"}, {Name: "af-south-1", OptInStatus: "not-opted-in"}},
 	}); err != nil {
 		t.Fatal(err)

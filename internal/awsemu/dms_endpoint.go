@@ -138,6 +138,9 @@ func (c *call) dmsCreateEndpoint() (any, *apiError) {
 }
 
 func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) {
+	if aerr := checkSslMode(in.SslMode); aerr != nil {
+		return nil, aerr
+	}
 	id, aerr := validIdentifier("EndpointIdentifier", in.EndpointIdentifier)
 	if aerr != nil {
 		return nil, aerr
@@ -238,6 +241,9 @@ func (c *call) dmsModifyEndpoint() (any, *apiError) {
 		RedshiftSettings          map[string]any `json:"RedshiftSettings"`
 	}
 	if aerr := c.decode(&in); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkSslMode(in.SslMode); aerr != nil {
 		return nil, aerr
 	}
 	e, aerr := c.endpointByARN(in.EndpointArn, "dms:ModifyEndpoint")

@@ -28,6 +28,10 @@ type dmsInstance struct {
 	dnsNameServers     string
 	privateIP          string
 	publicIP           string
+	// pending holds the changes a Modify with ApplyImmediately=false
+	// deferred to the maintenance window (which the emulator never
+	// reaches); a later Modify with ApplyImmediately=true applies them.
+	pending pendingValues
 
 	// cached is the JSON of view() for cachedStatus and the subnet group's
 	// revision cachedGroupRev; Modify clears it. Listing large estates is
@@ -69,7 +73,7 @@ type replicationInstanceJSON struct {
 	AvailabilityZone                      string                       `json:"AvailabilityZone,omitempty"`
 	ReplicationSubnetGroup                *subnetGroupJSON             `json:"ReplicationSubnetGroup,omitempty"`
 	PreferredMaintenanceWindow            string                       `json:"PreferredMaintenanceWindow"`
-	PendingModifiedValues                 struct{}                     `json:"PendingModifiedValues"`
+	PendingModifiedValues                 pendingValues                `json:"PendingModifiedValues"`
 	MultiAZ                               bool                         `json:"MultiAZ"`
 	EngineVersion                         string                       `json:"EngineVersion"`
 	AutoMinorVersionUpgrade               bool                         `json:"AutoMinorVersionUpgrade"`
@@ -94,7 +98,7 @@ func (r *dmsInstance) view() replicationInstanceJSON {
 		PubliclyAccessible: r.publiclyAccessible, SecondaryAvailabilityZone: r.secondaryAZ,
 		DNSNameServers: r.dnsNameServers, NetworkType: r.networkType,
 		ReplicationInstancePrivateIPAddresses: []string{r.privateIP}, ReplicationInstancePrivateIPAddress: r.privateIP,
-		ReplicationInstancePublicIPAddresses: []string{},
+		ReplicationInstancePublicIPAddresses: []string{}, PendingModifiedValues: r.pending,
 	}
 	for _, sg := range r.vpcSecurityGroups {
 		v.VpcSecurityGroups = append(v.VpcSecurityGroups, vpcSecurityGroupMembership{sg, "active"})
@@ -108,6 +112,56 @@ func (r *dmsInstance) view() replicationInstanceJSON {
 		v.ReplicationSubnetGroup = &sg
 	}
 	return v
+}
+
+// pendingValues are ReplicationPendingModifiedValues: the changes that
+// wait for the maintenance window.
+type pendingValues struct {
+	ReplicationInstanceClass string `json:"ReplicationInstanceClass,omitempty"`
+	AllocatedStorage         *int32 `json:"AllocatedStorage,omitempty"`
+	MultiAZ                  *bool  `json:"MultiAZ,omitempty"`
+	EngineVersion            string `json:"EngineVersion,omitempty"`
+	NetworkType              string `json:"NetworkType,omitempty"`
+}
+
+// hold moves the deferred fields of m (validated already) into p
+// and clears them from m.
+func (p *pendingValues) hold(m *modifiable) {
+	if m.class != "" {
+		p.ReplicationInstanceClass, m.class = strings.ToLower(m.class), ""
+	}
+	if m.storage != nil {
+		p.AllocatedStorage, m.storage = m.storage, nil
+	}
+	if m.multiAZ != nil {
+		p.MultiAZ, m.multiAZ = m.multiAZ, nil
+	}
+	if m.engine != "" {
+		p.EngineVersion, m.engine = m.engine, ""
+	}
+	if m.networkType != "" {
+		p.NetworkType, m.networkType = m.networkType, ""
+	}
+}
+
+// under returns m with the pending values it does not set itself.
+func (p pendingValues) under(m modifiable) modifiable {
+	if m.class == "" {
+		m.class = p.ReplicationInstanceClass
+	}
+	if m.storage == nil {
+		m.storage = p.AllocatedStorage
+	}
+	if m.multiAZ == nil {
+		m.multiAZ = p.MultiAZ
+	}
+	if m.engine == "" {
+		m.engine = p.EngineVersion
+	}
+	if m.networkType == "" {
+		m.networkType = p.NetworkType
+	}
+	return m
 }
 
 // createInstanceInput is CreateReplicationInstance's request.
@@ -131,9 +185,8 @@ type createInstanceInput struct {
 }
 
 var (
-	instanceClassPattern = regexp.MustCompile(`^dms\.[a-z0-9]+\.[a-z0-9]+$`)
-	enginePattern        = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
-	windowPattern        = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	enginePattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	windowPattern = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
 
 // DefaultEngineVersion is the DMS engine version of instances created without one.
@@ -240,8 +293,8 @@ type modifiable struct {
 // apply validates and applies modifiable fields.
 func (r *dmsInstance) apply(m modifiable) *apiError {
 	if m.class != "" {
-		if !instanceClassPattern.MatchString(strings.ToLower(m.class)) {
-			return invalidParam("Invalid ReplicationInstanceClass: %s", m.class)
+		if !validInstanceClass(strings.ToLower(m.class)) {
+			return invalidParam("Invalid ReplicationInstanceClass: %s is not a DMS replication instance class (such as dms.t3.medium or dms.r5.large)", m.class)
 		}
 		r.class = strings.ToLower(m.class)
 	}
@@ -263,6 +316,9 @@ func (r *dmsInstance) apply(m modifiable) *apiError {
 	if m.window != "" {
 		if !windowPattern.MatchString(strings.ToLower(m.window)) {
 			return invalidParam("Invalid PreferredMaintenanceWindow: %s (expected ddd:hh24:mi-ddd:hh24:mi)", m.window)
+		}
+		if windowMinutes(strings.ToLower(m.window)) < 30 {
+			return invalidParam("Invalid PreferredMaintenanceWindow: %s is shorter than the minimum of 30 minutes", m.window)
 		}
 		r.maintenanceWindow = strings.ToLower(m.window)
 	}
@@ -371,14 +427,30 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	copyOf := *r
-	if aerr := copyOf.apply(modifiable{
+	change := modifiable{
 		class: in.ReplicationInstanceClass, storage: in.AllocatedStorage, engine: in.EngineVersion,
 		window: in.PreferredMaintenanceWindow, multiAZ: in.MultiAZ, autoMinor: in.AutoMinorVersionUpgrade,
 		networkType: in.NetworkType, securityGroups: in.VpcSecurityGroupIDs,
-	}); aerr != nil {
+	}
+	copyOf := *r
+	if aerr := copyOf.apply(change); aerr != nil {
 		return nil, aerr
 	}
+	// Without ApplyImmediately, class, storage, Multi-AZ, engine version
+	// and network type wait for the maintenance window; the rest (window,
+	// minor upgrades, security groups, identifier) change now.
+	pending := r.pending
+	if in.ApplyImmediately {
+		change = r.pending.under(change)
+		pending = pendingValues{}
+	} else {
+		pending.hold(&change)
+	}
+	copyOf = *r
+	if aerr := copyOf.apply(change); aerr != nil {
+		return nil, aerr
+	}
+	r.pending = pending
 	r.class, r.allocatedStorage, r.engineVersion = copyOf.class, copyOf.allocatedStorage, copyOf.engineVersion
 	r.maintenanceWindow, r.multiAZ, r.autoMinorUpgrade = copyOf.maintenanceWindow, copyOf.multiAZ, copyOf.autoMinorUpgrade
 	r.networkType, r.vpcSecurityGroups = copyOf.networkType, copyOf.vpcSecurityGroups
@@ -389,7 +461,9 @@ func (c *call) dmsModifyReplicationInstance() (any, *apiError) {
 	}
 	z.instances.rename(r, newID)
 	r.cached = nil
-	r.transition(c.now, c.delayed(), "modifying", "available", nil)
+	if in.ApplyImmediately || in.ReplicationInstanceIdentifier != "" || in.VpcSecurityGroupIDs != nil {
+		r.transition(c.now, c.delayed(), "modifying", "available", nil)
+	}
 	return map[string]any{"ReplicationInstance": r.view()}, nil
 }
 

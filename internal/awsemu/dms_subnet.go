@@ -102,8 +102,13 @@ func (c *call) subnetsFrom(ids []string, vpc string) ([]EstateSubnet, *apiError)
 		azs[az] = true
 		out = append(out, EstateSubnet{ID: id, AvailabilityZone: az})
 	}
+	// The emulator has no EC2 subnets: a subnet's zone comes from its id,
+	// and two or more subnets always span two zones (one cannot).
 	if len(out) >= 2 && len(azs) < 2 {
 		out[1].AvailabilityZone = c.region + "b"
+		if out[0].AvailabilityZone == out[1].AvailabilityZone {
+			out[1].AvailabilityZone = c.region + "c"
+		}
 	}
 	return out, nil
 }
@@ -147,6 +152,9 @@ func (c *call) createSubnetGroup(name, description, vpc string, subnetIDs []stri
 			return nil, aerr
 		}
 	}
+	if aerr := checkSubnetsCoverTwoAZs(subnets); aerr != nil {
+		return nil, aerr
+	}
 	g := &dmsSubnetGroup{description: description, vpcID: vpc, subnets: subnets}
 	g.record = c.newRecord(id, "subgrp", id, "Complete")
 	if aerr := c.authorize("dms:CreateReplicationSubnetGroup", g.arn); aerr != nil {
@@ -189,6 +197,9 @@ func (c *call) dmsModifyReplicationSubnetGroup() (any, *apiError) {
 	}
 	subnets, aerr := c.subnetsFrom(in.SubnetIDs, g.vpcID)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkSubnetsCoverTwoAZs(subnets); aerr != nil {
 		return nil, aerr
 	}
 	g.subnets = subnets

@@ -21,7 +21,10 @@
 //   - Organizations DescribeOrganization/ListAccounts (awsJson1_1);
 //   - Security Hub BatchImportFindings (restJson1, POST /findings/import);
 //   - controls for tests: an estate that seeds the state, deny rules, seeded
-//     faults (latency, jitter, throttling, 5xx) and a request log.
+//     faults (latency, jitter, throttling, 5xx, answers lost after the
+//     operation was performed) and a request log, also served as an admin
+//     API (AdminHandler: /_cmkguard/requests, reset, faults) meant for its
+//     own address.
 //
 // Status changes (creating → available, deleting → gone, moving → stopped, …)
 // are lazy: each resource remembers when its pending status takes effect and
@@ -37,6 +40,8 @@
 //	// point the SDK at ts.URL (BaseEndpoint or AWS_ENDPOINT_URL) with any static credentials
 //	srv.AddDeny(awsemu.DenyRule{Action: "kms:DescribeKey", Resource: keyARN})
 //	srv.SetFaults(awsemu.Faults{Latency: 50 * time.Millisecond, Seed: 1})
+//	srv.SetFaults(awsemu.Faults{LoseAnswer: map[string]float64{"kms:CreateKey": 1}, LoseAnswerLimit: 1})
+//	admin := httptest.NewServer(srv.AdminHandler())    // GET /_cmkguard/requests, POST /_cmkguard/reset, /_cmkguard/faults
 //	entries := srv.Requests() // what was called, by whom, mutating or not, outcome
 //	srv.ResetLog()
 //

@@ -174,7 +174,9 @@ func (c *call) stsAssumeRole() (any, *apiError) {
 		return nil, aerr
 	}
 	account, roleName := m[1], m[3]
-	if (len(c.w.roles) > 0 && !c.w.roles[roleARN]) || !c.w.knownAccount(account) {
+	// A role that does not exist cannot be assumed: AWS answers AccessDenied
+	// (it does not say whether the role exists). Estates declare their roles.
+	if !c.w.roles[roleARN] || !c.w.knownAccount(account) {
 		return nil, errf(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.caller.ARN, roleARN)
 	}
 	akid := "ASIA" + opaqueID()[:16]

@@ -17,7 +17,8 @@ type Estate struct {
 	Regions []EstateRegion `json:"regions,omitempty"`
 	// Credentials map access key ids to an account and principal.
 	Credentials []EstateCredential `json:"credentials,omitempty"`
-	// Roles are the roles AssumeRole accepts. Empty: any role of a known account.
+	// Roles are the role ARNs that exist, the only ones AssumeRole accepts
+	// (others are AccessDenied, as in AWS). Each must be in a known account.
 	Roles []string `json:"roles,omitempty"`
 
 	Keys                 []EstateKey                 `json:"keys,omitempty"`

@@ -346,7 +346,7 @@ var aliasNamePattern = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
 func (c *call) kmsCreateKey() (any, *apiError) {
 	var in struct {
 		Description                    string   `json:"Description"`
-		Policy                         string   `json:"Policy"`
+		Policy                         *string  `json:"Policy"`
 		Origin                         string   `json:"Origin"`
 		CustomKeyStoreID               string   `json:"CustomKeyStoreId"`
 		XksKeyID                       string   `json:"XksKeyId"`
@@ -360,8 +360,14 @@ func (c *call) kmsCreateKey() (any, *apiError) {
 	if aerr := c.decode(&in); aerr != nil {
 		return nil, aerr
 	}
+	if in.Policy != nil && (len(*in.Policy) < 1 || len(*in.Policy) > 131072) {
+		return nil, badRequest("ValidationException", "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length between 1 and 131072")
+	}
+	if len(in.XksKeyID) > 128 {
+		return nil, badRequest("ValidationException", "1 validation error detected: Value at 'xksKeyId' failed to satisfy constraint: Member must have length less than or equal to 128")
+	}
 	spec := KeySpec{
-		Description: in.Description, Policy: in.Policy, Origin: in.Origin, CustomKeyStoreID: in.CustomKeyStoreID,
+		Description: in.Description, Policy: deref(in.Policy), Origin: in.Origin, CustomKeyStoreID: in.CustomKeyStoreID,
 		XksKeyID: in.XksKeyID, MultiRegion: in.MultiRegion, KeyUsage: in.KeyUsage, KeySpec: in.KeySpec,
 	}
 	if spec.KeySpec == "" {
@@ -869,16 +875,41 @@ func (c *call) kmsUntagResource() (any, *apiError) {
 }
 
 func (c *call) kmsListResourceTags() (any, *apiError) {
-	var in keyIDInput
+	var in struct {
+		keyIDInput
+		Limit  *int32 `json:"Limit"`
+		Marker string `json:"Marker"`
+	}
 	k, aerr := c.decodeKey(&in, keyLookup{action: "kms:ListResourceTags"})
 	if aerr != nil {
 		return nil, aerr
 	}
-	tags := make([]kmsTag, 0, len(k.tags))
-	for _, t := range k.tags {
-		tags = append(tags, kmsTag{t.Key, t.Value})
+	limit, aerr := pageLimit(in.Limit, 50)
+	if aerr != nil {
+		return nil, aerr
 	}
-	return map[string]any{"Tags": tags, "Truncated": false}, nil
+	start, aerr := decodeMarker(in.Marker)
+	if aerr != nil || start > uint64(len(k.tags)) {
+		return nil, badRequest("InvalidMarkerException", "Invalid marker")
+	}
+	tags := make([]kmsTag, 0, min(limit, len(k.tags)))
+	out := map[string]any{"Truncated": false}
+	for i := int(start); i < len(k.tags); i++ {
+		if len(tags) == limit {
+			out["Truncated"], out["NextMarker"] = true, encodeMarker(uint64(i))
+			break
+		}
+		tags = append(tags, kmsTag{k.tags[i].Key, k.tags[i].Value})
+	}
+	out["Tags"] = tags
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func sortStrings(s []string) { slices.Sort(s) }

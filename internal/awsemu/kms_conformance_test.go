@@ -213,3 +213,38 @@ func TestGetKeyRotationStatusReportsThePeriodAndTheNextDate(t *testing.T) {
 		t.Errorf("an AWS-managed key: %+v (%v), want rotation every 365 days", ms, err)
 	}
 }
+
+func TestListResourceTagsPagesAndCreateKeyChecksLengths(t *testing.T) {
+	c := startEmu(t, awsemu.Options{}).kms()
+	var tags []kmstypes.Tag
+	for i := range 5 {
+		tags = append(tags, kmstypes.Tag{TagKey: aws.String(fmt.Sprintf("k%d", i)), TagValue: aws.String("v")})
+	}
+	m := mustCreateKey(t, c, &kms.CreateKeyInput{Tags: tags})
+	var got []string
+	pages := 0
+	for p := kms.NewListResourceTagsPaginator(c, &kms.ListResourceTagsInput{KeyId: m.KeyId, Limit: aws.Int32(2)}); p.HasMorePages(); pages++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range out.Tags {
+			got = append(got, *tg.TagKey)
+		}
+	}
+	if diff := cmp.Diff([]string{"k0", "k1", "k2", "k3", "k4"}, got); diff != "" || pages != 3 {
+		t.Errorf("ListResourceTags by 2 in %d pages (-want +got):\n%s", pages, diff)
+	}
+	_, err := c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: m.KeyId, Limit: aws.Int32(1001)})
+	if got := errorCode(t, err); got != "ValidationException" {
+		t.Errorf("Limit 1001: %q, want ValidationException", got)
+	}
+	_, err = c.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: m.KeyId, Marker: aws.String("garbage")})
+	if got := errorCode(t, err); got != "InvalidMarkerException" {
+		t.Errorf("a bad marker: %q, want InvalidMarkerException", got)
+	}
+	_, err = c.CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String("")})
+	if got := errorCode(t, err); got != "ValidationException" {
+		t.Errorf("an empty Policy: %q, want ValidationException", got)
+	}
+}

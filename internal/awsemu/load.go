@@ -86,6 +86,13 @@ func (s *Server) LoadEstate(e *Estate) error {
 		w.credentials[cr.AccessKeyID] = identity{AccessKeyID: cr.AccessKeyID, Account: cr.Account, ARN: p, UserID: "AIDA" + strings.ToUpper(shortHash(p))}
 	}
 	for _, r := range e.Roles {
+		m := roleARNPattern.FindStringSubmatch(r)
+		if m == nil {
+			return fmt.Errorf("estate: role %q is not a role ARN (arn:aws:iam::<account>:role/<name>)", r)
+		}
+		if !w.knownAccount(m[1]) {
+			return fmt.Errorf("estate: role %s: account %s is not among the accounts", r, m[1])
+		}
 		w.roles[r] = true
 	}
 	var faults *Faults

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -417,6 +418,10 @@ func checkJSON(m *awsModel, out *[]string, path, shapeName, tsFormat string, v a
 			}
 		}
 	default:
+		if _, isText := v.(string); isText && sh.Type != "string" && sh.Type != "blob" {
+			bad("want a JSON %s (%s), got the string %q", sh.Type, shapeName, v)
+			return
+		}
 		checkScalar(m, out, path, shapeName, v)
 	}
 }
@@ -700,35 +705,50 @@ func checkXMLValue(m *awsModel, out *[]string, path string, mem modelMember, n *
 }
 
 // handler serves srv and checks every response against the models.
-// Problems fail t. A response is matched to its log entry by request id, so
-// concurrent calls are checked too.
+// Problems fail t. The operation is read from the request as the SDK sent
+// it (credential scope, X-Amz-Target, the query's Action, the REST path).
 func (mc *modelChecker) handler(t testing.TB, srv *awsemu.Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &teeWriter{ResponseWriter: w, status: http.StatusOK}
-		srv.ServeHTTP(tw, r)
-		if tw.hijacked {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		reqID := w.Header().Get("X-Amzn-Requestid")
-		log := srv.Requests()
-		var e *awsemu.LogEntry
-		for i := len(log) - 1; i >= 0; i-- {
-			if log[i].RequestID == reqID {
-				e = &log[i]
-				break
-			}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		service, operation := requestOperation(r, body)
+		tw := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+		srv.ServeHTTP(tw, r)
+		if tw.hijacked || mc.models[service] == nil {
+			return // a lost answer, or a request with no service of its own
 		}
-		if e == nil || e.Service == "" {
-			return // the log was reset meanwhile; nothing to attribute this to
-		}
-		code, problems := mc.problems(e.Service, e.Operation, tw.status, w.Header(), tw.body.Bytes())
+		code, problems := mc.problems(service, operation, tw.status, w.Header(), tw.body.Bytes())
 		mc.mu.Lock()
-		mc.seen = append(mc.seen, modelCheck{Service: e.Service, Operation: e.Operation, Status: tw.status, ErrorCode: code})
+		mc.seen = append(mc.seen, modelCheck{Service: service, Operation: operation, Status: tw.status, ErrorCode: code})
 		mc.mu.Unlock()
 		for _, p := range problems {
-			t.Errorf("model: %s:%s (HTTP %d): %s", e.Service, e.Operation, tw.status, p)
+			t.Errorf("model: %s:%s (HTTP %d): %s", service, operation, tw.status, p)
 		}
 	})
+}
+
+// requestOperation names the service and operation of a request.
+func requestOperation(r *http.Request, body []byte) (service, operation string) {
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		scope := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
+		if len(scope) == 5 {
+			service = scope[3]
+		}
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		_, operation, _ = strings.Cut(target, ".")
+		return service, operation
+	}
+	if strings.TrimRight(r.URL.Path, "/") == "/findings/import" {
+		return service, "BatchImportFindings"
+	}
+	form, _ := url.ParseQuery(string(body))
+	return service, form.Get("Action")
 }
 
 // teeWriter passes a response through and keeps a copy; it can still be

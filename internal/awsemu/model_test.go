@@ -327,3 +327,54 @@ func driveFaults(t *testing.T, e *emu) {
 	}
 	e.srv.SetFaults(awsemu.Faults{})
 }
+
+// TestTheModelCheckerCatchesWhatItShould feeds the checker responses that
+// break the models, so that a check that passes means something.
+func TestTheModelCheckerCatchesWhatItShould(t *testing.T) {
+	mc := newModelChecker(t)
+	jsonErr := func(code string) http.Header {
+		h := http.Header{}
+		h.Set("X-Amzn-Errortype", code)
+		return h
+	}
+	tests := []struct {
+		name, service, op string
+		status            int
+		header            http.Header
+		body              string
+		want              string // in a problem; "" for none
+	}{
+		{"a good answer", "kms", "ListKeys", 200, nil, `{"Keys":[{"KeyId":"k","KeyArn":"arn:aws:kms:us-east-1:111122223333:key/k"}],"Truncated":false}`, ""},
+		{"an ARN too short for its shape", "kms", "ListKeys", 200, nil, `{"Keys":[{"KeyId":"k","KeyArn":"arn"}],"Truncated":false}`, "outside 20..2048"},
+		{"a member the shape lacks", "kms", "ListKeys", 200, nil, `{"Keys":[],"Truncated":false,"Extra":1}`, `member "Extra" is not in`},
+		{"a string where a boolean belongs", "kms", "ListKeys", 200, nil, `{"Keys":[],"Truncated":"false"}`, "want a JSON boolean"},
+		{"a value outside its enum", "kms", "DescribeKey", 200, nil, `{"KeyMetadata":{"KeyId":"k","KeyState":"Sleeping"}}`, "is not a value of the enum"},
+		{"a required member missing", "kms", "DescribeKey", 200, nil, `{"KeyMetadata":{"Arn":"a"}}`, `required member "KeyId"`},
+		{"a timestamp as text", "kms", "DescribeKey", 200, nil, `{"KeyMetadata":{"KeyId":"k","CreationDate":"2026-01-01"}}`, "epoch seconds"},
+		{"a number out of range", "kms", "GetKeyRotationStatus", 200, nil, `{"RotationPeriodInDays":30}`, "outside"},
+		{"a null", "kms", "DescribeKey", 200, nil, `{"KeyMetadata":null}`, "null"},
+		{"a declared error", "kms", "ListKeys", 400, jsonErr("InvalidMarkerException"), `{}`, ""},
+		{"a declared error with the wrong status", "kms", "ListKeys", 503, jsonErr("InvalidMarkerException"), `{}`, "the model says 400"},
+		{"an error the operation does not declare", "kms", "ListKeys", 400, jsonErr("ResourceNotFoundFault"), `{}`, "neither declared"},
+		{"a common error", "dms", "DescribeEndpoints", 400, jsonErr("AccessDeniedException"), `{}`, ""},
+		{"a common error with the wrong status", "dms", "DescribeEndpoints", 500, jsonErr("ThrottlingException"), `{}`, "want 400"},
+		{"an EC2 element the shape lacks", "ec2", "DescribeRegions", 200, nil, `<DescribeRegionsResponse><requestId>r</requestId><regionInfo><item><regionName>x</regionName><colour>red</colour></item></regionInfo></DescribeRegionsResponse>`, `element "colour"`},
+		{"an STS answer without its result wrapper", "sts", "GetCallerIdentity", 200, nil, `<GetCallerIdentityResponse><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, "no GetCallerIdentityResult"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.header
+			if h == nil {
+				h = http.Header{}
+			}
+			_, problems := mc.problems(tt.service, tt.op, tt.status, h, []byte(tt.body))
+			all := strings.Join(problems, "; ")
+			switch {
+			case tt.want == "" && len(problems) > 0:
+				t.Errorf("problems %q, want none", all)
+			case tt.want != "" && !strings.Contains(all, tt.want):
+				t.Errorf("problems %q, want one mentioning %q", all, tt.want)
+			}
+		})
+	}
+}

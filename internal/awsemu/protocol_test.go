@@ -159,6 +159,9 @@ func TestRoutingFallsBackToTheTargetWhenTheScopeNamesNoKnownService(t *testing.T
 
 func TestDenyRulesGiveEachServicesAccessDeniedError(t *testing.T) {
 	e := startEmu(t, awsemu.Options{})
+	if err := e.srv.LoadEstate(&awsemu.Estate{Roles: []string{"arn:aws:iam::111122223333:role/forbidden", "arn:aws:iam::111122223333:role/allowed"}}); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.AddDeny(awsemu.DenyRule{Action: "dms:Describe*"})
 	e.srv.AddDeny(awsemu.DenyRule{Action: "ec2:DescribeRegions", Account: "111122223333"})
 	e.srv.AddDeny(awsemu.DenyRule{Action: "sts:AssumeRole", Resource: "arn:aws:iam::111122223333:role/forbidden"})

@@ -62,6 +62,7 @@ func TestAssumeRoleCredentialsActAsTheRolesAccount(t *testing.T) {
 	e := startEmu(t, awsemu.Options{})
 	estate := &awsemu.Estate{
 		Accounts: []awsemu.EstateAccount{{ID: "111122223333"}, {ID: "444455556666"}},
+		Roles:    []string{"arn:aws:iam::444455556666:role/CmkguardAudit"},
 		Keys:     []awsemu.EstateKey{{ID: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", Account: "444455556666"}},
 	}
 	if err := e.srv.LoadEstate(estate); err != nil {
@@ -102,6 +103,7 @@ func TestAssumeRoleCredentialsActAsTheRolesAccount(t *testing.T) {
 		want string
 	}{
 		{"a role of an unknown account", sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::999999999999:role/x"), RoleSessionName: aws.String("s1")}, "AccessDenied"},
+		{"a role the estate does not declare, in a known account", sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::444455556666:role/NotThere"), RoleSessionName: aws.String("s1")}, "AccessDenied"},
 		{"a malformed role ARN", sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::role"), RoleSessionName: aws.String("s1")}, "ValidationError"},
 		{"a session name with spaces", sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::444455556666:role/x"), RoleSessionName: aws.String("a b")}, "ValidationError"},
 		{"a too short duration", sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::444455556666:role/x"), RoleSessionName: aws.String("s1"), DurationSeconds: aws.Int32(60)}, "ValidationError"},
@@ -245,5 +247,30 @@ func TestLoadEstateRejectsBadEstatesNamingTheItem(t *testing.T) {
 	}
 	if err := awsemu.New(awsemu.Options{}).LoadEstate(nil); err == nil {
 		t.Error("LoadEstate(nil) succeeded")
+	}
+}
+
+func TestGetCallerIdentityCannotBeDenied(t *testing.T) {
+	e := startEmu(t, awsemu.Options{})
+	e.srv.AddDeny(awsemu.DenyRule{Action: "*"})
+	e.srv.AddDeny(awsemu.DenyRule{Action: "sts:GetCallerIdentity"})
+	who, err := e.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity under an explicit deny: %v; AWS answers it whatever the policies", err)
+	}
+	if *who.Account != awsemu.DefaultAccount {
+		t.Errorf("account %s", *who.Account)
+	}
+	_, err = e.sts().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/x"), RoleSessionName: aws.String("s1")})
+	if got := errorCode(t, err); got != "AccessDenied" {
+		t.Errorf("AssumeRole under the deny: %q", got)
+	}
+}
+
+func TestAnEstateRoleMustBeARoleARNOfAKnownAccount(t *testing.T) {
+	for _, role := range []string{"OrganizationAccountAccessRole", "arn:aws:iam::999999999999:role/x"} {
+		if err := awsemu.New(awsemu.Options{}).LoadEstate(&awsemu.Estate{Roles: []string{role}}); err == nil || !strings.Contains(err.Error(), "role") {
+			t.Errorf("role %q: %v, want an error naming it", role, err)
+		}
 	}
 }

@@ -106,3 +106,22 @@ func TestErrorsNameTheLineAndTheField(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEstateFileDeclaresRolesAndLostAnswers(t *testing.T) {
+	e, err := estatefile.Parse([]byte(`accounts: [{id: "444455556666"}]
+roles: [arn:aws:iam::444455556666:role/cmkguard-audit]
+faults:
+  loseAnswer: {"kms:CreateKey": 1}
+  loseAnswerLimit: 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsemu.New(awsemu.Options{})
+	if err := srv.LoadEstate(e); err != nil {
+		t.Fatal(err)
+	}
+	if f := srv.CurrentFaults(); f.LoseAnswer["kms:CreateKey"] != 1 || f.LoseAnswerLimit != 1 {
+		t.Errorf("faults = %+v", f)
+	}
+}

@@ -353,6 +353,7 @@ func TestOrgAuditCommandAgainstTheEmulator(t *testing.T) {
 		Accounts: []awsemu.EstateAccount{{ID: mgmt, Name: "management"}, {ID: member, Name: "payments"},
 			{ID: locked, Name: "locked-down"}, {ID: suspended, Name: "old-sandbox", Status: "SUSPENDED"}},
 		Organization: &awsemu.EstateOrganization{ID: "o-a1b2c3d4e5", ManagementAccount: mgmt},
+		Roles:        []string{"arn:aws:iam::" + member + ":role/cmkguard-audit", "arn:aws:iam::" + locked + ":role/cmkguard-audit"},
 		Regions:      []awsemu.EstateRegion{{Name: "us-east-1"}, {Name: "eu-west-1"}},
 		Keys: []awsemu.EstateKey{
 			{ID: "aaaaaaaa-2222-0000-0000-000000000001", Account: member, Region: "eu-west-1"},
