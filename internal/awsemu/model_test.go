@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
 	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -226,6 +228,21 @@ func driveSuccesses(t *testing.T, e *emu) {
 	bad := good
 	bad.Id, bad.CreatedAt = aws.String("f2"), aws.String("yesterday")
 	must[*securityhub.BatchImportFindingsOutput](t, "BatchImportFindings")(e.securityhub().BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: []shtypes.AwsSecurityFinding{good, bad}}))
+
+	// AWS Config
+	const endpointARN = "arn:aws:dms:us-east-1:111122223333:endpoint:ORDERSSOURCE"
+	e.srv.RecordConfigurationItem(awsemu.ConfigurationItem{Account: awsemu.DefaultAccount, Region: "us-east-1",
+		ResourceType: "AWS::DMS::Endpoint", ResourceID: "ORDERSSOURCE", ResourceName: "orders-source", ARN: endpointARN,
+		CaptureTime: time.Now().Add(-time.Hour), Configuration: `{"kmsKeyId":"alias/aws/dms"}`})
+	c := e.config()
+	must[*configservice.PutEvaluationsOutput](t, "PutEvaluations")(c.PutEvaluations(ctx, &configservice.PutEvaluationsInput{
+		ResultToken: aws.String(e.srv.NewConfigResultToken(awsemu.DefaultAccount, "us-east-1", "cmkguard")),
+		Evaluations: []cstypes.Evaluation{{ComplianceResourceType: aws.String("AWS::DMS::Endpoint"), ComplianceResourceId: aws.String("ORDERSSOURCE"),
+			ComplianceType: cstypes.ComplianceTypeNonCompliant, Annotation: aws.String("aws/dms"), OrderingTimestamp: aws.Time(time.Now())}}}))
+	must[*configservice.GetComplianceDetailsByConfigRuleOutput](t, "GetComplianceDetailsByConfigRule")(c.GetComplianceDetailsByConfigRule(ctx,
+		&configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("cmkguard")}))
+	must[*configservice.GetResourceConfigHistoryOutput](t, "GetResourceConfigHistory")(c.GetResourceConfigHistory(ctx,
+		&configservice.GetResourceConfigHistoryInput{ResourceType: cstypes.ResourceTypeDMSEndpoint, ResourceId: aws.String("ORDERSSOURCE")}))
 }
 
 // rawAPI sends one request in the service's wire protocol, bypassing the
@@ -251,7 +268,7 @@ func rawAPI(t *testing.T, e *emu, service, op, body string) int {
 			req.Header.Set("Content-Type", "application/json")
 		}
 	default:
-		prefix := map[string]string{"dms": "AmazonDMSv20160101", "kms": "TrentService", "organizations": "AWSOrganizationsV20161128"}[service]
+		prefix := map[string]string{"dms": "AmazonDMSv20160101", "kms": "TrentService", "organizations": "AWSOrganizationsV20161128", "config": "StarlingDoveService"}[service]
 		req, err = http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
