@@ -331,8 +331,10 @@ func assertOnce(t *testing.T, accepted []awsemu.ConfigEvaluation, want int) {
 }
 
 func TestExecutionRoleIsAssumedWhenAsked(t *testing.T) {
-	hs := newHarness(t, testEstate(), defaults(func(s *continuous.Settings) { s.AssumeExecutionRole = true }))
 	role := "arn:aws:iam::" + acct + ":role/cmkguard-config-rule-exec"
+	estate := testEstate()
+	estate.Roles = append(estate.Roles, role) // the emulator assumes only declared roles
+	hs := newHarness(t, estate, defaults(func(s *continuous.Settings) { s.AssumeExecutionRole = true }))
 	edit := func(s string) string {
 		return strings.Replace(s, "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", role, 1)
 	}
@@ -376,13 +378,15 @@ func TestLogsHoldNoSecret(t *testing.T) {
 }
 
 func TestSuppressedIsNotApplicableWithTheReason(t *testing.T) {
+	// Within the year an acceptance may last without --allow-broad-suppressions.
+	expires := time.Now().AddDate(0, 6, 0).Format("2006-01-02")
 	ignore := filepath.Join(t.TempDir(), "ignore.yaml")
 	if err := os.WriteFile(ignore, []byte(`version: 1
 suppressions:
   - resource: `+dmsARN("rep", "RIDEFAULT")+`
     rule: dms-instance-cmk
     reason: migration host, retired in January (SEC-4711)
-    expires: 2099-12-31
+    expires: `+expires+`
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +396,7 @@ suppressions:
 	}
 	got := hs.evaluations()
 	e := got[dmsARN("rep", "RIDEFAULT")]
-	if e.ComplianceType != "NOT_APPLICABLE" || !strings.Contains(e.Annotation, "SEC-4711") || !strings.Contains(e.Annotation, "2099-12-31") || !strings.Contains(e.Annotation, keyARN(defaultID)) {
+	if e.ComplianceType != "NOT_APPLICABLE" || !strings.Contains(e.Annotation, "SEC-4711") || !strings.Contains(e.Annotation, expires) || !strings.Contains(e.Annotation, keyARN(defaultID)) {
 		t.Errorf("suppressed instance = %+v, want NOT_APPLICABLE with the reason, the expiry and the key", e)
 	}
 	if e := got[dmsARN("endpoint", "EPDEFAULT")]; e.ComplianceType != "NON_COMPLIANT" {

@@ -112,13 +112,13 @@ reported); 2 usage.`,
 	fl.StringArrayVar(&opts.Formats, "format", []string{"table"}, "Output FORMAT or FORMAT=FILE, comma-separated or repeated ("+strings.Join(report.Names(), ", ")+")")
 	fl.Var(&varFlag{opts: opts}, "var", "Set a root module variable, NAME=VALUE (repeatable; applied in order with --var-file)")
 	fl.Var(&varFileFlag{opts: opts}, "var-file", "Read root module variables from a .tfvars or .tfvars.json FILE (repeatable)")
-	fl.StringArrayVar(&opts.CFParams, "cf-param", nil, "Set a CloudFormation parameter, NAME=VALUE (repeatable; wins over --cf-params)")
-	fl.StringArrayVar(&opts.CFParamsFiles, "cf-params", nil, "Read CloudFormation parameters from FILE (the AWS CLI's JSON list of ParameterKey/ParameterValue, or a map)")
+	fl.StringArrayVar(&opts.CFParams, "cf-param", nil, "Set a CloudFormation parameter, NAME=VALUE (repeat the flag for each: a value may hold commas; wins over --cf-params)")
+	fl.StringSliceVar(&opts.CFParamsFiles, "cf-params", nil, "Read CloudFormation parameters from FILE (the AWS CLI's JSON list of ParameterKey/ParameterValue, or a map); repeatable or comma-separated")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "YAML file of suppressions (resource, tag, address or file; rule, reason, expires)")
 	fl.BoolVar(&opts.AllowBroadSuppressions, "allow-broad-suppressions", false, "Accept ignore-file entries that suppress every rule on every resource, or expire more than a year from today")
 	fl.StringVar(&opts.FailOn, "fail-on", string(finding.SeverityHigh), "Exit 3 when a FAIL or UNKNOWN finding has this severity or higher (info, low, medium, high, critical, none)")
 	fl.StringVar(&opts.MinProtection, "min-protection", "", "Lowest passing protection level of a customer key ("+rule.ProtectionLevelNames()+")")
-	fl.StringArrayVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable)")
+	fl.StringSliceVar(&opts.TrustedKeyAccounts, "trusted-key-account", nil, "Account whose keys are accepted besides the resource's own (repeatable or comma-separated)")
 	fl.BoolVar(&opts.Online, "online", false, "Resolve literal key ARNs and aliases with kms:DescribeKey (standard AWS credential chain)")
 	fl.StringVar(&opts.Profile, "profile", "", "With --online: AWS shared-config profile")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "With --online: send the KMS calls to this endpoint (a local emulator)")
@@ -229,6 +229,9 @@ func validate(opts *Options) (*settings, error) {
 	return s, nil
 }
 
+// iacScope is the resource kinds infrastructure as code can declare here.
+var iacScope = []state.ResourceKind{state.KindInstances, state.KindServerless, state.KindEndpoints}
+
 // Run scans the paths, evaluates the rules, reports and sets the exit code.
 func Run(ctx context.Context, opts *Options) error {
 	s, err := validate(opts)
@@ -263,9 +266,10 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "cmkguard: warning: %s\n", msg)
 	}
 	sortFindings(findings)
-	// Every rule is evaluated over whatever the files declare: the scope is
-	// every resource kind.
-	rep := rule.NewReport(&state.State{Scope: state.ResourceKinds}, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
+	// The kinds the IaC adapters read: their rules are evaluated over
+	// whatever the files declare; the rules of other kinds (which need a
+	// live account) are reported as not evaluated.
+	rep := rule.NewReport(&state.State{Scope: iacScope}, findings, finding.Tool{Name: "cmkguard", Version: opts.Version}, now())
 	if err := audit.WriteReports(opts.IO, s.outputs, rep); err != nil {
 		return err
 	}
