@@ -53,9 +53,11 @@ func ParseScope(values []string) ([]state.ResourceKind, error) {
 
 // kindNouns name each kind's resources in "not evaluated" reasons.
 var kindNouns = map[state.ResourceKind]string{
-	state.KindInstances:  "replication instances",
-	state.KindServerless: "serverless replication configs",
-	state.KindEndpoints:  "endpoints",
+	state.KindInstances:        "replication instances",
+	state.KindServerless:       "serverless replication configs",
+	state.KindEndpoints:        "endpoints",
+	state.KindKeys:             "the policies and rotation of the customer keys",
+	state.KindInstanceProfiles: "instance profiles",
 }
 
 // reportScope is the scope of a report over s: the kinds covered, and for

@@ -12,6 +12,8 @@ type State struct {
 	ReplicationConfigs []ReplicationConfig `json:"replicationConfigs,omitempty"`
 	// Endpoints are the DMS endpoints found.
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	// InstanceProfiles are the DMS instance profiles found.
+	InstanceProfiles []InstanceProfile `json:"instanceProfiles,omitempty"`
 	// Scope is the resource kinds the source was asked to cover; empty means
 	// every kind. A rule over a kind out of scope is not evaluated, and
 	// reports say so: its absence of findings proves nothing.
@@ -26,10 +28,17 @@ const (
 	KindInstances  ResourceKind = "instances"
 	KindServerless ResourceKind = "serverless"
 	KindEndpoints  ResourceKind = "endpoints"
+	// KindKeys is the soundness of the customer keys the listed resources
+	// use: their policies and rotation (kms:GetKeyPolicy,
+	// kms:GetKeyRotationStatus).
+	KindKeys ResourceKind = "keys"
+	// KindInstanceProfiles are DMS instance profiles (Schema Conversion,
+	// homogeneous data migrations).
+	KindInstanceProfiles ResourceKind = "instance-profiles"
 )
 
 // ResourceKinds lists every resource kind, in the order reports show them.
-var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints}
+var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles}
 
 // InScope reports whether kind is in s's scope (an empty scope is every kind).
 func (s *State) InScope(kind ResourceKind) bool {

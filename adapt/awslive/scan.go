@@ -122,6 +122,7 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		st.Instances = append(st.Instances, r.instances...)
 		st.ReplicationConfigs = append(st.ReplicationConfigs, r.configs...)
 		st.Endpoints = append(st.Endpoints, r.endpoints...)
+		st.InstanceProfiles = append(st.InstanceProfiles, r.profiles...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
@@ -131,6 +132,9 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	slices.SortFunc(st.Endpoints, func(a, b state.Endpoint) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.InstanceProfiles, func(a, b state.InstanceProfile) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -280,6 +284,7 @@ type regionResult struct {
 	instances []state.ReplicationInstance
 	configs   []state.ReplicationConfig
 	endpoints []state.Endpoint
+	profiles  []state.InstanceProfile
 	err       error // only for a cancelled scan
 }
 
@@ -364,6 +369,19 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			})
 		}()
 	}
+	var profiles []state.InstanceProfile
+	var profileErr error
+	if inScope(state.KindInstanceProfiles) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			profiles, profileErr = s.listInstanceProfiles(ctx, region, func(ip *state.InstanceProfile) {
+				if ip.KeyRef != "" {
+					keys.add(ip.KeyRef, parseOwnKeyRef(ip.KeyRef, ip.Account, region))
+				}
+			})
+		}()
+	}
 	var instances []state.ReplicationInstance
 	var err error
 	if inScope(state.KindInstances) {
@@ -375,7 +393,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	wg.Wait()
 	resolved, keyErr := keys.wait()
-	for _, e := range []error{err, configErr, endpointErr, keyErr} {
+	for _, e := range []error{err, configErr, endpointErr, profileErr, keyErr} {
 		if e != nil && isCanceled(ctx, e) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
@@ -417,6 +435,13 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		endpoints = nil
 		return p.reason
 	})
+	kind(state.KindInstanceProfiles, profileErr, "dms:DescribeInstanceProfiles", func(p problem) string {
+		profiles = nil
+		return p.reason
+	})
+	for i := range profiles {
+		profiles[i].Key = keyFor(profiles[i].KeyRef, resolved, "the instance profile names no KMS key")
+	}
 	for i := range instances {
 		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
 	}
@@ -434,14 +459,15 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
-	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}
+	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles}
 }
 
 // kindLabels name each resource kind in a region's reason.
 var kindLabels = map[state.ResourceKind]string{
-	state.KindInstances:  "replication instances",
-	state.KindServerless: "serverless replication configs",
-	state.KindEndpoints:  "endpoints",
+	state.KindInstances:        "replication instances",
+	state.KindServerless:       "serverless replication configs",
+	state.KindEndpoints:        "endpoints",
+	state.KindInstanceProfiles: "instance profiles",
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
@@ -706,7 +732,11 @@ func (s *scanner) resolveKey(ctx context.Context, ref keyRef) (state.Key, error)
 		s.keys[ref.ARN] = e
 	}
 	s.mu.Unlock()
-	e.once.Do(func() { e.key, e.err = s.describeKey(ctx, ref) })
+	e.once.Do(func() {
+		if e.key, e.err = s.describeKey(ctx, ref); e.err == nil {
+			e.err = s.addSoundness(ctx, ref, &e.key)
+		}
+	})
 	return e.key, e.err
 }
 
@@ -759,6 +789,7 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 		State:       string(md.KeyState),
 		Origin:      string(md.Origin),
 		MultiRegion: aws.ToBool(md.MultiRegion),
+		Spec:        string(md.KeySpec),
 	}, nil
 }
 

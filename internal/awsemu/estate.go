@@ -26,6 +26,7 @@ type Estate struct {
 	Endpoints            []EstateEndpoint            `json:"endpoints,omitempty"`
 	ReplicationTasks     []EstateReplicationTask     `json:"replicationTasks,omitempty"`
 	ReplicationConfigs   []EstateReplicationConfig   `json:"replicationConfigs,omitempty"`
+	InstanceProfiles     []EstateInstanceProfile     `json:"instanceProfiles,omitempty"`
 
 	// Deny rules active from the start.
 	Deny []DenyRule `json:"deny,omitempty"`

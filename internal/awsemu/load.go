@@ -243,6 +243,9 @@ func (l *estateLoader) load(e *Estate) error {
 			return wrap("replication config", rc.ID, err)
 		}
 	}
+	if err := l.instanceProfiles(e.InstanceProfiles); err != nil {
+		return err
+	}
 	for inst, status := range instStatus {
 		inst.status = status
 	}

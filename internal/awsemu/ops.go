@@ -41,6 +41,8 @@ var operations = map[string]map[string]operation{
 		"AddTagsToResource":               write((*call).dmsAddTagsToResource),
 		"RemoveTagsFromResource":          write((*call).dmsRemoveTagsFromResource),
 		"ListTagsForResource":             read((*call).dmsListTagsForResource),
+		"CreateInstanceProfile":           write((*call).dmsCreateInstanceProfile),
+		"DescribeInstanceProfiles":        read((*call).dmsDescribeInstanceProfiles),
 	},
 	"kms": {
 		"CreateKey":            write((*call).kmsCreateKey),

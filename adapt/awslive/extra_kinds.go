@@ -1,0 +1,39 @@
+package awslive
+
+import (
+	"cmp"
+	"context"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+
+	"github.com/cmkguard/cmkguard/state"
+)
+
+// DescribeInstanceProfilesAPI lists a region's DMS instance profiles; it
+// is the SDK's paginator client interface.
+type DescribeInstanceProfilesAPI = dms.DescribeInstanceProfilesAPIClient
+
+// listInstanceProfiles reads every page of the region's DMS instance
+// profiles, telling found about each as its page arrives.
+func (s *scanner) listInstanceProfiles(ctx context.Context, region string, found func(*state.InstanceProfile)) ([]state.InstanceProfile, error) {
+	p := dms.NewDescribeInstanceProfilesPaginator(s.c.DMSInstanceProfiles(region), &dms.DescribeInstanceProfilesInput{MaxRecords: aws.Int32(100)})
+	return listDMS(ctx, p, func(page *dms.DescribeInstanceProfilesOutput) []state.InstanceProfile {
+		var out []state.InstanceProfile
+		for _, ip := range page.InstanceProfiles {
+			out = append(out, instanceProfileFromAPI(ip, s.account, region))
+		}
+		return out
+	}, func(ip *state.InstanceProfile) string { return ip.ARN }, found)
+}
+
+func instanceProfileFromAPI(ip dmstypes.InstanceProfile, account, region string) state.InstanceProfile {
+	arn := aws.ToString(ip.InstanceProfileArn)
+	return state.InstanceProfile{
+		Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(ip.InstanceProfileName),
+		Account: cmp.Or(accountOfARN(arn), account), Region: region,
+		KeyRef: strings.TrimSpace(aws.ToString(ip.KmsKeyArn)),
+	}
+}

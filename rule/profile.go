@@ -1,0 +1,67 @@
+package rule
+
+import (
+	"fmt"
+
+	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/state"
+)
+
+const instanceProfileResourceType = "AWS::DMS::InstanceProfile"
+
+// instanceProfileCMK is CMKG-DMS-010: a DMS instance profile (Schema
+// Conversion, homogeneous data migrations) must name a customer-managed
+// key; without one DMS uses a key AWS owns, which the customer cannot
+// even see.
+type instanceProfileCMK struct{}
+
+func (instanceProfileCMK) Kind() state.ResourceKind { return state.KindInstanceProfiles }
+
+func (instanceProfileCMK) Metadata() finding.Rule {
+	return finding.Rule{
+		ID:        "CMKG-DMS-010",
+		ShortCode: "dms-instance-profile-cmk",
+		Title:     "DMS instance profile encrypted with a customer-managed KMS key",
+		Severity:  finding.SeverityHigh,
+		Description: "DMS Schema Conversion and homogeneous data migrations run in an instance profile, whose KmsKeyArn " +
+			"encrypts its connection parameters and data. Without KmsKeyArn DMS uses an AWS owned key: not in the " +
+			"account, not in its key policies, not in CloudTrail's KMS events.",
+		Remediation: "Set KmsKeyArn of the instance profile to a customer-managed key (aws dms modify-instance-profile " +
+			"--kms-key-arn ...), or re-create the profile with one.",
+		References: []string{
+			"https://docs.aws.amazon.com/dms/latest/APIReference/API_InstanceProfile.html",
+			"https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateInstanceProfile.html",
+		},
+		Compliance: dataAtRestCMK,
+	}
+}
+
+func instanceProfileSubject(p *state.InstanceProfile) *subject {
+	fix := fmt.Sprintf("Set KmsKeyArn of instance profile %s to a customer-managed key in %s: aws dms modify-instance-profile --instance-profile-identifier %s --kms-key-arn KEY_ARN (or re-create the profile with it).", p.ID, p.Region, p.ARN)
+	return &subject{
+		ARN: p.ARN, ID: p.ID, Account: p.Account, Region: p.Region, Type: instanceProfileResourceType,
+		Source: p.Source, KeyRef: p.KeyRef, Key: p.Key, Noun: "instance profile",
+		FixAWSManaged: fix, FixNoKey: fix, FixUntrusted: fixOrTrust(fix),
+		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
+			return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
+		},
+	}
+}
+
+func (r instanceProfileCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
+	m := r.Metadata()
+	out := regionFindings(s, m, state.KindInstanceProfiles, "instance profiles")
+	for i := range s.InstanceProfiles {
+		subj := instanceProfileSubject(&s.InstanceProfiles[i])
+		if subj.namesNoKey() {
+			f := instanceFinding(m, subj)
+			f.Status = finding.StatusFail
+			f.Reason = "the instance profile names no KmsKeyArn, so DMS encrypts it with an AWS owned key, which the customer cannot see, restrict, rotate or disable"
+			f.Remediation = subj.FixNoKey
+			out = append(out, f)
+			continue
+		}
+		out = append(out, evaluateCMK(m, subj, opts))
+	}
+	return out
+}
