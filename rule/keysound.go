@@ -66,6 +66,11 @@ func usedKeys(s *state.State) []*usedKey {
 			add(r.Key, keyUser{"instance profile", r.ID, r.ARN, true})
 		}
 	}
+	if s.InScope(state.KindCertificates) {
+		for _, r := range s.Certificates {
+			add(r.Key, keyUser{"certificate", r.ID, r.ARN, true})
+		}
+	}
 	var out []*usedKey
 	for _, uk := range byARN {
 		out = append(out, uk)

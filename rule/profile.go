@@ -65,3 +65,51 @@ func (r instanceProfileCMK) Evaluate(s *state.State, opts Options) []finding.Fin
 	}
 	return out
 }
+
+const certificateResourceType = "AWS::DMS::Certificate"
+
+// certificateCMK is CMKG-DMS-011: a certificate imported into DMS (and an
+// Oracle wallet's private key) must be encrypted with a customer-managed
+// key; without KmsKeyId DMS uses the default aws/dms key.
+type certificateCMK struct{}
+
+func (certificateCMK) Kind() state.ResourceKind { return state.KindCertificates }
+
+func (certificateCMK) Metadata() finding.Rule {
+	return finding.Rule{
+		ID:        "CMKG-DMS-011",
+		ShortCode: "dms-certificate-cmk",
+		Title:     "DMS imported certificate encrypted with a customer-managed KMS key",
+		Severity:  finding.SeverityMedium,
+		Description: "DMS stores the certificates imported for endpoint TLS, and an Oracle wallet with its private key, " +
+			"encrypted with the certificate's KmsKeyId, or with the AWS-managed aws/dms key when none was given.",
+		Remediation: "A certificate cannot be modified: import it again with --kms-key-id set to a customer-managed key, " +
+			"point the endpoints that use it at the new certificate, then delete the old one.",
+		References: []string{
+			"https://docs.aws.amazon.com/dms/latest/APIReference/API_Certificate.html",
+			"https://docs.aws.amazon.com/dms/latest/APIReference/API_ImportCertificate.html",
+		},
+		Compliance: endpointSecrets,
+	}
+}
+
+func (r certificateCMK) Evaluate(s *state.State, opts Options) []finding.Finding {
+	m := r.Metadata()
+	out := regionFindings(s, m, state.KindCertificates, "certificates")
+	for i := range s.Certificates {
+		c := &s.Certificates[i]
+		fix := fmt.Sprintf("Import certificate %s again with --kms-key-id set to a customer-managed key in %s (aws dms import-certificate), point its endpoints at the new certificate, then delete the old one.", c.ID, c.Region)
+		subj := &subject{
+			ARN: c.ARN, ID: c.ID, Account: c.Account, Region: c.Region, Type: certificateResourceType,
+			Source: c.Source, KeyRef: c.KeyRef, Key: c.Key, Noun: "certificate",
+			// ImportCertificate: without KmsKeyId, DMS uses its default key.
+			NoKeyMeansDefault: true, DefaultAWSKey: "the default aws/dms key",
+			FixAWSManaged: fix, FixNoKey: fix, FixUntrusted: fixOrTrust(fix),
+			FixLowProtection: func(_ string, min state.ProtectionLevel) string {
+				return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
+			},
+		}
+		out = append(out, evaluateCMK(m, subj, opts))
+	}
+	return out
+}

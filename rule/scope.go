@@ -58,6 +58,7 @@ var kindNouns = map[state.ResourceKind]string{
 	state.KindEndpoints:        "endpoints",
 	state.KindKeys:             "the policies and rotation of the customer keys",
 	state.KindInstanceProfiles: "instance profiles",
+	state.KindCertificates:     "imported certificates",
 }
 
 // reportScope is the scope of a report over s: the kinds covered, and for

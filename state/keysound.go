@@ -64,3 +64,16 @@ type InstanceProfile struct {
 	KeyRef  string `json:"keyRef,omitempty"`
 	Key     Key    `json:"key"`
 }
+
+// Certificate is one certificate imported into DMS (for endpoints' TLS);
+// DMS encrypts it, and an Oracle wallet's private key, under KeyRef, or
+// under the default aws/dms key when none was given.
+type Certificate struct {
+	Source  Source `json:"source"`
+	ARN     string `json:"arn"`
+	ID      string `json:"id"`
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	KeyRef  string `json:"keyRef,omitempty"`
+	Key     Key    `json:"key"`
+}

@@ -14,6 +14,8 @@ type State struct {
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
 	// InstanceProfiles are the DMS instance profiles found.
 	InstanceProfiles []InstanceProfile `json:"instanceProfiles,omitempty"`
+	// Certificates are the certificates imported into DMS.
+	Certificates []Certificate `json:"certificates,omitempty"`
 	// Scope is the resource kinds the source was asked to cover; empty means
 	// every kind. A rule over a kind out of scope is not evaluated, and
 	// reports say so: its absence of findings proves nothing.
@@ -35,10 +37,12 @@ const (
 	// KindInstanceProfiles are DMS instance profiles (Schema Conversion,
 	// homogeneous data migrations).
 	KindInstanceProfiles ResourceKind = "instance-profiles"
+	// KindCertificates are the certificates imported into DMS.
+	KindCertificates ResourceKind = "certificates"
 )
 
 // ResourceKinds lists every resource kind, in the order reports show them.
-var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles}
+var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles, KindCertificates}
 
 // InScope reports whether kind is in s's scope (an empty scope is every kind).
 func (s *State) InScope(kind ResourceKind) bool {

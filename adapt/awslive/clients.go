@@ -71,6 +71,8 @@ type Clients struct {
 	// DMSInstanceProfiles is used only when Options.Scope covers
 	// instance profiles.
 	DMSInstanceProfiles func(region string) DescribeInstanceProfilesAPI
+	// DMSCertificates is used only when Options.Scope covers certificates.
+	DMSCertificates func(region string) DescribeCertificatesAPI
 }
 
 // NewClients returns SDK clients built from cfg. When stats is not nil,
@@ -98,6 +100,7 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		KeyPolicy:           func(r string) GetKeyPolicyAPI { return kmsClients(r) },
 		KeyRotation:         func(r string) GetKeyRotationStatusAPI { return kmsClients(r) },
 		DMSInstanceProfiles: func(r string) DescribeInstanceProfilesAPI { return dmsClients(r) },
+		DMSCertificates:     func(r string) DescribeCertificatesAPI { return dmsClients(r) },
 	}
 }
 

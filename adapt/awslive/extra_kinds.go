@@ -37,3 +37,25 @@ func instanceProfileFromAPI(ip dmstypes.InstanceProfile, account, region string)
 		KeyRef: strings.TrimSpace(aws.ToString(ip.KmsKeyArn)),
 	}
 }
+
+// DescribeCertificatesAPI lists a region's imported DMS certificates; it
+// is the SDK's paginator client interface.
+type DescribeCertificatesAPI = dms.DescribeCertificatesAPIClient
+
+// listCertificates reads every page of the region's DMS certificates,
+// telling found about each as its page arrives.
+func (s *scanner) listCertificates(ctx context.Context, region string, found func(*state.Certificate)) ([]state.Certificate, error) {
+	p := dms.NewDescribeCertificatesPaginator(s.c.DMSCertificates(region), &dms.DescribeCertificatesInput{MaxRecords: aws.Int32(100)})
+	return listDMS(ctx, p, func(page *dms.DescribeCertificatesOutput) []state.Certificate {
+		var out []state.Certificate
+		for _, c := range page.Certificates {
+			arn := aws.ToString(c.CertificateArn)
+			out = append(out, state.Certificate{
+				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(c.CertificateIdentifier),
+				Account: cmp.Or(accountOfARN(arn), s.account), Region: region,
+				KeyRef: strings.TrimSpace(aws.ToString(c.KmsKeyId)),
+			})
+		}
+		return out
+	}, func(c *state.Certificate) string { return c.ARN }, found)
+}

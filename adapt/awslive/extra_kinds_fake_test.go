@@ -12,3 +12,10 @@ type noInstanceProfiles struct{}
 func (noInstanceProfiles) DescribeInstanceProfiles(context.Context, *dms.DescribeInstanceProfilesInput, ...func(*dms.Options)) (*dms.DescribeInstanceProfilesOutput, error) {
 	return &dms.DescribeInstanceProfilesOutput{}, nil
 }
+
+// noCertificates is a region without imported certificates.
+type noCertificates struct{}
+
+func (noCertificates) DescribeCertificates(context.Context, *dms.DescribeCertificatesInput, ...func(*dms.Options)) (*dms.DescribeCertificatesOutput, error) {
+	return &dms.DescribeCertificatesOutput{}, nil
+}

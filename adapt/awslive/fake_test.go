@@ -90,6 +90,7 @@ func (f *fakeAWS) clients() Clients {
 		DMSEndpoints:        func(string) DescribeEndpointsAPI { return pagedEndpoints{pages: [][]dmstypes.Endpoint{nil}} },
 		DMSReplications:     func(string) DescribeReplicationsAPI { return noReplications{} },
 		DMSInstanceProfiles: func(string) DescribeInstanceProfilesAPI { return noInstanceProfiles{} },
+		DMSCertificates:     func(string) DescribeCertificatesAPI { return noCertificates{} },
 	}
 }
 

@@ -72,6 +72,10 @@ func keySoundEstate() *awsemu.Estate {
 		{Name: "profile-cmk", Region: ksRegion, KmsKey: keyARN(ksRegion, me, ksDefault)},
 		{Name: "profile-aws-dms", Region: ksRegion, KmsKey: "alias/aws/dms"},
 	}
+	est.Certificates = []awsemu.EstateCertificate{
+		{ID: "cert-default-key", Region: ksRegion},
+		{ID: "cert-cmk", Region: ksRegion, KmsKey: keyARN(ksRegion, me, ksDMS)},
+	}
 	return est
 }
 
@@ -96,11 +100,13 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 		"profile-aws-owned dms-instance-profile-cmk": fail,
 		"profile-cmk dms-instance-profile-cmk":       pass,
 		"profile-aws-dms dms-instance-profile-cmk":   fail,
+		"cert-default-key dms-certificate-cmk":       fail,
+		"cert-cmk dms-certificate-cmk":               pass,
 	}
 	got := map[string]finding.Status{}
 	findings := rule.Evaluate(&st, rule.Options{})
 	for _, f := range findings {
-		if f.ResourceType == "AWS::KMS::Key" || f.ShortCode == "dms-instance-profile-cmk" {
+		if f.ResourceType == "AWS::KMS::Key" || f.ShortCode == "dms-instance-profile-cmk" || f.ShortCode == "dms-certificate-cmk" {
 			got[f.ResourceID+" "+f.ShortCode] = f.Status
 		}
 	}
@@ -135,7 +141,7 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 			}
 		}
 	}
-	// Six distinct customer keys, eleven resources: one policy read per
+	// Six distinct customer keys, thirteen resources: one policy read per
 	// key, one rotation read per key KMS can rotate (not the imported one).
 	calls := stats.Calls()
 	if calls["kms:GetKeyPolicy"] != 6 || calls["kms:GetKeyRotationStatus"] != 5 || calls["kms:DescribeKey"] != 7 {
@@ -152,6 +158,7 @@ func TestADeniedKeySoundnessReadIsUnknownNamingThePermission(t *testing.T) {
 		{"kms:GetKeyPolicy", []string{"dms-key-policy-not-public", "dms-key-policy-allows-dms"}},
 		{"kms:GetKeyRotationStatus", []string{"dms-key-rotation"}},
 		{"dms:DescribeInstanceProfiles", []string{"dms-instance-profile-cmk"}},
+		{"dms:DescribeCertificates", []string{"dms-certificate-cmk"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -189,7 +196,7 @@ func TestThrottledKeySoundnessReadsKeepTheVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, cfg := startEmulator(t, keySoundEstate())
-	srv.SetFaults(awsemu.Faults{Throttle: map[string]float64{"kms:GetKeyPolicy": 0.8, "kms:GetKeyRotationStatus": 0.8, "dms:DescribeInstanceProfiles": 0.8}, Seed: 11})
+	srv.SetFaults(awsemu.Faults{Throttle: map[string]float64{"kms:GetKeyPolicy": 0.8, "kms:GetKeyRotationStatus": 0.8, "dms:DescribeInstanceProfiles": 0.8, "dms:DescribeCertificates": 0.8}, Seed: 11})
 	fastRetries(&cfg, time.Minute)
 	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{ksRegion}})
 	if err != nil {
@@ -210,7 +217,7 @@ func TestAScopeWithoutKeysReadsNoKeyPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := stats.Calls(); c["kms:GetKeyPolicy"]+c["kms:GetKeyRotationStatus"]+c["dms:DescribeInstanceProfiles"] != 0 {
+	if c := stats.Calls(); c["kms:GetKeyPolicy"]+c["kms:GetKeyRotationStatus"]+c["dms:DescribeInstanceProfiles"]+c["dms:DescribeCertificates"] != 0 {
 		t.Errorf("calls %v: want no key soundness or instance profile read outside the scope", c)
 	}
 	for _, f := range rule.Evaluate(&st, rule.Options{}) {

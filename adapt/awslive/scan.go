@@ -123,6 +123,7 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		st.ReplicationConfigs = append(st.ReplicationConfigs, r.configs...)
 		st.Endpoints = append(st.Endpoints, r.endpoints...)
 		st.InstanceProfiles = append(st.InstanceProfiles, r.profiles...)
+		st.Certificates = append(st.Certificates, r.certificates...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
@@ -135,6 +136,9 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	slices.SortFunc(st.InstanceProfiles, func(a, b state.InstanceProfile) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.Certificates, func(a, b state.Certificate) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -280,12 +284,13 @@ func (e *StartError) Error() string { return e.Err.Error() }
 func (e *StartError) Unwrap() error { return e.Err }
 
 type regionResult struct {
-	scan      state.RegionScan
-	instances []state.ReplicationInstance
-	configs   []state.ReplicationConfig
-	endpoints []state.Endpoint
-	profiles  []state.InstanceProfile
-	err       error // only for a cancelled scan
+	scan         state.RegionScan
+	instances    []state.ReplicationInstance
+	configs      []state.ReplicationConfig
+	endpoints    []state.Endpoint
+	profiles     []state.InstanceProfile
+	certificates []state.Certificate
+	err          error // only for a cancelled scan
 }
 
 // scanner holds one scan's shared caches.
@@ -382,6 +387,19 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			})
 		}()
 	}
+	var certificates []state.Certificate
+	var certificateErr error
+	if inScope(state.KindCertificates) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			certificates, certificateErr = s.listCertificates(ctx, region, func(c *state.Certificate) {
+				if c.KeyRef != "" {
+					keys.add(c.KeyRef, parseOwnKeyRef(c.KeyRef, c.Account, region))
+				}
+			})
+		}()
+	}
 	var instances []state.ReplicationInstance
 	var err error
 	if inScope(state.KindInstances) {
@@ -393,7 +411,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	wg.Wait()
 	resolved, keyErr := keys.wait()
-	for _, e := range []error{err, configErr, endpointErr, profileErr, keyErr} {
+	for _, e := range []error{err, configErr, endpointErr, profileErr, certificateErr, keyErr} {
 		if e != nil && isCanceled(ctx, e) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
@@ -439,6 +457,13 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		profiles = nil
 		return p.reason
 	})
+	kind(state.KindCertificates, certificateErr, "dms:DescribeCertificates", func(p problem) string {
+		certificates = nil
+		return p.reason
+	})
+	for i := range certificates {
+		certificates[i].Key = keyFor(certificates[i].KeyRef, resolved, "the certificate names no KMS key")
+	}
 	for i := range profiles {
 		profiles[i].Key = keyFor(profiles[i].KeyRef, resolved, "the instance profile names no KMS key")
 	}
@@ -459,7 +484,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
-	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles}
+	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles, certificates: certificates}
 }
 
 // kindLabels name each resource kind in a region's reason.
@@ -468,6 +493,7 @@ var kindLabels = map[state.ResourceKind]string{
 	state.KindServerless:       "serverless replication configs",
 	state.KindEndpoints:        "endpoints",
 	state.KindInstanceProfiles: "instance profiles",
+	state.KindCertificates:     "certificates",
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {

@@ -27,6 +27,7 @@ type Estate struct {
 	ReplicationTasks     []EstateReplicationTask     `json:"replicationTasks,omitempty"`
 	ReplicationConfigs   []EstateReplicationConfig   `json:"replicationConfigs,omitempty"`
 	InstanceProfiles     []EstateInstanceProfile     `json:"instanceProfiles,omitempty"`
+	Certificates         []EstateCertificate         `json:"certificates,omitempty"`
 
 	// Deny rules active from the start.
 	Deny []DenyRule `json:"deny,omitempty"`

@@ -246,6 +246,9 @@ func (l *estateLoader) load(e *Estate) error {
 	if err := l.instanceProfiles(e.InstanceProfiles); err != nil {
 		return err
 	}
+	if err := l.certificates(e.Certificates); err != nil {
+		return err
+	}
 	for inst, status := range instStatus {
 		inst.status = status
 	}

@@ -161,6 +161,9 @@ func driveSuccesses(t *testing.T, e *emu) {
 		ReplicationSubnetGroupIdentifier: aws.String("model-sg"), ReplicationSubnetGroupDescription: aws.String("changed"),
 		SubnetIds: []string{"subnet-0a11b22c33d44e553", "subnet-0a11b22c33d44e555"}}))
 	must[*dms.DeleteReplicationSubnetGroupOutput](t, "DeleteReplicationSubnetGroup")(d.DeleteReplicationSubnetGroup(ctx, &dms.DeleteReplicationSubnetGroupInput{ReplicationSubnetGroupIdentifier: aws.String("model-sg")}))
+	must[*dms.ImportCertificateOutput](t, "ImportCertificate")(d.ImportCertificate(ctx, &dms.ImportCertificateInput{
+		CertificateIdentifier: aws.String("model-cert"), CertificatePem: aws.String("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")}))
+	must[*dms.DescribeCertificatesOutput](t, "DescribeCertificates")(d.DescribeCertificates(ctx, &dms.DescribeCertificatesInput{}))
 
 	ep := must[*dms.CreateEndpointOutput](t, "CreateEndpoint")(d.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("model-ep"),
 		EndpointType: dmstypes.ReplicationEndpointTypeValueSource, EngineName: aws.String("mysql"), ServerName: aws.String("db"), Port: aws.Int32(3306),

@@ -43,6 +43,8 @@ var operations = map[string]map[string]operation{
 		"ListTagsForResource":             read((*call).dmsListTagsForResource),
 		"CreateInstanceProfile":           write((*call).dmsCreateInstanceProfile),
 		"DescribeInstanceProfiles":        read((*call).dmsDescribeInstanceProfiles),
+		"ImportCertificate":               write((*call).dmsImportCertificate),
+		"DescribeCertificates":            read((*call).dmsDescribeCertificates),
 	},
 	"kms": {
 		"CreateKey":            write((*call).kmsCreateKey),

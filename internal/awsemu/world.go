@@ -45,6 +45,7 @@ type zone struct {
 	configs          table[*dmsConfig]
 	subnetGroups     table[*dmsSubnetGroup]
 	instanceProfiles table[*dmsInstanceProfile]
+	certificates     table[*dmsCertificate]
 }
 
 // standardRegions are the regions of a new emulator: the commercial regions,
@@ -104,6 +105,7 @@ func (w *world) zone(account, region string) *zone {
 		z.configs.init()
 		z.subnetGroups.init()
 		z.instanceProfiles.init()
+		z.certificates.init()
 		w.zones[k] = z
 	}
 	return z

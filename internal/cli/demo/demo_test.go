@@ -133,6 +133,11 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 			distinct[ip.KeyRef] = true
 		}
 	}
+	for _, c := range st.Certificates {
+		if c.KeyRef != "" {
+			distinct[c.KeyRef] = true
+		}
+	}
 	if got := stats.Calls()["kms:DescribeKey"]; got != len(distinct) {
 		t.Errorf("DescribeKey called %d times for %d distinct keys", got, len(distinct))
 	}
@@ -147,7 +152,7 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 	// use it) and one for its rotation where rotation applies.
 	keyFindings, policies, rotations := customerKeyFindings(st)
 	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions) +
-		len(st.InstanceProfiles) + keyFindings
+		len(st.InstanceProfiles) + len(st.Certificates) + keyFindings
 	if got := stats.Calls()["kms:GetKeyPolicy"]; got != policies {
 		t.Errorf("GetKeyPolicy called %d times for %d distinct customer keys of this account", got, policies)
 	}
@@ -209,6 +214,9 @@ func customerKeyFindings(st state.State) (findings, policies, rotations int) {
 		add(r.TargetKey, false)
 	}
 	for _, r := range st.InstanceProfiles {
+		add(r.Key, true)
+	}
+	for _, r := range st.Certificates {
 		add(r.Key, true)
 	}
 	for _, u := range keys {

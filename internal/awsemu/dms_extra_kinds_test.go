@@ -1,0 +1,138 @@
+package awsemu_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go"
+
+	"github.com/cmkguard/cmkguard/internal/awsemu"
+)
+
+const testPEM = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n"
+
+func TestInstanceProfilesReportTheKeyGivenOrNone(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+	ctx := context.Background()
+	key, err := e.kms().CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := aws.ToString(key.KeyMetadata.Arn)
+	c := e.dms()
+	with, err := c.CreateInstanceProfile(ctx, &dms.CreateInstanceProfileInput{InstanceProfileName: aws.String("with-key"), KmsKeyArn: aws.String(keyARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(with.InstanceProfile.KmsKeyArn); got != keyARN {
+		t.Errorf("KmsKeyArn %q, want %q", got, keyARN)
+	}
+	if !strings.Contains(aws.ToString(with.InstanceProfile.InstanceProfileArn), ":dms:us-east-1:111122223333:instance-profile:") {
+		t.Errorf("ARN %q", aws.ToString(with.InstanceProfile.InstanceProfileArn))
+	}
+	if _, err := c.CreateInstanceProfile(ctx, &dms.CreateInstanceProfileInput{InstanceProfileName: aws.String("aws-owned")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateInstanceProfile(ctx, &dms.CreateInstanceProfileInput{InstanceProfileName: aws.String("bad-key"), KmsKeyArn: aws.String("arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")})
+	var notAccessible *dmstypes.KMSKeyNotAccessibleFault
+	if !errors.As(err, &notAccessible) {
+		t.Errorf("a missing key: %v, want KMSKeyNotAccessibleFault", err)
+	}
+	_, err = c.CreateInstanceProfile(ctx, &dms.CreateInstanceProfileInput{InstanceProfileName: aws.String("with-key")})
+	var exists *dmstypes.ResourceAlreadyExistsFault
+	if !errors.As(err, &exists) {
+		t.Errorf("a duplicate name: %v, want ResourceAlreadyExistsFault", err)
+	}
+	out, err := c.DescribeInstanceProfiles(ctx, &dms.DescribeInstanceProfilesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range out.InstanceProfiles {
+		got[aws.ToString(p.InstanceProfileName)] = aws.ToString(p.KmsKeyArn)
+	}
+	if len(got) != 2 || got["with-key"] != keyARN || got["aws-owned"] != "" {
+		t.Errorf("profiles %v: want with-key under %s and aws-owned with no key (an AWS owned key)", got, keyARN)
+	}
+	one, err := c.DescribeInstanceProfiles(ctx, &dms.DescribeInstanceProfilesInput{Filters: []dmstypes.Filter{{Name: aws.String("instance-profile-identifier"), Values: []string{aws.ToString(with.InstanceProfile.InstanceProfileArn)}}}})
+	if err != nil || len(one.InstanceProfiles) != 1 {
+		t.Errorf("filter by ARN: %d profiles, %v", len(one.InstanceProfiles), err)
+	}
+}
+
+func TestImportedCertificatesReportTheKeyTheyAreEncryptedWith(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+	ctx := context.Background()
+	key, err := e.kms().CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := aws.ToString(key.KeyMetadata.Arn)
+	c := e.dms()
+	if _, err := c.ImportCertificate(ctx, &dms.ImportCertificateInput{CertificateIdentifier: aws.String("cmk-cert"), CertificatePem: aws.String(testPEM), KmsKeyId: aws.String(keyARN)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ImportCertificate(ctx, &dms.ImportCertificateInput{CertificateIdentifier: aws.String("default-cert"), CertificatePem: aws.String(testPEM)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ImportCertificate(ctx, &dms.ImportCertificateInput{CertificateIdentifier: aws.String("not-pem"), CertificatePem: aws.String("hello")})
+	var invalid *dmstypes.InvalidCertificateFault
+	if !errors.As(err, &invalid) {
+		t.Errorf("a non-PEM certificate: %v, want InvalidCertificateFault", err)
+	}
+	out, err := c.DescribeCertificates(ctx, &dms.DescribeCertificatesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, cert := range out.Certificates {
+		got[aws.ToString(cert.CertificateIdentifier)] = aws.ToString(cert.KmsKeyId)
+	}
+	aliases, err := e.kms().ListAliases(ctx, &kms.ListAliasesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dmsKey := ""
+	for _, a := range aliases.Aliases {
+		if aws.ToString(a.AliasName) == "alias/aws/dms" {
+			dmsKey = aws.ToString(a.TargetKeyId)
+		}
+	}
+	if got["cmk-cert"] != keyARN || dmsKey == "" || !strings.HasSuffix(got["default-cert"], "key/"+dmsKey) {
+		t.Errorf("certificates %v: want cmk-cert under %s, default-cert under the aws/dms key %s", got, keyARN, dmsKey)
+	}
+	_, err = c.DescribeCertificates(ctx, &dms.DescribeCertificatesInput{Filters: []dmstypes.Filter{{Name: aws.String("certificate-id"), Values: []string{"nope"}}}})
+	var nf *dmstypes.ResourceNotFoundFault
+	if !errors.As(err, &nf) {
+		t.Errorf("a filter matching nothing: %v, want ResourceNotFoundFault", err)
+	}
+}
+
+func TestTheNewListingsCanBeDenied(t *testing.T) {
+	t.Parallel()
+	for _, action := range []string{"dms:DescribeInstanceProfiles", "dms:DescribeCertificates"} {
+		t.Run(action, func(t *testing.T) {
+			t.Parallel()
+			e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+			e.srv.AddDeny(awsemu.DenyRule{Action: action})
+			var err error
+			if action == "dms:DescribeCertificates" {
+				_, err = e.dms().DescribeCertificates(context.Background(), &dms.DescribeCertificatesInput{})
+			} else {
+				_, err = e.dms().DescribeInstanceProfiles(context.Background(), &dms.DescribeInstanceProfilesInput{})
+			}
+			var apiErr smithy.APIError
+			if !errors.As(err, &apiErr) || !strings.Contains(apiErr.ErrorCode(), "AccessDenied") || !strings.Contains(apiErr.ErrorMessage(), action) {
+				t.Errorf("%s denied: %v, want an access-denied error naming the action", action, err)
+			}
+		})
+	}
+}
