@@ -59,6 +59,7 @@ func usedKeys(s *state.State) []*usedKey {
 		for _, r := range s.Endpoints {
 			add(r.Key, keyUser{"endpoint", r.ID, r.ARN, true})
 			add(r.TargetKey, keyUser{"target endpoint (data written)", r.ID, r.ARN, false})
+			add(r.ContentKey, keyUser{"endpoint (" + r.ContentSettings + ")", r.ID, r.ARN, true})
 		}
 	}
 	if s.InScope(state.KindInstanceProfiles) {

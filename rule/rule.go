@@ -39,7 +39,8 @@ type Rule interface {
 // All returns every rule, in id order.
 func All() []Rule {
 	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}, endpointCMK{}, targetSSEKMS{},
-		keyPolicyNotPublic{}, keyPolicyAllowsDMS{}, keyRotation{}, instanceProfileCMK{}, certificateCMK{}}
+		keyPolicyNotPublic{}, keyPolicyAllowsDMS{}, keyRotation{}, instanceProfileCMK{}, certificateCMK{},
+		docDBContentCMK, mongoDBContentCMK}
 }
 
 // Metadata returns the metadata of every rule, in id order.

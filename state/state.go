@@ -210,4 +210,11 @@ type Endpoint struct {
 	TargetEncryptionMode string `json:"targetEncryptionMode,omitempty"`
 	TargetKeyRef         string `json:"targetKeyRef,omitempty"`
 	TargetKey            Key    `json:"targetKey,omitempty"`
+	// ContentSettings is DocDbSettings or MongoDbSettings when the endpoint
+	// is a DocumentDB or MongoDB one: their KmsKeyId encrypts the content
+	// DMS keeps on the replication instance (the default aws/dms key when
+	// absent). ContentKeyRef is that KmsKeyId as reported.
+	ContentSettings string `json:"contentSettings,omitempty"`
+	ContentKeyRef   string `json:"contentKeyRef,omitempty"`
+	ContentKey      Key    `json:"contentKey,omitempty"`
 }

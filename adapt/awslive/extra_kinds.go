@@ -59,3 +59,20 @@ func (s *scanner) listCertificates(ctx context.Context, region string, found fun
 		return out
 	}, func(c *state.Certificate) string { return c.ARN }, found)
 }
+
+// contentSettings records the DocumentDB or MongoDB settings' own key of
+// an endpoint: DMS keeps the content it migrates under it, or under its
+// default aws/dms key when it is absent. An endpoint of those engines that
+// reports no settings at all gets the default key too.
+func contentSettings(e *state.Endpoint, ep dmstypes.Endpoint) {
+	switch {
+	case ep.DocDbSettings != nil:
+		e.ContentSettings, e.ContentKeyRef = "DocDbSettings", strings.TrimSpace(aws.ToString(ep.DocDbSettings.KmsKeyId))
+	case ep.MongoDbSettings != nil:
+		e.ContentSettings, e.ContentKeyRef = "MongoDbSettings", strings.TrimSpace(aws.ToString(ep.MongoDbSettings.KmsKeyId))
+	case strings.EqualFold(e.EngineName, "docdb"):
+		e.ContentSettings = "DocDbSettings"
+	case strings.EqualFold(e.EngineName, "mongodb"):
+		e.ContentSettings = "MongoDbSettings"
+	}
+}

@@ -72,6 +72,15 @@ func keySoundEstate() *awsemu.Estate {
 		{Name: "profile-cmk", Region: ksRegion, KmsKey: keyARN(ksRegion, me, ksDefault)},
 		{Name: "profile-aws-dms", Region: ksRegion, KmsKey: "alias/aws/dms"},
 	}
+	est.Endpoints = []awsemu.EstateEndpoint{
+		{ID: "docdb-cmk", Region: ksRegion, Type: "source", Engine: "docdb", KmsKey: keyARN(ksRegion, me, ksDMS),
+			DocDbSettings: map[string]any{"KmsKeyId": keyARN(ksRegion, me, ksDMS), "NestingLevel": "none"}},
+		{ID: "docdb-default", Region: ksRegion, Type: "source", Engine: "docdb", KmsKey: keyARN(ksRegion, me, ksDMS),
+			DocDbSettings: map[string]any{"NestingLevel": "one"}},
+		{ID: "mongodb-no-settings", Region: ksRegion, Type: "source", Engine: "mongodb", KmsKey: keyARN(ksRegion, me, ksDMS)},
+		{ID: "mongodb-cmk", Region: ksRegion, Type: "source", Engine: "mongodb", KmsKey: keyARN(ksRegion, me, ksDMS),
+			MongoDbSettings: map[string]any{"KmsKeyId": keyARN(ksRegion, me, ksDMS), "AuthType": "password"}},
+	}
 	est.Certificates = []awsemu.EstateCertificate{
 		{ID: "cert-default-key", Region: ksRegion},
 		{ID: "cert-cmk", Region: ksRegion, KmsKey: keyARN(ksRegion, me, ksDMS)},
@@ -97,16 +106,21 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 		ksDMS + world: pass, ksDMS + dmsUse: pass, ksDMS + rotation: pass,
 		// Imported material: rotation is not judged.
 		ksImported + world: pass, ksImported + dmsUse: unknown,
-		"profile-aws-owned dms-instance-profile-cmk": fail,
-		"profile-cmk dms-instance-profile-cmk":       pass,
-		"profile-aws-dms dms-instance-profile-cmk":   fail,
-		"cert-default-key dms-certificate-cmk":       fail,
-		"cert-cmk dms-certificate-cmk":               pass,
+		"profile-aws-owned dms-instance-profile-cmk":   fail,
+		"profile-cmk dms-instance-profile-cmk":         pass,
+		"profile-aws-dms dms-instance-profile-cmk":     fail,
+		"cert-default-key dms-certificate-cmk":         fail,
+		"cert-cmk dms-certificate-cmk":                 pass,
+		"docdb-cmk dms-endpoint-docdb-cmk":             pass,
+		"docdb-default dms-endpoint-docdb-cmk":         fail,
+		"mongodb-no-settings dms-endpoint-mongodb-cmk": fail,
+		"mongodb-cmk dms-endpoint-mongodb-cmk":         pass,
 	}
 	got := map[string]finding.Status{}
 	findings := rule.Evaluate(&st, rule.Options{})
 	for _, f := range findings {
-		if f.ResourceType == "AWS::KMS::Key" || f.ShortCode == "dms-instance-profile-cmk" || f.ShortCode == "dms-certificate-cmk" {
+		if f.ResourceType == "AWS::KMS::Key" || f.ShortCode == "dms-instance-profile-cmk" || f.ShortCode == "dms-certificate-cmk" ||
+			f.ShortCode == "dms-endpoint-docdb-cmk" || f.ShortCode == "dms-endpoint-mongodb-cmk" {
 			got[f.ResourceID+" "+f.ShortCode] = f.Status
 		}
 	}
@@ -141,7 +155,7 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 			}
 		}
 	}
-	// Six distinct customer keys, thirteen resources: one policy read per
+	// Six distinct customer keys, seventeen resources: one policy read per
 	// key, one rotation read per key KMS can rotate (not the imported one).
 	calls := stats.Calls()
 	if calls["kms:GetKeyPolicy"] != 6 || calls["kms:GetKeyRotationStatus"] != 5 || calls["kms:DescribeKey"] != 7 {

@@ -371,6 +371,9 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 				if e.TargetKeyRef != "" {
 					keys.add(targetKey(e.TargetKeyRef), parseKeyRef(e.TargetKeyRef, e.Account, region))
 				}
+				if e.ContentKeyRef != "" {
+					keys.add(e.ContentKeyRef, parseOwnKeyRef(e.ContentKeyRef, e.Account, region))
+				}
 			})
 		}()
 	}
@@ -478,6 +481,9 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
 		if endpoints[i].TargetKeyRef != "" {
 			endpoints[i].TargetKey = resolved[targetKey(endpoints[i].TargetKeyRef)]
+		}
+		if endpoints[i].ContentKeyRef != "" {
+			endpoints[i].ContentKey = resolved[endpoints[i].ContentKeyRef]
 		}
 	}
 	if scan.Status == state.RegionScanned && s.unverified != "" {
@@ -587,6 +593,7 @@ func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoin
 	if e.TargetEncryptionMode == "SSE_KMS" {
 		e.TargetKeyRef = strings.TrimSpace(aws.ToString(key))
 	}
+	contentSettings(&e, ep)
 	return e
 }
 

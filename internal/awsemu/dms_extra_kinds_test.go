@@ -136,3 +136,45 @@ func TestTheNewListingsCanBeDenied(t *testing.T) {
 		})
 	}
 }
+
+func TestDocumentDBAndMongoDBSettingsKeepTheirKey(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+	ctx := context.Background()
+	key, err := e.kms().CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := aws.ToString(key.KeyMetadata.Arn)
+	c := e.dms()
+	if _, err := c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("docdb"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource,
+		EngineName: aws.String("docdb"), DocDbSettings: &dmstypes.DocDbSettings{KmsKeyId: aws.String(keyARN), DatabaseName: aws.String("orders")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("mongo"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource,
+		EngineName: aws.String("mongodb"), MongoDbSettings: &dmstypes.MongoDbSettings{AuthType: dmstypes.AuthTypeValuePassword}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("bad"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource,
+		EngineName: aws.String("mongodb"), MongoDbSettings: &dmstypes.MongoDbSettings{KmsKeyId: aws.String("arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")}})
+	var notAccessible *dmstypes.KMSKeyNotAccessibleFault
+	if !errors.As(err, &notAccessible) {
+		t.Errorf("a MongoDbSettings key that does not exist: %v, want KMSKeyNotAccessibleFault", err)
+	}
+	out, err := c.DescribeEndpoints(ctx, &dms.DescribeEndpointsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range out.Endpoints {
+		switch aws.ToString(ep.EndpointIdentifier) {
+		case "docdb":
+			if ep.DocDbSettings == nil || aws.ToString(ep.DocDbSettings.KmsKeyId) != keyARN {
+				t.Errorf("docdb settings %+v, want KmsKeyId %s", ep.DocDbSettings, keyARN)
+			}
+		case "mongo":
+			if ep.MongoDbSettings == nil || ep.MongoDbSettings.KmsKeyId != nil || ep.MongoDbSettings.AuthType != dmstypes.AuthTypeValuePassword {
+				t.Errorf("mongodb settings %+v, want them as given, without a key", ep.MongoDbSettings)
+			}
+		}
+	}
+}

@@ -159,9 +159,13 @@ type EstateEndpoint struct {
 	KmsKey string `json:"kmsKey,omitempty"`
 	// S3Settings and RedshiftSettings are passed through as in the API
 	// (e.g. BucketName, EncryptionMode, ServerSideEncryptionKmsKeyId).
-	S3Settings       map[string]any    `json:"s3Settings,omitempty"`
-	RedshiftSettings map[string]any    `json:"redshiftSettings,omitempty"`
-	Tags             map[string]string `json:"tags,omitempty"`
+	S3Settings       map[string]any `json:"s3Settings,omitempty"`
+	RedshiftSettings map[string]any `json:"redshiftSettings,omitempty"`
+	// DocDbSettings and MongoDbSettings are passed through as in the API
+	// (their KmsKeyId encrypts what DMS keeps of the migration).
+	DocDbSettings   map[string]any    `json:"docDbSettings,omitempty"`
+	MongoDbSettings map[string]any    `json:"mongoDbSettings,omitempty"`
+	Tags            map[string]string `json:"tags,omitempty"`
 }
 
 // EstateReplicationTask is a DMS replication task.

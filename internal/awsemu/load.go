@@ -223,7 +223,8 @@ func (l *estateLoader) load(e *Estate) error {
 		}
 		in := createEndpointInput{EndpointIdentifier: ep.ID, EndpointType: ep.Type, EngineName: ep.Engine,
 			ServerName: ep.ServerName, DatabaseName: ep.DatabaseName, Username: ep.Username, KmsKeyID: ep.KmsKey,
-			S3Settings: ep.S3Settings, RedshiftSettings: ep.RedshiftSettings, ResourceIdentifier: ep.ResourceID}
+			S3Settings: ep.S3Settings, RedshiftSettings: ep.RedshiftSettings, ResourceIdentifier: ep.ResourceID,
+			DocDbSettings: ep.DocDbSettings, MongoDbSettings: ep.MongoDbSettings}
 		if ep.Port != 0 {
 			in.Port = &ep.Port
 		}

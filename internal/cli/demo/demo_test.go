@@ -1,6 +1,7 @@
 package demo
 
 import (
+	stdcmp "cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -116,7 +117,7 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 			distinct[rc.KeyRef] = true
 		}
 	}
-	targets := 0
+	targets, contents := 0, 0
 	for _, e := range st.Endpoints {
 		if e.KeyRef != "" {
 			distinct[e.KeyRef] = true
@@ -126,6 +127,14 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 		}
 		if e.EndpointType == "target" && (e.EngineName == "s3" || e.EngineName == "redshift") {
 			targets++
+		}
+		if e.ContentKeyRef != "" {
+			// Settings keep the reference as given (an alias, here), which
+			// resolves to a key already described.
+			distinct[stdcmp.Or(e.ContentKey.ARN, e.ContentKeyRef)] = true
+		}
+		if e.ContentSettings != "" {
+			contents++ // a DocumentDB or MongoDB endpoint's own rule
 		}
 	}
 	for _, ip := range st.InstanceProfiles {
@@ -152,7 +161,7 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 	// use it) and one for its rotation where rotation applies.
 	keyFindings, policies, rotations := customerKeyFindings(st)
 	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions) +
-		len(st.InstanceProfiles) + len(st.Certificates) + keyFindings
+		len(st.InstanceProfiles) + len(st.Certificates) + contents + keyFindings
 	if got := stats.Calls()["kms:GetKeyPolicy"]; got != policies {
 		t.Errorf("GetKeyPolicy called %d times for %d distinct customer keys of this account", got, policies)
 	}
@@ -212,6 +221,7 @@ func customerKeyFindings(st state.State) (findings, policies, rotations int) {
 	for _, r := range st.Endpoints {
 		add(r.Key, true)
 		add(r.TargetKey, false)
+		add(r.ContentKey, true)
 	}
 	for _, r := range st.InstanceProfiles {
 		add(r.Key, true)
