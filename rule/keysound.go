@@ -72,6 +72,11 @@ func usedKeys(s *state.State) []*usedKey {
 			add(r.Key, keyUser{"certificate", r.ID, r.ARN, true})
 		}
 	}
+	if s.InScope(state.KindAssessmentRuns) {
+		for _, r := range s.AssessmentRuns {
+			add(r.Key, keyUser{"assessment run (results written)", r.ID, r.ARN, false})
+		}
+	}
 	var out []*usedKey
 	for _, uk := range byARN {
 		out = append(out, uk)

@@ -40,7 +40,7 @@ type Rule interface {
 func All() []Rule {
 	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}, endpointCMK{}, targetSSEKMS{},
 		keyPolicyNotPublic{}, keyPolicyAllowsDMS{}, keyRotation{}, instanceProfileCMK{}, certificateCMK{},
-		docDBContentCMK, mongoDBContentCMK}
+		docDBContentCMK, mongoDBContentCMK, assessmentResultsSSEKMS{}}
 }
 
 // Metadata returns the metadata of every rule, in id order.

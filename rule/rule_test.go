@@ -450,6 +450,7 @@ func TestRulesHaveStableIDsAndCompleteMetadata(t *testing.T) {
 		"CMKG-DMS-009 dms-key-rotation medium", "CMKG-DMS-010 dms-instance-profile-cmk high",
 		"CMKG-DMS-011 dms-certificate-cmk medium",
 		"CMKG-DMS-012 dms-endpoint-docdb-cmk high", "CMKG-DMS-013 dms-endpoint-mongodb-cmk high",
+		"CMKG-DMS-014 dms-assessment-results-sse-kms high",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)
@@ -572,7 +573,7 @@ func TestARegionFailsUnderTheRulesOfTheKindsThatCouldNotBeListed(t *testing.T) {
 		{
 			name: "a region that failed as a whole is filed under every rule in scope",
 			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Reason: "unreachable"},
-			want: map[string]string{"CMKG-DMS-001": "", "CMKG-DMS-002": "", "CMKG-DMS-003": "", "CMKG-DMS-004": "", "CMKG-DMS-005": "", "CMKG-DMS-006": "", "CMKG-DMS-010": "", "CMKG-DMS-011": "", "CMKG-DMS-012": "", "CMKG-DMS-013": ""},
+			want: map[string]string{"CMKG-DMS-001": "", "CMKG-DMS-002": "", "CMKG-DMS-003": "", "CMKG-DMS-004": "", "CMKG-DMS-005": "", "CMKG-DMS-006": "", "CMKG-DMS-010": "", "CMKG-DMS-011": "", "CMKG-DMS-012": "", "CMKG-DMS-013": "", "CMKG-DMS-014": ""},
 		},
 		{
 			name:  "a kind out of scope gets no finding, even for a region that failed as a whole",

@@ -59,6 +59,7 @@ var kindNouns = map[state.ResourceKind]string{
 	state.KindKeys:             "the policies and rotation of the customer keys",
 	state.KindInstanceProfiles: "instance profiles",
 	state.KindCertificates:     "imported certificates",
+	state.KindAssessmentRuns:   "premigration assessment runs",
 }
 
 // reportScope is the scope of a report over s: the kinds covered, and for

@@ -77,3 +77,19 @@ type Certificate struct {
 	KeyRef  string `json:"keyRef,omitempty"`
 	Key     Key    `json:"key"`
 }
+
+// AssessmentRun is one premigration assessment run of a replication task:
+// DMS writes its results (table and schema facts of the source) to S3
+// with EncryptionMode SSE_S3 or SSE_KMS under KeyRef; empty means no
+// setting (S3's default, SSE_S3).
+type AssessmentRun struct {
+	Source         Source `json:"source"`
+	ARN            string `json:"arn"`
+	ID             string `json:"id"`
+	Account        string `json:"account"`
+	Region         string `json:"region"`
+	TaskARN        string `json:"taskArn,omitempty"`
+	EncryptionMode string `json:"encryptionMode,omitempty"`
+	KeyRef         string `json:"keyRef,omitempty"`
+	Key            Key    `json:"key"`
+}

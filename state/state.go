@@ -16,6 +16,8 @@ type State struct {
 	InstanceProfiles []InstanceProfile `json:"instanceProfiles,omitempty"`
 	// Certificates are the certificates imported into DMS.
 	Certificates []Certificate `json:"certificates,omitempty"`
+	// AssessmentRuns are the premigration assessment runs found.
+	AssessmentRuns []AssessmentRun `json:"assessmentRuns,omitempty"`
 	// Scope is the resource kinds the source was asked to cover; empty means
 	// every kind. A rule over a kind out of scope is not evaluated, and
 	// reports say so: its absence of findings proves nothing.
@@ -39,10 +41,12 @@ const (
 	KindInstanceProfiles ResourceKind = "instance-profiles"
 	// KindCertificates are the certificates imported into DMS.
 	KindCertificates ResourceKind = "certificates"
+	// KindAssessmentRuns are the premigration assessment runs.
+	KindAssessmentRuns ResourceKind = "assessment-runs"
 )
 
 // ResourceKinds lists every resource kind, in the order reports show them.
-var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles, KindCertificates}
+var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles, KindCertificates, KindAssessmentRuns}
 
 // InScope reports whether kind is in s's scope (an empty scope is every kind).
 func (s *State) InScope(kind ResourceKind) bool {

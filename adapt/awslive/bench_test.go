@@ -48,8 +48,9 @@ func largeEstate() *awsemu.Estate {
 // (3 pages) × 20 keys per region at 50 ms per call must take at most 1.5×
 // the 300 ms lower bound, with exactly 1 + 17×3 + 17×20 DMS/KMS/EC2 calls
 // for the instances (plus one STS call) and, since the default audit covers
-// every kind, 17×5 more: one page each of serverless configs, their
-// replications, endpoints, instance profiles and certificates, read alongside the
+// every kind, 17×6 more: one page each of serverless configs, their
+// replications, endpoints, instance profiles, certificates and assessment
+// runs, read alongside the
 // instance pages; and the key checks, 17×20×2: one GetKeyPolicy and one
 // GetKeyRotationStatus per distinct customer key, never per instance.
 //
@@ -75,7 +76,7 @@ func BenchmarkScan17Regions(b *testing.B) {
 		if got, want := len(st.Instances), benchRegions*benchInstances; got != want {
 			b.Fatalf("scanned %d instances, want %d", got, want)
 		}
-		if got, want := stats.Total("dms", "kms", "ec2"), 1+benchRegions*3+benchRegions*benchKeysPerRegion+benchRegions*5+2*benchRegions*benchKeysPerRegion; got != want {
+		if got, want := stats.Total("dms", "kms", "ec2"), 1+benchRegions*3+benchRegions*benchKeysPerRegion+benchRegions*6+2*benchRegions*benchKeysPerRegion; got != want {
 			b.Fatalf("made %d DMS/KMS/EC2 calls, want %d: %v", got, want, stats.Calls())
 		}
 		if calls := stats.Calls(); calls["kms:GetKeyPolicy"] != benchRegions*benchKeysPerRegion || calls["kms:GetKeyRotationStatus"] != benchRegions*benchKeysPerRegion {

@@ -73,6 +73,8 @@ type Clients struct {
 	DMSInstanceProfiles func(region string) DescribeInstanceProfilesAPI
 	// DMSCertificates is used only when Options.Scope covers certificates.
 	DMSCertificates func(region string) DescribeCertificatesAPI
+	// DMSAssessmentRuns is used only when Options.Scope covers assessment runs.
+	DMSAssessmentRuns func(region string) DescribeAssessmentRunsAPI
 }
 
 // NewClients returns SDK clients built from cfg. When stats is not nil,
@@ -101,6 +103,7 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		KeyRotation:         func(r string) GetKeyRotationStatusAPI { return kmsClients(r) },
 		DMSInstanceProfiles: func(r string) DescribeInstanceProfilesAPI { return dmsClients(r) },
 		DMSCertificates:     func(r string) DescribeCertificatesAPI { return dmsClients(r) },
+		DMSAssessmentRuns:   func(r string) DescribeAssessmentRunsAPI { return dmsClients(r) },
 	}
 }
 

@@ -219,7 +219,8 @@ func TestScanOfTheEmulatorReadsEveryPageAndOneKeyPerDistinctARN(t *testing.T) {
 	want := map[string]int{"sts:GetCallerIdentity": 1, "ec2:DescribeRegions": 1, "dms:DescribeReplicationInstances": 3, "kms:DescribeKey": 7,
 		"dms:DescribeReplicationConfigs": 1, "dms:DescribeReplications": 1, "dms:DescribeEndpoints": 1,
 		// Key soundness: one policy and one rotation read per distinct key.
-		"kms:GetKeyPolicy": 7, "kms:GetKeyRotationStatus": 7, "dms:DescribeInstanceProfiles": 1, "dms:DescribeCertificates": 1}
+		"kms:GetKeyPolicy": 7, "kms:GetKeyRotationStatus": 7, "dms:DescribeInstanceProfiles": 1, "dms:DescribeCertificates": 1,
+		"dms:DescribeReplicationTaskAssessmentRuns": 1}
 	if diff := cmp.Diff(want, stats.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}

@@ -76,3 +76,30 @@ func contentSettings(e *state.Endpoint, ep dmstypes.Endpoint) {
 		e.ContentSettings = "MongoDbSettings"
 	}
 }
+
+// DescribeAssessmentRunsAPI lists a region's premigration assessment runs;
+// it is the SDK's paginator client interface.
+type DescribeAssessmentRunsAPI = dms.DescribeReplicationTaskAssessmentRunsAPIClient
+
+// listAssessmentRuns reads every page of the region's premigration
+// assessment runs, telling found about each as its page arrives. The
+// results' key is S3's (SSE_KMS), parsed like an S3 target's.
+func (s *scanner) listAssessmentRuns(ctx context.Context, region string, found func(*state.AssessmentRun)) ([]state.AssessmentRun, error) {
+	p := dms.NewDescribeReplicationTaskAssessmentRunsPaginator(s.c.DMSAssessmentRuns(region), &dms.DescribeReplicationTaskAssessmentRunsInput{MaxRecords: aws.Int32(100)})
+	return listDMS(ctx, p, func(page *dms.DescribeReplicationTaskAssessmentRunsOutput) []state.AssessmentRun {
+		var out []state.AssessmentRun
+		for _, r := range page.ReplicationTaskAssessmentRuns {
+			arn := aws.ToString(r.ReplicationTaskAssessmentRunArn)
+			a := state.AssessmentRun{
+				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(r.AssessmentRunName),
+				Account: cmp.Or(accountOfARN(arn), s.account), Region: region, TaskARN: aws.ToString(r.ReplicationTaskArn),
+				EncryptionMode: strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(aws.ToString(r.ResultEncryptionMode))), "-", "_"),
+			}
+			if a.EncryptionMode == "SSE_KMS" {
+				a.KeyRef = strings.TrimSpace(aws.ToString(r.ResultKmsKeyArn))
+			}
+			out = append(out, a)
+		}
+		return out
+	}, func(a *state.AssessmentRun) string { return a.ARN }, found)
+}

@@ -19,3 +19,10 @@ type noCertificates struct{}
 func (noCertificates) DescribeCertificates(context.Context, *dms.DescribeCertificatesInput, ...func(*dms.Options)) (*dms.DescribeCertificatesOutput, error) {
 	return &dms.DescribeCertificatesOutput{}, nil
 }
+
+// noAssessmentRuns is a region without premigration assessment runs.
+type noAssessmentRuns struct{}
+
+func (noAssessmentRuns) DescribeReplicationTaskAssessmentRuns(context.Context, *dms.DescribeReplicationTaskAssessmentRunsInput, ...func(*dms.Options)) (*dms.DescribeReplicationTaskAssessmentRunsOutput, error) {
+	return &dms.DescribeReplicationTaskAssessmentRunsOutput{}, nil
+}

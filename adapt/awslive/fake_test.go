@@ -91,6 +91,7 @@ func (f *fakeAWS) clients() Clients {
 		DMSReplications:     func(string) DescribeReplicationsAPI { return noReplications{} },
 		DMSInstanceProfiles: func(string) DescribeInstanceProfilesAPI { return noInstanceProfiles{} },
 		DMSCertificates:     func(string) DescribeCertificatesAPI { return noCertificates{} },
+		DMSAssessmentRuns:   func(string) DescribeAssessmentRunsAPI { return noAssessmentRuns{} },
 	}
 }
 

@@ -80,6 +80,15 @@ func keySoundEstate() *awsemu.Estate {
 		{ID: "mongodb-no-settings", Region: ksRegion, Type: "source", Engine: "mongodb", KmsKey: keyARN(ksRegion, me, ksDMS)},
 		{ID: "mongodb-cmk", Region: ksRegion, Type: "source", Engine: "mongodb", KmsKey: keyARN(ksRegion, me, ksDMS),
 			MongoDbSettings: map[string]any{"KmsKeyId": keyARN(ksRegion, me, ksDMS), "AuthType": "password"}},
+		{ID: "lake", Region: ksRegion, Type: "target", Engine: "s3", S3Settings: map[string]any{
+			"BucketName": "lake", "ServiceAccessRoleArn": "arn:aws:iam::" + me + ":role/dms-s3", "EncryptionMode": "SSE_KMS",
+			"ServerSideEncryptionKmsKeyId": keyARN(ksRegion, me, ksDMS)}},
+	}
+	est.ReplicationTasks = []awsemu.EstateReplicationTask{{ID: "docdb-to-lake", Region: ksRegion, Instance: "dms", Source: "docdb-cmk", Target: "lake"}}
+	est.AssessmentRuns = []awsemu.EstateAssessmentRun{
+		{Name: "run-sse-s3", Region: ksRegion, Task: "docdb-to-lake", EncryptionMode: "SSE_S3"},
+		{Name: "run-no-setting", Region: ksRegion, Task: "docdb-to-lake"},
+		{Name: "run-cmk", Region: ksRegion, Task: "docdb-to-lake", EncryptionMode: "SSE_KMS", KmsKey: keyARN(ksRegion, me, ksDMS)},
 	}
 	est.Certificates = []awsemu.EstateCertificate{
 		{ID: "cert-default-key", Region: ksRegion},
@@ -106,21 +115,24 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 		ksDMS + world: pass, ksDMS + dmsUse: pass, ksDMS + rotation: pass,
 		// Imported material: rotation is not judged.
 		ksImported + world: pass, ksImported + dmsUse: unknown,
-		"profile-aws-owned dms-instance-profile-cmk":   fail,
-		"profile-cmk dms-instance-profile-cmk":         pass,
-		"profile-aws-dms dms-instance-profile-cmk":     fail,
-		"cert-default-key dms-certificate-cmk":         fail,
-		"cert-cmk dms-certificate-cmk":                 pass,
-		"docdb-cmk dms-endpoint-docdb-cmk":             pass,
-		"docdb-default dms-endpoint-docdb-cmk":         fail,
-		"mongodb-no-settings dms-endpoint-mongodb-cmk": fail,
-		"mongodb-cmk dms-endpoint-mongodb-cmk":         pass,
+		"profile-aws-owned dms-instance-profile-cmk":    fail,
+		"profile-cmk dms-instance-profile-cmk":          pass,
+		"profile-aws-dms dms-instance-profile-cmk":      fail,
+		"cert-default-key dms-certificate-cmk":          fail,
+		"cert-cmk dms-certificate-cmk":                  pass,
+		"docdb-cmk dms-endpoint-docdb-cmk":              pass,
+		"docdb-default dms-endpoint-docdb-cmk":          fail,
+		"mongodb-no-settings dms-endpoint-mongodb-cmk":  fail,
+		"mongodb-cmk dms-endpoint-mongodb-cmk":          pass,
+		"run-sse-s3 dms-assessment-results-sse-kms":     fail,
+		"run-no-setting dms-assessment-results-sse-kms": fail,
+		"run-cmk dms-assessment-results-sse-kms":        pass,
 	}
 	got := map[string]finding.Status{}
 	findings := rule.Evaluate(&st, rule.Options{})
 	for _, f := range findings {
 		if f.ResourceType == "AWS::KMS::Key" || f.ShortCode == "dms-instance-profile-cmk" || f.ShortCode == "dms-certificate-cmk" ||
-			f.ShortCode == "dms-endpoint-docdb-cmk" || f.ShortCode == "dms-endpoint-mongodb-cmk" {
+			f.ShortCode == "dms-endpoint-docdb-cmk" || f.ShortCode == "dms-endpoint-mongodb-cmk" || f.ShortCode == "dms-assessment-results-sse-kms" {
 			got[f.ResourceID+" "+f.ShortCode] = f.Status
 		}
 	}
@@ -155,7 +167,7 @@ func TestScanOfTheEmulatorJudgesEachCustomerKeyOnce(t *testing.T) {
 			}
 		}
 	}
-	// Six distinct customer keys, seventeen resources: one policy read per
+	// Six distinct customer keys, twenty-one resources: one policy read per
 	// key, one rotation read per key KMS can rotate (not the imported one).
 	calls := stats.Calls()
 	if calls["kms:GetKeyPolicy"] != 6 || calls["kms:GetKeyRotationStatus"] != 5 || calls["kms:DescribeKey"] != 7 {
@@ -173,6 +185,7 @@ func TestADeniedKeySoundnessReadIsUnknownNamingThePermission(t *testing.T) {
 		{"kms:GetKeyRotationStatus", []string{"dms-key-rotation"}},
 		{"dms:DescribeInstanceProfiles", []string{"dms-instance-profile-cmk"}},
 		{"dms:DescribeCertificates", []string{"dms-certificate-cmk"}},
+		{"dms:DescribeReplicationTaskAssessmentRuns", []string{"dms-assessment-results-sse-kms"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -210,7 +223,7 @@ func TestThrottledKeySoundnessReadsKeepTheVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, cfg := startEmulator(t, keySoundEstate())
-	srv.SetFaults(awsemu.Faults{Throttle: map[string]float64{"kms:GetKeyPolicy": 0.8, "kms:GetKeyRotationStatus": 0.8, "dms:DescribeInstanceProfiles": 0.8, "dms:DescribeCertificates": 0.8}, Seed: 11})
+	srv.SetFaults(awsemu.Faults{Throttle: map[string]float64{"kms:GetKeyPolicy": 0.8, "kms:GetKeyRotationStatus": 0.8, "dms:DescribeInstanceProfiles": 0.8, "dms:DescribeCertificates": 0.8, "dms:DescribeReplicationTaskAssessmentRuns": 0.8}, Seed: 11})
 	fastRetries(&cfg, time.Minute)
 	st, stats, err := awslive.ScanAccount(context.Background(), cfg, awslive.Options{Regions: []string{ksRegion}})
 	if err != nil {
@@ -231,7 +244,7 @@ func TestAScopeWithoutKeysReadsNoKeyPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := stats.Calls(); c["kms:GetKeyPolicy"]+c["kms:GetKeyRotationStatus"]+c["dms:DescribeInstanceProfiles"]+c["dms:DescribeCertificates"] != 0 {
+	if c := stats.Calls(); c["kms:GetKeyPolicy"]+c["kms:GetKeyRotationStatus"]+c["dms:DescribeInstanceProfiles"]+c["dms:DescribeCertificates"]+c["dms:DescribeReplicationTaskAssessmentRuns"] != 0 {
 		t.Errorf("calls %v: want no key soundness or instance profile read outside the scope", c)
 	}
 	for _, f := range rule.Evaluate(&st, rule.Options{}) {

@@ -124,6 +124,7 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		st.Endpoints = append(st.Endpoints, r.endpoints...)
 		st.InstanceProfiles = append(st.InstanceProfiles, r.profiles...)
 		st.Certificates = append(st.Certificates, r.certificates...)
+		st.AssessmentRuns = append(st.AssessmentRuns, r.assessments...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
@@ -139,6 +140,9 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	slices.SortFunc(st.Certificates, func(a, b state.Certificate) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.AssessmentRuns, func(a, b state.AssessmentRun) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -290,6 +294,7 @@ type regionResult struct {
 	endpoints    []state.Endpoint
 	profiles     []state.InstanceProfile
 	certificates []state.Certificate
+	assessments  []state.AssessmentRun
 	err          error // only for a cancelled scan
 }
 
@@ -403,6 +408,19 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 			})
 		}()
 	}
+	var assessments []state.AssessmentRun
+	var assessmentErr error
+	if inScope(state.KindAssessmentRuns) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assessments, assessmentErr = s.listAssessmentRuns(ctx, region, func(a *state.AssessmentRun) {
+				if a.KeyRef != "" {
+					keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
+				}
+			})
+		}()
+	}
 	var instances []state.ReplicationInstance
 	var err error
 	if inScope(state.KindInstances) {
@@ -414,7 +432,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	wg.Wait()
 	resolved, keyErr := keys.wait()
-	for _, e := range []error{err, configErr, endpointErr, profileErr, certificateErr, keyErr} {
+	for _, e := range []error{err, configErr, endpointErr, profileErr, certificateErr, assessmentErr, keyErr} {
 		if e != nil && isCanceled(ctx, e) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
@@ -464,6 +482,15 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		certificates = nil
 		return p.reason
 	})
+	kind(state.KindAssessmentRuns, assessmentErr, "dms:DescribeReplicationTaskAssessmentRuns", func(p problem) string {
+		assessments = nil
+		return p.reason
+	})
+	for i := range assessments {
+		if assessments[i].KeyRef != "" {
+			assessments[i].Key = resolved[targetKey(assessments[i].KeyRef)]
+		}
+	}
 	for i := range certificates {
 		certificates[i].Key = keyFor(certificates[i].KeyRef, resolved, "the certificate names no KMS key")
 	}
@@ -490,7 +517,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
-	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles, certificates: certificates}
+	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles, certificates: certificates, assessments: assessments}
 }
 
 // kindLabels name each resource kind in a region's reason.
@@ -500,6 +527,7 @@ var kindLabels = map[state.ResourceKind]string{
 	state.KindEndpoints:        "endpoints",
 	state.KindInstanceProfiles: "instance profiles",
 	state.KindCertificates:     "certificates",
+	state.KindAssessmentRuns:   "premigration assessment runs",
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {

@@ -94,7 +94,8 @@ func TestConfigsOrEndpointsThatCannotBeListedAreFiledUnderTheirRules(t *testing.
 		{"serverless configs", "dms:DescribeReplicationConfigs",
 			map[string]string{"CMKG-DMS-003": "dms:DescribeReplicationConfigs", "CMKG-DMS-004": "dms:DescribeReplicationConfigs"}},
 		{"endpoints", "dms:DescribeEndpoints",
-			map[string]string{"CMKG-DMS-005": "dms:DescribeEndpoints", "CMKG-DMS-006": "dms:DescribeEndpoints"}},
+			map[string]string{"CMKG-DMS-005": "dms:DescribeEndpoints", "CMKG-DMS-006": "dms:DescribeEndpoints",
+				"CMKG-DMS-012": "dms:DescribeEndpoints", "CMKG-DMS-013": "dms:DescribeEndpoints"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

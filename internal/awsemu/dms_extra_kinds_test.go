@@ -178,3 +178,67 @@ func TestDocumentDBAndMongoDBSettingsKeepTheirKey(t *testing.T) {
 		}
 	}
 }
+
+func TestAssessmentRunsKeepTheirResultEncryption(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+	if err := e.srv.LoadEstate(&awsemu.Estate{
+		Endpoints: []awsemu.EstateEndpoint{
+			{ID: "src", Type: "source", Engine: "postgres", ServerName: "db.example.com", Port: 5432, Username: "dms"},
+			{ID: "dst", Type: "target", Engine: "postgres", ServerName: "db2.example.com", Port: 5432, Username: "dms"},
+		},
+		ReplicationInstances: []awsemu.EstateReplicationInstance{{ID: "ri"}},
+		ReplicationTasks:     []awsemu.EstateReplicationTask{{ID: "task", Instance: "ri", Source: "src", Target: "dst"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key, err := e.kms().CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyARN := aws.ToString(key.KeyMetadata.Arn)
+	c := e.dms()
+	tasks, err := c.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{})
+	if err != nil || len(tasks.ReplicationTasks) != 1 {
+		t.Fatalf("tasks: %v", err)
+	}
+	taskARN := tasks.ReplicationTasks[0].ReplicationTaskArn
+	start := func(name, mode, key string) error {
+		in := &dms.StartReplicationTaskAssessmentRunInput{ReplicationTaskArn: taskARN, AssessmentRunName: aws.String(name),
+			ServiceAccessRoleArn: aws.String("arn:aws:iam::111122223333:role/dms-assess"), ResultLocationBucket: aws.String("results")}
+		if mode != "" {
+			in.ResultEncryptionMode = aws.String(mode)
+		}
+		if key != "" {
+			in.ResultKmsKeyArn = aws.String(key)
+		}
+		_, err := c.StartReplicationTaskAssessmentRun(ctx, in)
+		return err
+	}
+	for _, run := range []struct{ name, mode, key string }{{"kms", "SSE_KMS", keyARN}, {"s3", "SSE_S3", ""}, {"none", "", ""}} {
+		if err := start(run.name, run.mode, run.key); err != nil {
+			t.Fatalf("start %s: %v", run.name, err)
+		}
+	}
+	var invalid smithy.APIError
+	if err := start("kms-without-key", "SSE_KMS", ""); !errors.As(err, &invalid) || invalid.ErrorCode() != "InvalidParameterValueException" {
+		t.Errorf("SSE_KMS without a key: %v, want InvalidParameterValueException", err)
+	}
+	var notAccessible *dmstypes.KMSKeyNotAccessibleFault
+	if err := start("missing-key", "SSE_KMS", "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"); !errors.As(err, &notAccessible) {
+		t.Errorf("a key that does not exist: %v, want KMSKeyNotAccessibleFault", err)
+	}
+	out, err := c.DescribeReplicationTaskAssessmentRuns(ctx, &dms.DescribeReplicationTaskAssessmentRunsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range out.ReplicationTaskAssessmentRuns {
+		got[aws.ToString(r.AssessmentRunName)] = aws.ToString(r.ResultEncryptionMode) + " " + aws.ToString(r.ResultKmsKeyArn)
+	}
+	want := map[string]string{"kms": "SSE_KMS " + keyARN, "s3": "SSE_S3 ", "none": " "}
+	if len(got) != len(want) || got["kms"] != want["kms"] || got["s3"] != want["s3"] || got["none"] != want["none"] {
+		t.Errorf("runs %v, want %v", got, want)
+	}
+}

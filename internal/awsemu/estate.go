@@ -28,6 +28,7 @@ type Estate struct {
 	ReplicationConfigs   []EstateReplicationConfig   `json:"replicationConfigs,omitempty"`
 	InstanceProfiles     []EstateInstanceProfile     `json:"instanceProfiles,omitempty"`
 	Certificates         []EstateCertificate         `json:"certificates,omitempty"`
+	AssessmentRuns       []EstateAssessmentRun       `json:"assessmentRuns,omitempty"`
 
 	// Deny rules active from the start.
 	Deny []DenyRule `json:"deny,omitempty"`

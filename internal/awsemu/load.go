@@ -250,6 +250,9 @@ func (l *estateLoader) load(e *Estate) error {
 	if err := l.certificates(e.Certificates); err != nil {
 		return err
 	}
+	if err := l.assessmentRuns(e.AssessmentRuns); err != nil {
+		return err
+	}
 	for inst, status := range instStatus {
 		inst.status = status
 	}

@@ -185,6 +185,10 @@ func driveSuccesses(t *testing.T, e *emu) {
 		ReplicationTaskIdentifier: aws.String("model-task"), ReplicationInstanceArn: a.ReplicationInstanceArn, SourceEndpointArn: aws.String(src),
 		TargetEndpointArn: aws.String(tgt), MigrationType: dmstypes.MigrationTypeValueFullLoad, TableMappings: aws.String(`{"rules":[]}`)})).ReplicationTask
 	must[*dms.DescribeReplicationTasksOutput](t, "DescribeReplicationTasks")(d.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{}))
+	must[*dms.StartReplicationTaskAssessmentRunOutput](t, "StartReplicationTaskAssessmentRun")(d.StartReplicationTaskAssessmentRun(ctx, &dms.StartReplicationTaskAssessmentRunInput{
+		ReplicationTaskArn: task.ReplicationTaskArn, AssessmentRunName: aws.String("model-run"), ServiceAccessRoleArn: aws.String("arn:aws:iam::111122223333:role/dms-assess"),
+		ResultLocationBucket: aws.String("model-bucket"), ResultEncryptionMode: aws.String("SSE_S3")}))
+	must[*dms.DescribeReplicationTaskAssessmentRunsOutput](t, "DescribeReplicationTaskAssessmentRuns")(d.DescribeReplicationTaskAssessmentRuns(ctx, &dms.DescribeReplicationTaskAssessmentRunsInput{}))
 	must[*dms.ModifyReplicationTaskOutput](t, "ModifyReplicationTask")(d.ModifyReplicationTask(ctx, &dms.ModifyReplicationTaskInput{ReplicationTaskArn: task.ReplicationTaskArn, MigrationType: dmstypes.MigrationTypeValueFullLoadAndCdc}))
 	must[*dms.DescribeReplicationTasksOutput](t, "DescribeReplicationTasks ready")(d.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{}))
 	must[*dms.StartReplicationTaskOutput](t, "StartReplicationTask")(d.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{ReplicationTaskArn: task.ReplicationTaskArn, StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueStartReplication}))

@@ -46,6 +46,7 @@ type zone struct {
 	subnetGroups     table[*dmsSubnetGroup]
 	instanceProfiles table[*dmsInstanceProfile]
 	certificates     table[*dmsCertificate]
+	assessmentRuns   table[*dmsAssessmentRun]
 }
 
 // standardRegions are the regions of a new emulator: the commercial regions,
@@ -106,6 +107,7 @@ func (w *world) zone(account, region string) *zone {
 		z.subnetGroups.init()
 		z.instanceProfiles.init()
 		z.certificates.init()
+		z.assessmentRuns.init()
 		w.zones[k] = z
 	}
 	return z

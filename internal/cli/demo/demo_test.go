@@ -161,7 +161,7 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 	// use it) and one for its rotation where rotation applies.
 	keyFindings, policies, rotations := customerKeyFindings(st)
 	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions) +
-		len(st.InstanceProfiles) + len(st.Certificates) + contents + keyFindings
+		len(st.InstanceProfiles) + len(st.Certificates) + len(st.AssessmentRuns) + contents + keyFindings
 	if got := stats.Calls()["kms:GetKeyPolicy"]; got != policies {
 		t.Errorf("GetKeyPolicy called %d times for %d distinct customer keys of this account", got, policies)
 	}
@@ -228,6 +228,9 @@ func customerKeyFindings(st state.State) (findings, policies, rotations int) {
 	}
 	for _, r := range st.Certificates {
 		add(r.Key, true)
+	}
+	for _, r := range st.AssessmentRuns {
+		add(r.Key, false)
 	}
 	for _, u := range keys {
 		if u.key.Policy != nil {

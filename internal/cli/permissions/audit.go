@@ -43,6 +43,8 @@ action is read-only:
   dms:DescribeEndpoints             list DMS endpoints (unless --scope leaves endpoints out)
   dms:DescribeInstanceProfiles      list DMS instance profiles (unless --scope leaves instance-profiles out)
   dms:DescribeCertificates          list imported certificates (unless --scope leaves certificates out)
+  dms:DescribeReplicationTaskAssessmentRuns
+                                    list premigration assessment runs (unless --scope leaves assessment-runs out)
   kms:GetKeyPolicy                  judge each customer key's policy once: open to the world?
                                     usable by DMS? (unless --scope leaves keys out)
   kms:GetKeyRotationStatus          whether each symmetric customer key rotates automatically
@@ -96,7 +98,7 @@ func AuditPolicy() Policy {
 			{Sid: "CmkguardAuditListServerlessConfigs", Effect: "Allow", Action: []string{"dms:DescribeReplicationConfigs", "dms:DescribeReplications"}, Resource: "*"},
 			{Sid: "CmkguardAuditListEndpoints", Effect: "Allow", Action: []string{"dms:DescribeEndpoints"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeys", Effect: "Allow", Action: []string{"kms:DescribeKey", "kms:ListAliases"}, Resource: "*"},
-			{Sid: "CmkguardAuditListInstanceProfiles", Effect: "Allow", Action: []string{"dms:DescribeInstanceProfiles", "dms:DescribeCertificates"}, Resource: "*"},
+			{Sid: "CmkguardAuditListInstanceProfiles", Effect: "Allow", Action: []string{"dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeySoundness", Effect: "Allow", Action: []string{"kms:GetKeyPolicy", "kms:GetKeyRotationStatus"}, Resource: "*"},
 		},
 	}
