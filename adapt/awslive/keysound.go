@@ -37,18 +37,24 @@ func (s *scanner) addSoundness(ctx context.Context, ref keyRef, k *state.Key) er
 	if !(&state.State{Scope: s.opts.Scope}).InScope(state.KindKeys) {
 		return nil
 	}
+	// Both calls read the key's metadata as it is now; the results are
+	// written into k once both are done.
+	meta := *k
 	var wg sync.WaitGroup
+	var policy *state.KeyPolicy
+	var rotation *state.KeyRotation
 	var policyErr, rotationErr error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		k.Policy, policyErr = s.keyPolicy(ctx, ref)
+		policy, policyErr = s.keyPolicy(ctx, ref)
 	}()
 	go func() {
 		defer wg.Done()
-		k.Rotation, rotationErr = s.keyRotation(ctx, ref, *k)
+		rotation, rotationErr = s.keyRotation(ctx, ref, meta)
 	}()
 	wg.Wait()
+	k.Policy, k.Rotation = policy, rotation
 	return errors.Join(policyErr, rotationErr)
 }
 
