@@ -157,3 +157,14 @@ func TestAScopeWithoutKeysLeavesTheKeyRulesNotEvaluated(t *testing.T) {
 		}
 	}
 }
+
+func TestAScopeOfKeysAloneIsRefused(t *testing.T) {
+	t.Parallel()
+	if _, err := ParseScope([]string{"keys"}); err == nil || !strings.Contains(err.Error(), "at least one resource kind") {
+		t.Errorf("--scope keys: %v, want an error asking for a resource kind", err)
+	}
+	got, err := ParseScope([]string{"keys,instances"})
+	if err != nil || len(got) != 2 || got[0] != state.KindInstances || got[1] != state.KindKeys {
+		t.Errorf("--scope keys,instances: %v, %v", got, err)
+	}
+}
