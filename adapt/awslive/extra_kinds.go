@@ -103,3 +103,24 @@ func (s *scanner) listAssessmentRuns(ctx context.Context, region string, found f
 		return out
 	}, func(a *state.AssessmentRun) string { return a.ARN }, found)
 }
+
+// serverlessAssessments are the premigration assessments of a DMS
+// Serverless replication, as assessment runs: their results go to S3 the
+// same way (ResultEncryptionMode, ResultKmsKeyArn). They come with
+// dms:DescribeReplications, which the scan calls anyway.
+func serverlessAssessments(r dmstypes.Replication, account, region string) []state.AssessmentRun {
+	var out []state.AssessmentRun
+	for _, p := range r.PremigrationAssessmentStatuses {
+		arn := aws.ToString(p.PremigrationAssessmentRunArn)
+		a := state.AssessmentRun{
+			Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(r.ReplicationConfigIdentifier) + " premigration assessment",
+			Account: cmp.Or(accountOfARN(arn), account), Region: region, TaskARN: aws.ToString(r.ReplicationConfigArn),
+			EncryptionMode: strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(aws.ToString(p.ResultEncryptionMode))), "-", "_"),
+		}
+		if a.EncryptionMode == "SSE_KMS" {
+			a.KeyRef = strings.TrimSpace(aws.ToString(p.ResultKmsKeyArn))
+		}
+		out = append(out, a)
+	}
+	return out
+}

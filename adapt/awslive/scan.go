@@ -346,6 +346,8 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	var configs []state.ReplicationConfig
 	var configErr error
 	var started map[string]bool
+	var serverlessRuns []state.AssessmentRun // premigration assessments of serverless replications
+	var replicationsErr error
 	var wg sync.WaitGroup
 	if inScope(state.KindServerless) {
 		wg.Add(1)
@@ -360,7 +362,17 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			started = s.startedReplications(ctx, region)
+			started, replicationsErr = s.startedReplications(ctx, region, func(r dmstypes.Replication) {
+				if !inScope(state.KindAssessmentRuns) {
+					return
+				}
+				for _, a := range serverlessAssessments(r, s.account, region) {
+					if a.KeyRef != "" {
+						keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
+					}
+					serverlessRuns = append(serverlessRuns, a)
+				}
+			})
 		}()
 	}
 	var endpoints []state.Endpoint
@@ -482,8 +494,22 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		certificates = nil
 		return p.reason
 	})
-	kind(state.KindAssessmentRuns, assessmentErr, "dms:DescribeReplicationTaskAssessmentRuns", func(p problem) string {
-		assessments = nil
+	assessments = append(assessments, serverlessRuns...)
+	assessmentAction := "dms:DescribeReplicationTaskAssessmentRuns"
+	if assessmentErr == nil && replicationsErr != nil && !isCanceled(ctx, replicationsErr) {
+		// The serverless replications' premigration assessments could not
+		// all be read.
+		assessmentErr, assessmentAction = replicationsErr, "dms:DescribeReplications"
+	}
+	kind(state.KindAssessmentRuns, assessmentErr, assessmentAction, func(p problem) string {
+		if assessmentAction == "dms:DescribeReplications" {
+			// The task assessment runs were listed: they keep their
+			// findings; the serverless ones not read show as UNKNOWN.
+			return "the premigration assessments of serverless replications could not all be read: " + p.reason
+		}
+		// The task runs could not be listed; the serverless replications'
+		// assessments, read apart, keep their findings.
+		assessments = serverlessRuns
 		return p.reason
 	})
 	for i := range assessments {
@@ -567,24 +593,27 @@ func configFromAPI(c dmstypes.ReplicationConfig, account, region string) state.R
 var notStartedStatuses = map[string]bool{"": true, "created": true, "failed": true, "failed-provision": true}
 
 // startedReplications returns the configs (by ARN) whose replication has
-// started, as dms:DescribeReplications reports them. It is best effort:
-// on failure nothing is marked started, and the remediation texts cover
-// both cases.
-func (s *scanner) startedReplications(ctx context.Context, region string) map[string]bool {
+// started, as dms:DescribeReplications reports them, and tells each
+// replication to each (for its premigration assessments). It is best
+// effort for Started: on failure nothing is marked started, and the
+// remediation texts cover both cases; the error is returned for the
+// premigration assessments, which are then not all known.
+func (s *scanner) startedReplications(ctx context.Context, region string, each func(dmstypes.Replication)) (map[string]bool, error) {
 	out := map[string]bool{}
 	p := dms.NewDescribeReplicationsPaginator(s.c.DMSReplications(region), &dms.DescribeReplicationsInput{MaxRecords: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return out
+			return out, err
 		}
 		for _, r := range page.Replications {
+			each(r)
 			if aws.ToString(r.StartReplicationType) != "" || !notStartedStatuses[strings.ToLower(aws.ToString(r.Status))] {
 				out[aws.ToString(r.ReplicationConfigArn)] = true
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // listEndpoints reads every page of the region's endpoints, telling found

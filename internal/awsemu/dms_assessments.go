@@ -153,3 +153,44 @@ func (l *estateLoader) assessmentRuns(runs []EstateAssessmentRun) error {
 	}
 	return nil
 }
+
+// premigrationStatusJSON is the model's PremigrationAssessmentStatus: a
+// DMS Serverless replication's premigration assessment, whose results DMS
+// writes to S3 like a task assessment run's.
+type premigrationStatusJSON struct {
+	PremigrationAssessmentRunArn          string `json:"PremigrationAssessmentRunArn"`
+	PremigrationAssessmentRunCreationDate *epoch `json:"PremigrationAssessmentRunCreationDate,omitempty"`
+	Status                                string `json:"Status"`
+	ResultLocationBucket                  string `json:"ResultLocationBucket,omitempty"`
+	ResultEncryptionMode                  string `json:"ResultEncryptionMode,omitempty"`
+	ResultKmsKeyArn                       string `json:"ResultKmsKeyArn,omitempty"`
+}
+
+// EstatePremigrationAssessment is a premigration assessment of a DMS
+// Serverless replication (seeded only: the emulator's StartReplication
+// does not take PremigrationAssessmentSettings).
+type EstatePremigrationAssessment struct {
+	// EncryptionMode is SSE_S3, SSE_KMS or empty (no setting).
+	EncryptionMode string `json:"encryptionMode,omitempty"`
+	KmsKey         string `json:"kmsKey,omitempty"`
+	Bucket         string `json:"bucket,omitempty"`
+}
+
+func premigrationOf(c *call, cfg *dmsConfig, assessments []EstatePremigrationAssessment) error {
+	for _, a := range assessments {
+		mode := strings.ToUpper(a.EncryptionMode)
+		if (mode == "SSE_KMS") != (a.KmsKey != "") || (mode != "" && mode != "SSE_S3" && mode != "SSE_KMS") {
+			return apiErr(invalidParam("premigration assessment: ResultKmsKeyArn goes with ResultEncryptionMode SSE_KMS only"))
+		}
+		if a.KmsKey != "" {
+			if _, aerr := c.dmsKey(a.KmsKey); aerr != nil {
+				return apiErr(aerr)
+			}
+		}
+		cfg.premigration = append(cfg.premigration, premigrationStatusJSON{
+			PremigrationAssessmentRunArn:          dmsARN(c.region, c.caller.Account, "assessment-run", opaqueID()),
+			PremigrationAssessmentRunCreationDate: ts(c.now), Status: "passed",
+			ResultLocationBucket: orDefault(a.Bucket, "cmkguard-assessments"), ResultEncryptionMode: mode, ResultKmsKeyArn: a.KmsKey})
+	}
+	return nil
+}

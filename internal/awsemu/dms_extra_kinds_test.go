@@ -242,3 +242,42 @@ func TestAssessmentRunsKeepTheirResultEncryption(t *testing.T) {
 		t.Errorf("runs %v, want %v", got, want)
 	}
 }
+
+func TestServerlessReplicationsReportTheirPremigrationAssessments(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, awsemu.Options{DefaultAccount: "111122223333"})
+	if err := e.srv.LoadEstate(&awsemu.Estate{
+		Keys: []awsemu.EstateKey{{ID: "11111111-2222-3333-4444-555555555555"}},
+		Endpoints: []awsemu.EstateEndpoint{
+			{ID: "src", Type: "source", Engine: "postgres", ServerName: "db.example.com", Port: 5432, Username: "dms"},
+			{ID: "dst", Type: "target", Engine: "postgres", ServerName: "db2.example.com", Port: 5432, Username: "dms"},
+		},
+		ReplicationConfigs: []awsemu.EstateReplicationConfig{{ID: "sync", Source: "src", Target: "dst", PremigrationAssessments: []awsemu.EstatePremigrationAssessment{
+			{EncryptionMode: "SSE_S3"},
+			{EncryptionMode: "SSE_KMS", KmsKey: "arn:aws:kms:us-east-1:111122223333:key/11111111-2222-3333-4444-555555555555"},
+		}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.dms().DescribeReplications(context.Background(), &dms.DescribeReplicationsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Replications) != 1 || len(out.Replications[0].PremigrationAssessmentStatuses) != 2 {
+		t.Fatalf("replications %+v: want one with two premigration assessments", out.Replications)
+	}
+	st := out.Replications[0].PremigrationAssessmentStatuses
+	if aws.ToString(st[0].ResultEncryptionMode) != "SSE_S3" || aws.ToString(st[1].ResultKmsKeyArn) == "" || aws.ToString(st[1].PremigrationAssessmentRunArn) == "" {
+		t.Errorf("premigration assessments %+v", st)
+	}
+	if err := awsemu.New(awsemu.Options{}).LoadEstate(&awsemu.Estate{
+		Endpoints: []awsemu.EstateEndpoint{
+			{ID: "src", Type: "source", Engine: "postgres", ServerName: "db.example.com", Port: 5432, Username: "dms"},
+			{ID: "dst", Type: "target", Engine: "postgres", ServerName: "db2.example.com", Port: 5432, Username: "dms"},
+		},
+		ReplicationConfigs: []awsemu.EstateReplicationConfig{{ID: "sync", Source: "src", Target: "dst",
+			PremigrationAssessments: []awsemu.EstatePremigrationAssessment{{EncryptionMode: "SSE_KMS"}}}},
+	}); err == nil {
+		t.Error("an SSE_KMS premigration assessment without a key was seeded")
+	}
+}

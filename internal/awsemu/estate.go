@@ -206,8 +206,11 @@ type EstateReplicationConfig struct {
 	MultiAZ          bool   `json:"multiAZ,omitempty"`
 	TableMappings    string `json:"tableMappings,omitempty"`
 	// Started marks a config whose replication has started (it can no longer be modified).
-	Started bool              `json:"started,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
+	Started bool `json:"started,omitempty"`
+	// PremigrationAssessments are the premigration assessments of its
+	// replication (Replication.PremigrationAssessmentStatuses).
+	PremigrationAssessments []EstatePremigrationAssessment `json:"premigrationAssessments,omitempty"`
+	Tags                    map[string]string              `json:"tags,omitempty"`
 }
 
 // EstateFaults are Faults as an estate file writes them, with durations as

@@ -425,5 +425,5 @@ func (l *estateLoader) config(rc EstateReplicationConfig) error {
 	if rc.Started {
 		cfg.started, cfg.replication, cfg.startType = true, "running", "start-replication"
 	}
-	return nil
+	return premigrationOf(c, cfg, rc.PremigrationAssessments)
 }
