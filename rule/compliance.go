@@ -33,6 +33,10 @@ var (
 	pciKeyRetire     = finding.Control{Framework: FrameworkPCI, ID: "3.7.5", Title: "Key retirement, replacement or destruction"}
 	pciAuthFactors   = finding.Control{Framework: FrameworkPCI, ID: "8.3.2", Title: "Authentication factors unreadable in transmission and storage"}
 	hipaaEncryption  = finding.Control{Framework: FrameworkHIPAA, ID: "164.312(a)(2)(iv)", Title: "Encryption and decryption"}
+	nistAccess       = finding.Control{Framework: FrameworkNIST, ID: "AC-3", Title: "Access Enforcement"}
+	nistLeastPriv    = finding.Control{Framework: FrameworkNIST, ID: "AC-6", Title: "Least Privilege"}
+	pciCryptoperiod  = finding.Control{Framework: FrameworkPCI, ID: "3.7.4", Title: "Key changes at the end of the cryptoperiod"}
+	cisKMSRotation   = finding.Control{Framework: FrameworkCISAWS, ID: "3.6", Title: "Ensure rotation for customer-created symmetric CMKs is enabled"}
 )
 
 // Control sets shared by rules of the same kind.
@@ -54,5 +58,22 @@ var (
 		gdprEncryption, apraControls,
 		nistKeyMgmt, nistCrypto, nistAtRest, nistAtRestCrypto,
 		pciKeyProtection, pciAuthFactors,
+	}
+)
+
+// Control sets of the key soundness rules (keysound.go).
+var (
+	// keyPolicyControls: the key policy restricts who may use the key.
+	keyPolicyControls = []finding.Control{
+		gdprEncryption, apraControls,
+		nistAccess, nistLeastPriv, nistKeyMgmt,
+		pciKeyProtection,
+	}
+	// keyRotationControls: the key's material changes on a cryptoperiod.
+	keyRotationControls = []finding.Control{
+		apraControls,
+		nistKeyMgmt,
+		pciCryptoperiod,
+		cisKMSRotation,
 	}
 )

@@ -38,7 +38,9 @@ type Rule interface {
 
 // All returns every rule, in id order.
 func All() []Rule {
-	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}, endpointCMK{}, targetSSEKMS{}}
+	return []Rule{instanceCMK{}, instanceKeyUsable{}, serverlessCMK{}, serverlessKeyUsable{}, endpointCMK{}, targetSSEKMS{},
+		keyPolicyNotPublic{}, keyPolicyAllowsDMS{}, keyRotation{}, instanceProfileCMK{}, certificateCMK{},
+		docDBContentCMK, mongoDBContentCMK, assessmentResultsSSEKMS{}}
 }
 
 // Metadata returns the metadata of every rule, in id order.

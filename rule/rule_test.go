@@ -446,6 +446,11 @@ func TestRulesHaveStableIDsAndCompleteMetadata(t *testing.T) {
 		"CMKG-DMS-001 dms-instance-cmk high", "CMKG-DMS-002 dms-instance-key-usable critical",
 		"CMKG-DMS-003 dms-serverless-cmk high", "CMKG-DMS-004 dms-serverless-key-usable critical",
 		"CMKG-DMS-005 dms-endpoint-cmk medium", "CMKG-DMS-006 dms-target-sse-kms high",
+		"CMKG-DMS-007 dms-key-policy-not-public high", "CMKG-DMS-008 dms-key-policy-allows-dms critical",
+		"CMKG-DMS-009 dms-key-rotation medium", "CMKG-DMS-010 dms-instance-profile-cmk high",
+		"CMKG-DMS-011 dms-certificate-cmk medium",
+		"CMKG-DMS-012 dms-endpoint-docdb-cmk high", "CMKG-DMS-013 dms-endpoint-mongodb-cmk high",
+		"CMKG-DMS-014 dms-assessment-results-sse-kms high",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)
@@ -560,20 +565,21 @@ func TestARegionFailsUnderTheRulesOfTheKindsThatCouldNotBeListed(t *testing.T) {
 			want: map[string]string{"CMKG-DMS-003": "dms:DescribeReplicationConfigs", "CMKG-DMS-004": "dms:DescribeReplicationConfigs"},
 		},
 		{
-			name: "endpoints that cannot be listed are filed under 005 and 006",
+			name: "endpoints that cannot be listed are filed under 005, 006, 012 and 013",
 			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Kinds: kinds(state.RegionScanned, state.RegionFailed)},
-			want: map[string]string{"CMKG-DMS-005": "dms:DescribeEndpoints", "CMKG-DMS-006": "dms:DescribeEndpoints"},
+			want: map[string]string{"CMKG-DMS-005": "dms:DescribeEndpoints", "CMKG-DMS-006": "dms:DescribeEndpoints",
+				"CMKG-DMS-012": "dms:DescribeEndpoints", "CMKG-DMS-013": "dms:DescribeEndpoints"},
 		},
 		{
 			name: "a region that failed as a whole is filed under every rule in scope",
 			scan: state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Reason: "unreachable"},
-			want: map[string]string{"CMKG-DMS-001": "", "CMKG-DMS-002": "", "CMKG-DMS-003": "", "CMKG-DMS-004": "", "CMKG-DMS-005": "", "CMKG-DMS-006": ""},
+			want: map[string]string{"CMKG-DMS-001": "", "CMKG-DMS-002": "", "CMKG-DMS-003": "", "CMKG-DMS-004": "", "CMKG-DMS-005": "", "CMKG-DMS-006": "", "CMKG-DMS-010": "", "CMKG-DMS-011": "", "CMKG-DMS-012": "", "CMKG-DMS-013": "", "CMKG-DMS-014": ""},
 		},
 		{
 			name:  "a kind out of scope gets no finding, even for a region that failed as a whole",
 			scan:  state.RegionScan{Account: acct, Region: region, Status: state.RegionFailed, Reason: "unreachable"},
 			scope: []state.ResourceKind{state.KindEndpoints},
-			want:  map[string]string{"CMKG-DMS-005": "", "CMKG-DMS-006": ""},
+			want:  map[string]string{"CMKG-DMS-005": "", "CMKG-DMS-006": "", "CMKG-DMS-012": "", "CMKG-DMS-013": ""},
 		},
 	}
 	for _, tt := range tests {

@@ -42,6 +42,11 @@ func ParseScope(values []string) ([]state.ResourceKind, error) {
 	if len(values) > 0 && len(seen) == 0 {
 		return nil, fmt.Errorf("names no resource kind (want a comma-separated list of %s)", ScopeNames())
 	}
+	if len(seen) == 1 && seen[state.KindKeys] {
+		// The key checks judge the keys of the resources listed: alone,
+		// they would judge nothing and look clean.
+		return nil, fmt.Errorf("keys judges the customer keys of the resources listed: name at least one resource kind with it (e.g. instances,keys)")
+	}
 	var out []state.ResourceKind
 	for _, k := range state.ResourceKinds {
 		if seen[k] {
@@ -53,9 +58,13 @@ func ParseScope(values []string) ([]state.ResourceKind, error) {
 
 // kindNouns name each kind's resources in "not evaluated" reasons.
 var kindNouns = map[state.ResourceKind]string{
-	state.KindInstances:  "replication instances",
-	state.KindServerless: "serverless replication configs",
-	state.KindEndpoints:  "endpoints",
+	state.KindInstances:        "replication instances",
+	state.KindServerless:       "serverless replication configs",
+	state.KindEndpoints:        "endpoints",
+	state.KindKeys:             "the policies and rotation of the customer keys",
+	state.KindInstanceProfiles: "instance profiles",
+	state.KindCertificates:     "imported certificates",
+	state.KindAssessmentRuns:   "premigration assessment runs",
 }
 
 // reportScope is the scope of a report over s: the kinds covered, and for

@@ -53,9 +53,12 @@ type Key struct {
 	State string `json:"state,omitempty"`
 	// Origin is AWS_KMS, EXTERNAL, AWS_CLOUDHSM or EXTERNAL_KEY_STORE; empty
 	// when not known.
-	Origin      string   `json:"origin,omitempty"`
-	MultiRegion bool     `json:"multiRegion,omitempty"`
-	Aliases     []string `json:"aliases,omitempty"`
+	Origin      string `json:"origin,omitempty"`
+	MultiRegion bool   `json:"multiRegion,omitempty"`
+	// Spec is the key spec (SYMMETRIC_DEFAULT, RSA_2048, HMAC_256, ...);
+	// empty when not known.
+	Spec    string   `json:"spec,omitempty"`
+	Aliases []string `json:"aliases,omitempty"`
 	// AWSManagedKey names, for a person, which AWS-managed key this is when
 	// an alias proved it ("the AWS-managed S3 key aws/s3", from
 	// keyref.AWSManagedKeyName); empty when not known.
@@ -66,6 +69,13 @@ type Key struct {
 	// MissingPermission names the IAM action that was denied, if any
 	// (e.g. kms:DescribeKey).
 	MissingPermission string `json:"missingPermission,omitempty"`
+
+	// Policy and Rotation are set for a customer-managed key whose
+	// soundness the source checked (the live audit: kms:GetKeyPolicy and
+	// kms:GetKeyRotationStatus, once per distinct key); nil when it did
+	// not (an IaC source, a scope without keys).
+	Policy   *KeyPolicy   `json:"policy,omitempty"`
+	Rotation *KeyRotation `json:"rotation,omitempty"`
 }
 
 // ProtectionLevel ranks how a customer-managed key's material is held.

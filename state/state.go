@@ -12,6 +12,12 @@ type State struct {
 	ReplicationConfigs []ReplicationConfig `json:"replicationConfigs,omitempty"`
 	// Endpoints are the DMS endpoints found.
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	// InstanceProfiles are the DMS instance profiles found.
+	InstanceProfiles []InstanceProfile `json:"instanceProfiles,omitempty"`
+	// Certificates are the certificates imported into DMS.
+	Certificates []Certificate `json:"certificates,omitempty"`
+	// AssessmentRuns are the premigration assessment runs found.
+	AssessmentRuns []AssessmentRun `json:"assessmentRuns,omitempty"`
 	// Scope is the resource kinds the source was asked to cover; empty means
 	// every kind. A rule over a kind out of scope is not evaluated, and
 	// reports say so: its absence of findings proves nothing.
@@ -26,10 +32,21 @@ const (
 	KindInstances  ResourceKind = "instances"
 	KindServerless ResourceKind = "serverless"
 	KindEndpoints  ResourceKind = "endpoints"
+	// KindKeys is the soundness of the customer keys the listed resources
+	// use: their policies and rotation (kms:GetKeyPolicy,
+	// kms:GetKeyRotationStatus).
+	KindKeys ResourceKind = "keys"
+	// KindInstanceProfiles are DMS instance profiles (Schema Conversion,
+	// homogeneous data migrations).
+	KindInstanceProfiles ResourceKind = "instance-profiles"
+	// KindCertificates are the certificates imported into DMS.
+	KindCertificates ResourceKind = "certificates"
+	// KindAssessmentRuns are the premigration assessment runs.
+	KindAssessmentRuns ResourceKind = "assessment-runs"
 )
 
 // ResourceKinds lists every resource kind, in the order reports show them.
-var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints}
+var ResourceKinds = []ResourceKind{KindInstances, KindServerless, KindEndpoints, KindKeys, KindInstanceProfiles, KindCertificates, KindAssessmentRuns}
 
 // InScope reports whether kind is in s's scope (an empty scope is every kind).
 func (s *State) InScope(kind ResourceKind) bool {
@@ -197,4 +214,11 @@ type Endpoint struct {
 	TargetEncryptionMode string `json:"targetEncryptionMode,omitempty"`
 	TargetKeyRef         string `json:"targetKeyRef,omitempty"`
 	TargetKey            Key    `json:"targetKey,omitempty"`
+	// ContentSettings is DocDbSettings or MongoDbSettings when the endpoint
+	// is a DocumentDB or MongoDB one: their KmsKeyId encrypts the content
+	// DMS keeps on the replication instance (the default aws/dms key when
+	// absent). ContentKeyRef is that KmsKeyId as reported.
+	ContentSettings string `json:"contentSettings,omitempty"`
+	ContentKeyRef   string `json:"contentKeyRef,omitempty"`
+	ContentKey      Key    `json:"contentKey,omitempty"`
 }

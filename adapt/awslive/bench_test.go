@@ -18,8 +18,9 @@ const (
 	benchKeysPerRegion = 20
 	benchLatency       = 50 * time.Millisecond
 	// benchLowerBound: regions and identity at once, 3 sequential pages,
-	// one round of DescribeKey.
-	benchLowerBound = 5 * benchLatency
+	// one round of DescribeKey, then one round of GetKeyPolicy and
+	// GetKeyRotationStatus (at once) for the keys the last page named.
+	benchLowerBound = 6 * benchLatency
 )
 
 // largeEstate has, in every enabled standard region, benchInstances
@@ -45,12 +46,15 @@ func largeEstate() *awsemu.Estate {
 
 // BenchmarkScan17Regions is the speed target: 17 regions × 300 instances
 // (3 pages) × 20 keys per region at 50 ms per call must take at most 1.5×
-// the 250 ms lower bound, with exactly 1 + 17×3 + 17×20 DMS/KMS/EC2 calls
+// the 300 ms lower bound, with exactly 1 + 17×3 + 17×20 DMS/KMS/EC2 calls
 // for the instances (plus one STS call) and, since the default audit covers
-// every kind, 17×3 more: one page each of serverless configs, their
-// replications and endpoints, read alongside the instance pages.
+// every kind, 17×6 more: one page each of serverless configs, their
+// replications, endpoints, instance profiles, certificates and assessment
+// runs, read alongside the
+// instance pages; and the key checks, 17×20×2: one GetKeyPolicy and one
+// GetKeyRotationStatus per distinct customer key, never per instance.
 //
-//	go test ./adapt/awslive -run '^$' -bench Scan17Regions -benchtime 5x
+//	go test ./adapt/awslive -run '^$' -bench Scan17Regions -benchtime 3x
 func BenchmarkScan17Regions(b *testing.B) {
 	srv, cfg := startEmulator(b, largeEstate())
 	srv.SetFaults(awsemu.Faults{Latency: benchLatency})
@@ -72,8 +76,12 @@ func BenchmarkScan17Regions(b *testing.B) {
 		if got, want := len(st.Instances), benchRegions*benchInstances; got != want {
 			b.Fatalf("scanned %d instances, want %d", got, want)
 		}
-		if got, want := stats.Total("dms", "kms", "ec2"), 1+benchRegions*3+benchRegions*benchKeysPerRegion+benchRegions*3; got != want {
+		if got, want := stats.Total("dms", "kms", "ec2"), 1+benchRegions*3+benchRegions*benchKeysPerRegion+benchRegions*6+2*benchRegions*benchKeysPerRegion; got != want {
 			b.Fatalf("made %d DMS/KMS/EC2 calls, want %d: %v", got, want, stats.Calls())
+		}
+		if calls := stats.Calls(); calls["kms:GetKeyPolicy"] != benchRegions*benchKeysPerRegion || calls["kms:GetKeyRotationStatus"] != benchRegions*benchKeysPerRegion {
+			b.Fatalf("key checks: %d GetKeyPolicy, %d GetKeyRotationStatus, want %d each (one per distinct key)",
+				calls["kms:GetKeyPolicy"], calls["kms:GetKeyRotationStatus"], benchRegions*benchKeysPerRegion)
 		}
 		if got := stats.Total("sts"); got != 1 {
 			b.Fatalf("made %d STS calls, want 1", got)

@@ -71,6 +71,17 @@ type Clients struct {
 	DMSTags     func(region string) ListTagsForResourceAPI
 	DescribeKey func(region string) DescribeKeyAPI
 	ListAliases func(region string) ListAliasesAPI
+	// KeyPolicy and KeyRotation are used only when Options.Scope covers
+	// keys; nil records each customer key's policy or rotation as not read.
+	KeyPolicy   func(region string) GetKeyPolicyAPI
+	KeyRotation func(region string) GetKeyRotationStatusAPI
+	// DMSInstanceProfiles is used only when Options.Scope covers
+	// instance profiles.
+	DMSInstanceProfiles func(region string) DescribeInstanceProfilesAPI
+	// DMSCertificates is used only when Options.Scope covers certificates.
+	DMSCertificates func(region string) DescribeCertificatesAPI
+	// DMSAssessmentRuns is used only when Options.Scope covers assessment runs.
+	DMSAssessmentRuns func(region string) DescribeAssessmentRunsAPI
 }
 
 // NewClients returns SDK clients built from cfg. When stats is not nil,
@@ -87,15 +98,20 @@ func NewClients(cfg aws.Config, stats *Stats) Clients {
 		return kms.NewFromConfig(cfg, func(o *kms.Options) { o.Region = region })
 	})
 	return Clients{
-		Identity:        sts.NewFromConfig(cfg),
-		Regions:         ec2.NewFromConfig(cfg),
-		DMS:             func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
-		DMSConfigs:      func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
-		DMSEndpoints:    func(r string) DescribeEndpointsAPI { return dmsClients(r) },
-		DMSReplications: func(r string) DescribeReplicationsAPI { return dmsClients(r) },
-		DMSTags:         func(r string) ListTagsForResourceAPI { return dmsClients(r) },
-		DescribeKey:     func(r string) DescribeKeyAPI { return kmsClients(r) },
-		ListAliases:     func(r string) ListAliasesAPI { return kmsClients(r) },
+		Identity:            sts.NewFromConfig(cfg),
+		Regions:             ec2.NewFromConfig(cfg),
+		DMS:                 func(r string) DescribeReplicationInstancesAPI { return dmsClients(r) },
+		DMSConfigs:          func(r string) DescribeReplicationConfigsAPI { return dmsClients(r) },
+		DMSEndpoints:        func(r string) DescribeEndpointsAPI { return dmsClients(r) },
+		DMSReplications:     func(r string) DescribeReplicationsAPI { return dmsClients(r) },
+		DMSTags:             func(r string) ListTagsForResourceAPI { return dmsClients(r) },
+		DescribeKey:         func(r string) DescribeKeyAPI { return kmsClients(r) },
+		ListAliases:         func(r string) ListAliasesAPI { return kmsClients(r) },
+		KeyPolicy:           func(r string) GetKeyPolicyAPI { return kmsClients(r) },
+		KeyRotation:         func(r string) GetKeyRotationStatusAPI { return kmsClients(r) },
+		DMSInstanceProfiles: func(r string) DescribeInstanceProfilesAPI { return dmsClients(r) },
+		DMSCertificates:     func(r string) DescribeCertificatesAPI { return dmsClients(r) },
+		DMSAssessmentRuns:   func(r string) DescribeAssessmentRunsAPI { return dmsClients(r) },
 	}
 }
 

@@ -87,8 +87,11 @@ func (f *fakeAWS) clients() Clients {
 		DMSConfigs: func(string) DescribeReplicationConfigsAPI {
 			return pagedConfigs{pages: [][]dmstypes.ReplicationConfig{nil}}
 		},
-		DMSEndpoints:    func(string) DescribeEndpointsAPI { return pagedEndpoints{pages: [][]dmstypes.Endpoint{nil}} },
-		DMSReplications: func(string) DescribeReplicationsAPI { return noReplications{} },
+		DMSEndpoints:        func(string) DescribeEndpointsAPI { return pagedEndpoints{pages: [][]dmstypes.Endpoint{nil}} },
+		DMSReplications:     func(string) DescribeReplicationsAPI { return noReplications{} },
+		DMSInstanceProfiles: func(string) DescribeInstanceProfilesAPI { return noInstanceProfiles{} },
+		DMSCertificates:     func(string) DescribeCertificatesAPI { return noCertificates{} },
+		DMSAssessmentRuns:   func(string) DescribeAssessmentRunsAPI { return noAssessmentRuns{} },
 	}
 }
 

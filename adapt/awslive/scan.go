@@ -128,6 +128,9 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		st.Instances = append(st.Instances, r.instances...)
 		st.ReplicationConfigs = append(st.ReplicationConfigs, r.configs...)
 		st.Endpoints = append(st.Endpoints, r.endpoints...)
+		st.InstanceProfiles = append(st.InstanceProfiles, r.profiles...)
+		st.Certificates = append(st.Certificates, r.certificates...)
+		st.AssessmentRuns = append(st.AssessmentRuns, r.assessments...)
 	}
 	slices.SortFunc(st.Regions, func(a, b state.RegionScan) int { return cmp.Compare(a.Region, b.Region) })
 	slices.SortFunc(st.Instances, func(a, b state.ReplicationInstance) int {
@@ -137,6 +140,15 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	slices.SortFunc(st.Endpoints, func(a, b state.Endpoint) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.InstanceProfiles, func(a, b state.InstanceProfile) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.Certificates, func(a, b state.Certificate) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
+	})
+	slices.SortFunc(st.AssessmentRuns, func(a, b state.AssessmentRun) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ARN, b.ARN))
 	})
 	return st, nil
@@ -282,11 +294,14 @@ func (e *StartError) Error() string { return e.Err.Error() }
 func (e *StartError) Unwrap() error { return e.Err }
 
 type regionResult struct {
-	scan      state.RegionScan
-	instances []state.ReplicationInstance
-	configs   []state.ReplicationConfig
-	endpoints []state.Endpoint
-	err       error // only for a cancelled scan
+	scan         state.RegionScan
+	instances    []state.ReplicationInstance
+	configs      []state.ReplicationConfig
+	endpoints    []state.Endpoint
+	profiles     []state.InstanceProfile
+	certificates []state.Certificate
+	assessments  []state.AssessmentRun
+	err          error // only for a cancelled scan
 }
 
 // scanner holds one scan's shared caches.
@@ -337,6 +352,8 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	var configs []state.ReplicationConfig
 	var configErr error
 	var started map[string]bool
+	var serverlessRuns []state.AssessmentRun // premigration assessments of serverless replications
+	var replicationsErr error
 	var wg sync.WaitGroup
 	if inScope(state.KindServerless) {
 		wg.Add(1)
@@ -351,7 +368,17 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			started = s.startedReplications(ctx, region)
+			started, replicationsErr = s.startedReplications(ctx, region, func(r dmstypes.Replication) {
+				if !inScope(state.KindAssessmentRuns) {
+					return
+				}
+				for _, a := range serverlessAssessments(r, s.account, region) {
+					if a.KeyRef != "" {
+						keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
+					}
+					serverlessRuns = append(serverlessRuns, a)
+				}
+			})
 		}()
 	}
 	var endpoints []state.Endpoint
@@ -367,6 +394,48 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 				if e.TargetKeyRef != "" {
 					keys.add(targetKey(e.TargetKeyRef), parseKeyRef(e.TargetKeyRef, e.Account, region))
 				}
+				if e.ContentKeyRef != "" {
+					keys.add(e.ContentKeyRef, parseOwnKeyRef(e.ContentKeyRef, e.Account, region))
+				}
+			})
+		}()
+	}
+	var profiles []state.InstanceProfile
+	var profileErr error
+	if inScope(state.KindInstanceProfiles) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			profiles, profileErr = s.listInstanceProfiles(ctx, region, func(ip *state.InstanceProfile) {
+				if ip.KeyRef != "" {
+					keys.add(ip.KeyRef, parseOwnKeyRef(ip.KeyRef, ip.Account, region))
+				}
+			})
+		}()
+	}
+	var certificates []state.Certificate
+	var certificateErr error
+	if inScope(state.KindCertificates) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			certificates, certificateErr = s.listCertificates(ctx, region, func(c *state.Certificate) {
+				if c.KeyRef != "" {
+					keys.add(c.KeyRef, parseOwnKeyRef(c.KeyRef, c.Account, region))
+				}
+			})
+		}()
+	}
+	var assessments []state.AssessmentRun
+	var assessmentErr error
+	if inScope(state.KindAssessmentRuns) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assessments, assessmentErr = s.listAssessmentRuns(ctx, region, func(a *state.AssessmentRun) {
+				if a.KeyRef != "" {
+					keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
+				}
 			})
 		}()
 	}
@@ -381,7 +450,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	}
 	wg.Wait()
 	resolved, keyErr := keys.wait()
-	for _, e := range []error{err, configErr, endpointErr, keyErr} {
+	for _, e := range []error{err, configErr, endpointErr, profileErr, certificateErr, assessmentErr, keyErr} {
 		if e != nil && isCanceled(ctx, e) {
 			return regionResult{err: fmt.Errorf("scan %s: %w", region, e)}
 		}
@@ -423,6 +492,43 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		endpoints = nil
 		return p.reason
 	})
+	kind(state.KindInstanceProfiles, profileErr, "dms:DescribeInstanceProfiles", func(p problem) string {
+		profiles = nil
+		return p.reason
+	})
+	kind(state.KindCertificates, certificateErr, "dms:DescribeCertificates", func(p problem) string {
+		certificates = nil
+		return p.reason
+	})
+	assessments = append(assessments, serverlessRuns...)
+	assessmentAction := "dms:DescribeReplicationTaskAssessmentRuns"
+	if assessmentErr == nil && replicationsErr != nil && !isCanceled(ctx, replicationsErr) {
+		// The serverless replications' premigration assessments could not
+		// all be read.
+		assessmentErr, assessmentAction = replicationsErr, "dms:DescribeReplications"
+	}
+	kind(state.KindAssessmentRuns, assessmentErr, assessmentAction, func(p problem) string {
+		if assessmentAction == "dms:DescribeReplications" {
+			// The task assessment runs were listed: they keep their
+			// findings; the serverless ones not read show as UNKNOWN.
+			return "the premigration assessments of serverless replications could not all be read: " + p.reason
+		}
+		// The task runs could not be listed; the serverless replications'
+		// assessments, read apart, keep their findings.
+		assessments = serverlessRuns
+		return p.reason
+	})
+	for i := range assessments {
+		if assessments[i].KeyRef != "" {
+			assessments[i].Key = resolved[targetKey(assessments[i].KeyRef)]
+		}
+	}
+	for i := range certificates {
+		certificates[i].Key = keyFor(certificates[i].KeyRef, resolved, "the certificate names no KMS key")
+	}
+	for i := range profiles {
+		profiles[i].Key = keyFor(profiles[i].KeyRef, resolved, "the instance profile names no KMS key")
+	}
 	for i := range instances {
 		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
 	}
@@ -434,6 +540,9 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
 		if endpoints[i].TargetKeyRef != "" {
 			endpoints[i].TargetKey = resolved[targetKey(endpoints[i].TargetKeyRef)]
+		}
+		if endpoints[i].ContentKeyRef != "" {
+			endpoints[i].ContentKey = resolved[endpoints[i].ContentKeyRef]
 		}
 	}
 	if s.opts.Tags {
@@ -450,7 +559,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		scan.Reason = s.unverified
 	}
 	s.progress(Progress{Region: region, Status: scan.Status, Instances: len(instances), Keys: len(resolved), Reason: scan.Reason})
-	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints}
+	return regionResult{scan: scan, instances: instances, configs: configs, endpoints: endpoints, profiles: profiles, certificates: certificates, assessments: assessments}
 }
 
 // TagsBatch is how many resources one dms:ListTagsForResource names.
@@ -501,9 +610,12 @@ func (s *scanner) readTags(ctx context.Context, region string, instances []state
 
 // kindLabels name each resource kind in a region's reason.
 var kindLabels = map[state.ResourceKind]string{
-	state.KindInstances:  "replication instances",
-	state.KindServerless: "serverless replication configs",
-	state.KindEndpoints:  "endpoints",
+	state.KindInstances:        "replication instances",
+	state.KindServerless:       "serverless replication configs",
+	state.KindEndpoints:        "endpoints",
+	state.KindInstanceProfiles: "instance profiles",
+	state.KindCertificates:     "certificates",
+	state.KindAssessmentRuns:   "premigration assessment runs",
 }
 
 func keyFor(ref string, resolved map[string]state.Key, none string) state.Key {
@@ -543,24 +655,27 @@ func configFromAPI(c dmstypes.ReplicationConfig, account, region string) state.R
 var notStartedStatuses = map[string]bool{"": true, "created": true, "failed": true, "failed-provision": true}
 
 // startedReplications returns the configs (by ARN) whose replication has
-// started, as dms:DescribeReplications reports them. It is best effort:
-// on failure nothing is marked started, and the remediation texts cover
-// both cases.
-func (s *scanner) startedReplications(ctx context.Context, region string) map[string]bool {
+// started, as dms:DescribeReplications reports them, and tells each
+// replication to each (for its premigration assessments). It is best
+// effort for Started: on failure nothing is marked started, and the
+// remediation texts cover both cases; the error is returned for the
+// premigration assessments, which are then not all known.
+func (s *scanner) startedReplications(ctx context.Context, region string, each func(dmstypes.Replication)) (map[string]bool, error) {
 	out := map[string]bool{}
 	p := dms.NewDescribeReplicationsPaginator(s.c.DMSReplications(region), &dms.DescribeReplicationsInput{MaxRecords: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return out
+			return out, err
 		}
 		for _, r := range page.Replications {
+			each(r)
 			if aws.ToString(r.StartReplicationType) != "" || !notStartedStatuses[strings.ToLower(aws.ToString(r.Status))] {
 				out[aws.ToString(r.ReplicationConfigArn)] = true
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // listEndpoints reads every page of the region's endpoints, telling found
@@ -597,6 +712,7 @@ func endpointFromAPI(ep dmstypes.Endpoint, account, region string) state.Endpoin
 	if e.TargetEncryptionMode == "SSE_KMS" {
 		e.TargetKeyRef = strings.TrimSpace(aws.ToString(key))
 	}
+	contentSettings(&e, ep)
 	return e
 }
 
@@ -768,7 +884,11 @@ func (s *scanner) resolveKey(ctx context.Context, ref keyRef) (state.Key, error)
 		s.keys[ref.ARN] = e
 	}
 	s.mu.Unlock()
-	e.once.Do(func() { e.key, e.err = s.describeKey(ctx, ref) })
+	e.once.Do(func() {
+		if e.key, e.err = s.describeKey(ctx, ref); e.err == nil {
+			e.err = s.addSoundness(ctx, ref, &e.key)
+		}
+	})
 	return e.key, e.err
 }
 
@@ -821,6 +941,7 @@ func (s *scanner) describeKey(ctx context.Context, ref keyRef) (state.Key, error
 		State:       string(md.KeyState),
 		Origin:      string(md.Origin),
 		MultiRegion: aws.ToBool(md.MultiRegion),
+		Spec:        string(md.KeySpec),
 	}, nil
 }
 

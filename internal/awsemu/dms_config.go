@@ -15,6 +15,7 @@ type dmsConfig struct {
 	started              bool   // a replication has started: the config is frozen
 	replication          string // the replication's status: created, running, stopped
 	startType            string
+	premigration         []premigrationStatusJSON // dms_assessments.go
 }
 
 type computeConfigJSON struct {
@@ -264,12 +265,15 @@ type replicationJSON struct {
 	StartReplicationType        string `json:"StartReplicationType,omitempty"`
 	ReplicationCreateTime       *epoch `json:"ReplicationCreateTime,omitempty"`
 	ReplicationUpdateTime       *epoch `json:"ReplicationUpdateTime,omitempty"`
+	// PremigrationAssessmentStatuses: dms_assessments.go.
+	PremigrationAssessmentStatuses []premigrationStatusJSON `json:"PremigrationAssessmentStatuses,omitempty"`
 }
 
 func (rc *dmsConfig) replicationView() replicationJSON {
 	return replicationJSON{ReplicationConfigIdentifier: rc.id, ReplicationConfigArn: rc.arn, SourceEndpointArn: rc.sourceARN,
 		TargetEndpointArn: rc.targetARN, ReplicationType: rc.replicationType, Status: rc.replication,
-		StartReplicationType: rc.startType, ReplicationCreateTime: ts(rc.created), ReplicationUpdateTime: ts(rc.updated)}
+		StartReplicationType: rc.startType, ReplicationCreateTime: ts(rc.created), ReplicationUpdateTime: ts(rc.updated),
+		PremigrationAssessmentStatuses: rc.premigration}
 }
 
 func (c *call) dmsStartReplication() (any, *apiError) {

@@ -20,6 +20,8 @@ type dmsEndpoint struct {
 	sslMode          string
 	s3Settings       map[string]any
 	redshiftSettings map[string]any
+	// docDbSettings and mongoDbSettings: dms_endpoint_settings.go.
+	docDbSettings, mongoDbSettings map[string]any
 }
 
 type endpointJSON struct {
@@ -39,6 +41,8 @@ type endpointJSON struct {
 	SslMode                   string         `json:"SslMode"`
 	S3Settings                map[string]any `json:"S3Settings,omitempty"`
 	RedshiftSettings          map[string]any `json:"RedshiftSettings,omitempty"`
+	DocDbSettings             map[string]any `json:"DocDbSettings,omitempty"`
+	MongoDbSettings           map[string]any `json:"MongoDbSettings,omitempty"`
 }
 
 var engineDisplayNames = map[string]string{
@@ -64,6 +68,7 @@ func (e *dmsEndpoint) view() endpointJSON {
 	if e.redshiftSettings != nil {
 		v.RedshiftSettings = maps.Clone(e.redshiftSettings)
 	}
+	v.DocDbSettings, v.MongoDbSettings = maps.Clone(e.docDbSettings), maps.Clone(e.mongoDbSettings)
 	return v
 }
 
@@ -83,6 +88,8 @@ type createEndpointInput struct {
 	SslMode                   string         `json:"SslMode"`
 	S3Settings                map[string]any `json:"S3Settings"`
 	RedshiftSettings          map[string]any `json:"RedshiftSettings"`
+	DocDbSettings             map[string]any `json:"DocDbSettings"`
+	MongoDbSettings           map[string]any `json:"MongoDbSettings"`
 	ResourceIdentifier        string         `json:"ResourceIdentifier"`
 }
 
@@ -169,6 +176,9 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 	if aerr := c.checkEncryptionSettings("RedshiftSettings", in.RedshiftSettings); aerr != nil {
 		return nil, aerr
 	}
+	if aerr := c.checkSettingsKeys(in); aerr != nil {
+		return nil, aerr
+	}
 	keyARN, aerr := c.dmsKey(in.KmsKeyID)
 	if aerr != nil {
 		return nil, aerr
@@ -179,7 +189,8 @@ func (c *call) createEndpoint(in createEndpointInput) (*dmsEndpoint, *apiError) 
 	}
 	e := &dmsEndpoint{endpointType: typ, engine: engine, serverName: in.ServerName, databaseName: in.DatabaseName,
 		username: in.Username, extra: in.ExtraConnectionAttributes, kmsKeyARN: keyARN, certificateARN: in.CertificateArn,
-		sslMode: in.SslMode, s3Settings: in.S3Settings, redshiftSettings: in.RedshiftSettings}
+		sslMode: in.SslMode, s3Settings: in.S3Settings, redshiftSettings: in.RedshiftSettings,
+		docDbSettings: in.DocDbSettings, mongoDbSettings: in.MongoDbSettings}
 	if e.sslMode == "" {
 		e.sslMode = "none"
 	}

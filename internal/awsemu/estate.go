@@ -27,6 +27,9 @@ type Estate struct {
 	Endpoints            []EstateEndpoint            `json:"endpoints,omitempty"`
 	ReplicationTasks     []EstateReplicationTask     `json:"replicationTasks,omitempty"`
 	ReplicationConfigs   []EstateReplicationConfig   `json:"replicationConfigs,omitempty"`
+	InstanceProfiles     []EstateInstanceProfile     `json:"instanceProfiles,omitempty"`
+	Certificates         []EstateCertificate         `json:"certificates,omitempty"`
+	AssessmentRuns       []EstateAssessmentRun       `json:"assessmentRuns,omitempty"`
 
 	// Deny rules active from the start.
 	Deny []DenyRule `json:"deny,omitempty"`
@@ -158,9 +161,13 @@ type EstateEndpoint struct {
 	KmsKey string `json:"kmsKey,omitempty"`
 	// S3Settings and RedshiftSettings are passed through as in the API
 	// (e.g. BucketName, EncryptionMode, ServerSideEncryptionKmsKeyId).
-	S3Settings       map[string]any    `json:"s3Settings,omitempty"`
-	RedshiftSettings map[string]any    `json:"redshiftSettings,omitempty"`
-	Tags             map[string]string `json:"tags,omitempty"`
+	S3Settings       map[string]any `json:"s3Settings,omitempty"`
+	RedshiftSettings map[string]any `json:"redshiftSettings,omitempty"`
+	// DocDbSettings and MongoDbSettings are passed through as in the API
+	// (their KmsKeyId encrypts what DMS keeps of the migration).
+	DocDbSettings   map[string]any    `json:"docDbSettings,omitempty"`
+	MongoDbSettings map[string]any    `json:"mongoDbSettings,omitempty"`
+	Tags            map[string]string `json:"tags,omitempty"`
 }
 
 // EstateReplicationTask is a DMS replication task.
@@ -200,8 +207,11 @@ type EstateReplicationConfig struct {
 	MultiAZ          bool   `json:"multiAZ,omitempty"`
 	TableMappings    string `json:"tableMappings,omitempty"`
 	// Started marks a config whose replication has started (it can no longer be modified).
-	Started bool              `json:"started,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
+	Started bool `json:"started,omitempty"`
+	// PremigrationAssessments are the premigration assessments of its
+	// replication (Replication.PremigrationAssessmentStatuses).
+	PremigrationAssessments []EstatePremigrationAssessment `json:"premigrationAssessments,omitempty"`
+	Tags                    map[string]string              `json:"tags,omitempty"`
 }
 
 // EstateFaults are Faults as an estate file writes them, with durations as

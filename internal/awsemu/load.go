@@ -230,7 +230,8 @@ func (l *estateLoader) load(e *Estate) error {
 		}
 		in := createEndpointInput{EndpointIdentifier: ep.ID, EndpointType: ep.Type, EngineName: ep.Engine,
 			ServerName: ep.ServerName, DatabaseName: ep.DatabaseName, Username: ep.Username, KmsKeyID: ep.KmsKey,
-			S3Settings: ep.S3Settings, RedshiftSettings: ep.RedshiftSettings, ResourceIdentifier: ep.ResourceID}
+			S3Settings: ep.S3Settings, RedshiftSettings: ep.RedshiftSettings, ResourceIdentifier: ep.ResourceID,
+			DocDbSettings: ep.DocDbSettings, MongoDbSettings: ep.MongoDbSettings}
 		if ep.Port != 0 {
 			in.Port = &ep.Port
 		}
@@ -249,6 +250,15 @@ func (l *estateLoader) load(e *Estate) error {
 		if err := l.config(rc); err != nil {
 			return wrap("replication config", rc.ID, err)
 		}
+	}
+	if err := l.instanceProfiles(e.InstanceProfiles); err != nil {
+		return err
+	}
+	if err := l.certificates(e.Certificates); err != nil {
+		return err
+	}
+	if err := l.assessmentRuns(e.AssessmentRuns); err != nil {
+		return err
 	}
 	for inst, status := range instStatus {
 		inst.status = status
@@ -422,5 +432,5 @@ func (l *estateLoader) config(rc EstateReplicationConfig) error {
 	if rc.Started {
 		cfg.started, cfg.replication, cfg.startType = true, "running", "start-replication"
 	}
-	return nil
+	return premigrationOf(c, cfg, rc.PremigrationAssessments)
 }

@@ -163,6 +163,9 @@ func driveSuccesses(t *testing.T, e *emu) {
 		ReplicationSubnetGroupIdentifier: aws.String("model-sg"), ReplicationSubnetGroupDescription: aws.String("changed"),
 		SubnetIds: []string{"subnet-0a11b22c33d44e553", "subnet-0a11b22c33d44e555"}}))
 	must[*dms.DeleteReplicationSubnetGroupOutput](t, "DeleteReplicationSubnetGroup")(d.DeleteReplicationSubnetGroup(ctx, &dms.DeleteReplicationSubnetGroupInput{ReplicationSubnetGroupIdentifier: aws.String("model-sg")}))
+	must[*dms.ImportCertificateOutput](t, "ImportCertificate")(d.ImportCertificate(ctx, &dms.ImportCertificateInput{
+		CertificateIdentifier: aws.String("model-cert"), CertificatePem: aws.String("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")}))
+	must[*dms.DescribeCertificatesOutput](t, "DescribeCertificates")(d.DescribeCertificates(ctx, &dms.DescribeCertificatesInput{}))
 
 	ep := must[*dms.CreateEndpointOutput](t, "CreateEndpoint")(d.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("model-ep"),
 		EndpointType: dmstypes.ReplicationEndpointTypeValueSource, EngineName: aws.String("mysql"), ServerName: aws.String("db"), Port: aws.Int32(3306),
@@ -184,6 +187,10 @@ func driveSuccesses(t *testing.T, e *emu) {
 		ReplicationTaskIdentifier: aws.String("model-task"), ReplicationInstanceArn: a.ReplicationInstanceArn, SourceEndpointArn: aws.String(src),
 		TargetEndpointArn: aws.String(tgt), MigrationType: dmstypes.MigrationTypeValueFullLoad, TableMappings: aws.String(`{"rules":[]}`)})).ReplicationTask
 	must[*dms.DescribeReplicationTasksOutput](t, "DescribeReplicationTasks")(d.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{}))
+	must[*dms.StartReplicationTaskAssessmentRunOutput](t, "StartReplicationTaskAssessmentRun")(d.StartReplicationTaskAssessmentRun(ctx, &dms.StartReplicationTaskAssessmentRunInput{
+		ReplicationTaskArn: task.ReplicationTaskArn, AssessmentRunName: aws.String("model-run"), ServiceAccessRoleArn: aws.String("arn:aws:iam::111122223333:role/dms-assess"),
+		ResultLocationBucket: aws.String("model-bucket"), ResultEncryptionMode: aws.String("SSE_S3")}))
+	must[*dms.DescribeReplicationTaskAssessmentRunsOutput](t, "DescribeReplicationTaskAssessmentRuns")(d.DescribeReplicationTaskAssessmentRuns(ctx, &dms.DescribeReplicationTaskAssessmentRunsInput{}))
 	must[*dms.ModifyReplicationTaskOutput](t, "ModifyReplicationTask")(d.ModifyReplicationTask(ctx, &dms.ModifyReplicationTaskInput{ReplicationTaskArn: task.ReplicationTaskArn, MigrationType: dmstypes.MigrationTypeValueFullLoadAndCdc}))
 	must[*dms.DescribeReplicationTasksOutput](t, "DescribeReplicationTasks ready")(d.DescribeReplicationTasks(ctx, &dms.DescribeReplicationTasksInput{}))
 	must[*dms.StartReplicationTaskOutput](t, "StartReplicationTask")(d.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{ReplicationTaskArn: task.ReplicationTaskArn, StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueStartReplication}))

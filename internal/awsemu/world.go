@@ -36,15 +36,18 @@ type zoneKey struct{ account, region string }
 
 // zone is one account in one region.
 type zone struct {
-	account, region string
-	keys            map[string]*kmsKey // by key id
-	keyList         []*kmsKey
-	aliases         map[string]*kmsAlias // by alias name
-	instances       table[*dmsInstance]
-	tasks           table[*dmsTask]
-	endpoints       table[*dmsEndpoint]
-	configs         table[*dmsConfig]
-	subnetGroups    table[*dmsSubnetGroup]
+	account, region  string
+	keys             map[string]*kmsKey // by key id
+	keyList          []*kmsKey
+	aliases          map[string]*kmsAlias // by alias name
+	instances        table[*dmsInstance]
+	tasks            table[*dmsTask]
+	endpoints        table[*dmsEndpoint]
+	configs          table[*dmsConfig]
+	subnetGroups     table[*dmsSubnetGroup]
+	instanceProfiles table[*dmsInstanceProfile]
+	certificates     table[*dmsCertificate]
+	assessmentRuns   table[*dmsAssessmentRun]
 }
 
 // standardRegions are the regions of a new emulator: the commercial regions,
@@ -103,6 +106,9 @@ func (w *world) zone(account, region string) *zone {
 		z.endpoints.init()
 		z.configs.init()
 		z.subnetGroups.init()
+		z.instanceProfiles.init()
+		z.certificates.init()
+		z.assessmentRuns.init()
 		w.zones[k] = z
 	}
 	return z

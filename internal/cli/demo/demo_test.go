@@ -1,6 +1,7 @@
 package demo
 
 import (
+	stdcmp "cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -116,7 +117,7 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 			distinct[rc.KeyRef] = true
 		}
 	}
-	targets := 0
+	targets, contents := 0, 0
 	for _, e := range st.Endpoints {
 		if e.KeyRef != "" {
 			distinct[e.KeyRef] = true
@@ -126,6 +127,24 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 		}
 		if e.EndpointType == "target" && (e.EngineName == "s3" || e.EngineName == "redshift") {
 			targets++
+		}
+		if e.ContentKeyRef != "" {
+			// Settings keep the reference as given (an alias, here), which
+			// resolves to a key already described.
+			distinct[stdcmp.Or(e.ContentKey.ARN, e.ContentKeyRef)] = true
+		}
+		if e.ContentSettings != "" {
+			contents++ // a DocumentDB or MongoDB endpoint's own rule
+		}
+	}
+	for _, ip := range st.InstanceProfiles {
+		if ip.KeyRef != "" {
+			distinct[ip.KeyRef] = true
+		}
+	}
+	for _, c := range st.Certificates {
+		if c.KeyRef != "" {
+			distinct[c.KeyRef] = true
 		}
 	}
 	if got := stats.Calls()["kms:DescribeKey"]; got != len(distinct) {
@@ -137,7 +156,18 @@ func TestTheDemoAuditIsReadOnlyAndCallsEachKeyOnce(t *testing.T) {
 	}
 	// Two rules per instance and per config, one per endpoint and one more
 	// per S3 or Redshift target, and two per kind a region failed to list.
-	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions)
+	// One per instance profile; and per distinct customer key, one for
+	// its policy, one for DMS's use of it (unless only S3 or Redshift
+	// use it) and one for its rotation where rotation applies.
+	keyFindings, policies, rotations := customerKeyFindings(st)
+	want := 2*len(st.Instances) + 2*len(st.ReplicationConfigs) + len(st.Endpoints) + targets + 2*failedKinds(st.Regions) +
+		len(st.InstanceProfiles) + len(st.Certificates) + len(st.AssessmentRuns) + contents + keyFindings
+	if got := stats.Calls()["kms:GetKeyPolicy"]; got != policies {
+		t.Errorf("GetKeyPolicy called %d times for %d distinct customer keys of this account", got, policies)
+	}
+	if got := stats.Calls()["kms:GetKeyRotationStatus"]; got != rotations {
+		t.Errorf("GetKeyRotationStatus called %d times for %d distinct customer keys KMS may rotate", got, rotations)
+	}
 	if diff := cmp.Diff(want, len(rule.Evaluate(&st, rule.Options{}))); diff != "" {
 		t.Errorf("every resource and failed region should have one finding per rule: %s", diff)
 	}
@@ -156,11 +186,68 @@ func TestDemoRefusesBadFlags(t *testing.T) {
 func failedKinds(regions []state.RegionScan) int {
 	n := 0
 	for _, r := range regions {
-		for _, k := range state.ResourceKinds {
+		for _, k := range []state.ResourceKind{state.KindInstances, state.KindServerless, state.KindEndpoints} {
 			if _, _, failed := r.FailureFor(k); failed {
 				n++
 			}
 		}
 	}
 	return n
+}
+
+// customerKeyFindings counts the key rules' findings over st's distinct
+// customer keys, and the policy and rotation reads they needed.
+func customerKeyFindings(st state.State) (findings, policies, rotations int) {
+	type use struct {
+		key   state.Key
+		grant bool
+	}
+	keys := map[string]*use{}
+	add := func(k state.Key, grant bool) {
+		if k.Manager != state.KeyManagerCustomer || k.ARN == "" {
+			return
+		}
+		if keys[k.ARN] == nil {
+			keys[k.ARN] = &use{key: k}
+		}
+		keys[k.ARN].grant = keys[k.ARN].grant || grant
+	}
+	for _, r := range st.Instances {
+		add(r.Key, true)
+	}
+	for _, r := range st.ReplicationConfigs {
+		add(r.Key, true)
+	}
+	for _, r := range st.Endpoints {
+		add(r.Key, true)
+		add(r.TargetKey, false)
+		add(r.ContentKey, true)
+	}
+	for _, r := range st.InstanceProfiles {
+		add(r.Key, true)
+	}
+	for _, r := range st.Certificates {
+		add(r.Key, true)
+	}
+	for _, r := range st.AssessmentRuns {
+		add(r.Key, false)
+	}
+	for _, u := range keys {
+		if u.key.Policy != nil {
+			findings++
+			if u.grant {
+				findings++
+			}
+			if u.key.Policy.Read || u.key.Policy.MissingPermission != "" {
+				policies++
+			}
+		}
+		if r := u.key.Rotation; r != nil && (!r.Read || r.Applies) {
+			findings++
+		}
+		if u.key.Origin == "AWS_KMS" && u.key.Spec == "SYMMETRIC_DEFAULT" || u.key.Origin == "" {
+			rotations++
+		}
+	}
+	return findings, policies, rotations
 }

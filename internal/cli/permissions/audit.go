@@ -43,6 +43,13 @@ action is read-only:
   dms:DescribeEndpoints             list DMS endpoints (unless --scope leaves endpoints out)
   dms:ListTagsForResource           read the resources' tags (only when the --ignore-file
                                     selects resources by tag)
+  dms:DescribeInstanceProfiles      list DMS instance profiles (unless --scope leaves instance-profiles out)
+  dms:DescribeCertificates          list imported certificates (unless --scope leaves certificates out)
+  dms:DescribeReplicationTaskAssessmentRuns
+                                    list premigration assessment runs (unless --scope leaves assessment-runs out)
+  kms:GetKeyPolicy                  judge each customer key's policy once: open to the world?
+                                    usable by DMS? (unless --scope leaves keys out)
+  kms:GetKeyRotationStatus          whether each symmetric customer key rotates automatically
 
 sts:GetCallerIdentity needs no permission. A key in another account is read
 only if that key's policy also allows kms:DescribeKey to this account.
@@ -94,6 +101,8 @@ func AuditPolicy() Policy {
 			{Sid: "CmkguardAuditListEndpoints", Effect: "Allow", Action: []string{"dms:DescribeEndpoints"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadKeys", Effect: "Allow", Action: []string{"kms:DescribeKey", "kms:ListAliases"}, Resource: "*"},
 			{Sid: "CmkguardAuditReadTags", Effect: "Allow", Action: []string{"dms:ListTagsForResource"}, Resource: "*"},
+			{Sid: "CmkguardAuditListInstanceProfiles", Effect: "Allow", Action: []string{"dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns"}, Resource: "*"},
+			{Sid: "CmkguardAuditReadKeySoundness", Effect: "Allow", Action: []string{"kms:GetKeyPolicy", "kms:GetKeyRotationStatus"}, Resource: "*"},
 		},
 	}
 }

@@ -27,7 +27,7 @@ func TestPermissionsAuditPrintsAValidReadOnlyPolicy(t *testing.T) {
 		t.Errorf("Version = %q", got.Version)
 	}
 	// Exactly the calls adapt/awslive makes (STS GetCallerIdentity needs no permission).
-	want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "dms:ListTagsForResource"}
+	want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "dms:ListTagsForResource", "dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus"}
 	if diff := cmp.Diff(want, got.Actions()); diff != "" {
 		t.Errorf("actions (-want +got):\n%s", diff)
 	}
@@ -61,7 +61,7 @@ func TestPermissionsAuditOrgAddsListAccountsAndAssumeRole(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 				t.Fatalf("output is not a JSON policy: %v\n%s", err, out)
 			}
-			want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "dms:ListTagsForResource", "organizations:ListAccounts", "sts:AssumeRole"}
+			want := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints", "kms:DescribeKey", "kms:ListAliases", "dms:ListTagsForResource", "dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "organizations:ListAccounts", "sts:AssumeRole"}
 			if diff := cmp.Diff(want, got.Actions()); diff != "" {
 				t.Errorf("actions (-want +got):\n%s", diff)
 			}

@@ -56,10 +56,16 @@ logs), which the templates attach.`,
 }
 
 // ConfigRulePolicy is the least-privilege policy of the Config rule's
-// function: the audit's reads and the Config calls.
+// function: the audit's reads of the kinds the rule evaluates (instances,
+// serverless configs, endpoints: not the key-soundness reads, instance
+// profiles, certificates or assessment runs, which it does not evaluate)
+// and the Config calls.
 func ConfigRulePolicy(securityHub bool, snsTopicARN string) Policy {
 	p := Policy{Version: "2012-10-17"}
 	for _, s := range AuditPolicy().Statement {
+		if s.Sid == "CmkguardAuditListInstanceProfiles" || s.Sid == "CmkguardAuditReadKeySoundness" {
+			continue
+		}
 		s.Sid = strings.Replace(s.Sid, "CmkguardAudit", "CmkguardConfigRule", 1)
 		p.Statement = append(p.Statement, s)
 	}

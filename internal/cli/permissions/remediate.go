@@ -28,7 +28,11 @@ func NewCmdRemediate(f *factory.Factory, runF func(context.Context, *RemediateOp
 
 Planning (read-only, also all that --plan-only prints):
   ec2:DescribeRegions, dms:DescribeReplicationInstances, kms:DescribeKey,
-  kms:ListAliases               the live audit (not needed with --from-report)
+  kms:ListAliases,
+  dms:DescribeInstanceProfiles, dms:DescribeCertificates,
+  dms:DescribeReplicationTaskAssessmentRuns,
+  kms:GetKeyPolicy, kms:GetKeyRotationStatus
+                                the live audit, every kind (not needed with --from-report)
   dms:DescribeReplicationTasks  the tasks on each instance
   dms:ListTagsForResource       each instance's tags, copied to its replacement
   dms:DescribeReplicationConfigs,
@@ -80,7 +84,9 @@ type ConditionalStatement struct {
 func RemediatePolicy(planOnly bool) []ConditionalStatement {
 	st := []ConditionalStatement{
 		{Statement: Statement{Sid: "CmkguardRemediatePlanAudit", Effect: "Allow", Resource: "*", Action: []string{
-			"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases"}}},
+			"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases",
+			"dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns",
+			"kms:GetKeyPolicy", "kms:GetKeyRotationStatus"}}},
 		{Statement: Statement{Sid: "CmkguardRemediatePlanDescribe", Effect: "Allow", Resource: "*", Action: []string{
 			"dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints"}}},
 	}

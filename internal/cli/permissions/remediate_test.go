@@ -13,7 +13,8 @@ import (
 
 func TestPermissionsRemediatePrintsThePolicyRemediateNeeds(t *testing.T) {
 	t.Parallel()
-	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases", "dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints"}
+	planActions := []string{"ec2:DescribeRegions", "dms:DescribeReplicationInstances", "kms:DescribeKey", "kms:ListAliases",
+		"dms:DescribeInstanceProfiles", "dms:DescribeCertificates", "dms:DescribeReplicationTaskAssessmentRuns", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "dms:DescribeReplicationTasks", "dms:ListTagsForResource", "dms:DescribeReplicationConfigs", "dms:DescribeReplications", "dms:DescribeEndpoints"}
 	tests := []struct {
 		name string
 		args []string
