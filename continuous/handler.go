@@ -276,6 +276,7 @@ func (h *Handler) changed(ctx context.Context, c Clients, inv *configevent.Invoc
 		return Verdict{}, at, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 	}
 	account := cmpOr(inv.Event.AccountID, item.Account)
+	st.Scope = p.Scope()
 	if err := awslive.ResolveKeys(ctx, c.Live, account, &st, 0); err != nil {
 		return Verdict{}, at, err
 	}

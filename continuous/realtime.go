@@ -67,6 +67,7 @@ func (h *Handler) handleAPICall(ctx context.Context, call *configevent.APICall) 
 func (h *Handler) apiCallState(ctx context.Context, c Clients, call *configevent.APICall, p Parameters) (state.State, error) {
 	if call.HasState {
 		st := call.State
+		st.Scope = p.Scope()
 		if err := awslive.ResolveKeys(ctx, c.Live, call.Account, &st, 0); err != nil {
 			return state.State{}, err
 		}

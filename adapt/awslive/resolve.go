@@ -21,7 +21,9 @@ func ResolveKeys(ctx context.Context, c Clients, account string, st *state.State
 	if keyConcurrency <= 0 {
 		keyConcurrency = DefaultKeyConcurrency
 	}
-	s := &scanner{c: c, opts: Options{KeyConcurrency: keyConcurrency}, account: account,
+	// st.Scope decides, as Options.Scope does for a scan, whether each
+	// customer key's policy and rotation are read (state.KindKeys).
+	s := &scanner{c: c, opts: Options{KeyConcurrency: keyConcurrency, Scope: st.Scope}, account: account,
 		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{}}
 	keys := s.newKeyResolver(ctx)
 	for _, inst := range st.Instances {
