@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -84,6 +85,11 @@ func transient(err error) bool {
 	// re-reads the world before it acts, so trying it again is safe.
 	var send *smithyhttp.RequestSendError
 	if errors.As(err, &send) {
+		return true
+	}
+	// Any server error (5xx), whatever its code: AWS says to retry them.
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
 		return true
 	}
 	var api smithy.APIError

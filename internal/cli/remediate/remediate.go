@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -680,20 +681,39 @@ func callerAccount(ctx context.Context, c remediate.GetCallerIdentityAPI) (strin
 	return aws.ToString(out.Account), nil
 }
 
+// writePlanFile writes the plan to a temporary file beside path, mode 0600
+// whatever existed before, and renames it into place: a reader never sees
+// half a plan, and a plan (which names every resource) is never readable
+// by others.
 func writePlanFile(path string, plan *remediate.Plan) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	if err := plan.Write(f); err != nil {
+	tmp := f.Name()
+	fail := func(err error) error {
 		f.Close()
+		os.Remove(tmp)
 		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return fail(err)
+	}
+	if err := plan.Write(f); err != nil {
+		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write plan: %w", err)
 	}
-	return f.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
 }
 
 func newPlanID() (string, error) {
