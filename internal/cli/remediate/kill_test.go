@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -51,7 +52,7 @@ type killer struct {
 // runUntil starts cmkguard with args and kills it once when(requests since
 // start) says so; nil never kills. It says whether the process was killed,
 // and how many mutating calls it made before.
-func (k *killer) runUntil(args []string, when func(journalGrew bool, requests int) bool, journal string) (killed bool, mutations int, stderr string) {
+func (k *killer) runUntil(args []string, when func(journalGrew bool, requests, mutations int) bool, journal string) (killed bool, mutations int, stderr string) {
 	k.t.Helper()
 	b, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
@@ -74,7 +75,7 @@ func (k *killer) runUntil(args []string, when func(journalGrew bool, requests in
 			}
 			return false, len(k.srv.MutatingRequests()) - muts, errOut.String()
 		case <-poll.C:
-			if when != nil && when(journalLines(journal) > lines, len(k.srv.Requests())-reqs) {
+			if when != nil && when(journalLines(journal) > lines, len(k.srv.Requests())-reqs, len(k.srv.MutatingRequests())-muts) {
 				if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 					k.t.Fatal(err)
 				}
@@ -115,15 +116,19 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 		if remediate.Unstarted(journal) {
 			args = []string{"remediate", "--apply", planFile, "--yes", "--endpoint-url", url, "--poll-interval", "5ms"}
 		}
+		// Half the kills come once the run has journaled something new,
+		// half right after an AWS change (before its journal record: the
+		// answer is, in effect, lost); each a random number of calls later.
 		extra := k.rng.IntN(6)
-		var when func(bool, int) bool
+		var when func(bool, int, int) bool
 		if kills < 25 {
-			grewAt := -1
-			when = func(grew bool, requests int) bool {
-				if grew && grewAt < 0 {
-					grewAt = requests
+			startAt := -1
+			afterChange := attempt%2 == 1
+			when = func(grew bool, requests, mutations int) bool {
+				if startAt < 0 && (grew && !afterChange || mutations > 0 && afterChange) {
+					startAt = requests
 				}
-				return grewAt >= 0 && requests >= grewAt+extra
+				return startAt >= 0 && requests >= startAt+extra
 			}
 		}
 		killed, muts, _ := k.runUntil(args, when, journal)
@@ -143,9 +148,10 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 	checkKilledRunEnd(t, url)
 }
 
-// rollbackEstate: five instances without tasks, then one with a running
-// and a stopped task (steps run in identifier order, so the apply creates
-// six replacements before it reaches the first move).
+// rollbackEstate: 23 instances without tasks, then one with a running and
+// a stopped task (steps run in identifier order, so the apply creates 24
+// replacements before it reaches the first move, and the rollback has 27
+// changes to make).
 func rollbackEstate() *awsemu.Estate {
 	e := &awsemu.Estate{DefaultAccount: "111122223333",
 		Endpoints: []awsemu.EstateEndpoint{
@@ -157,14 +163,18 @@ func rollbackEstate() *awsemu.Estate {
 			{ID: "zorders-full", Region: "us-east-1", Instance: "zorders", Source: "src", Target: "tgt", Status: "stopped"},
 		},
 	}
-	for _, id := range []string{"a1", "a2", "a3", "a4", "a5", "zorders"} {
+	var ids []string
+	for i := 1; i <= 23; i++ {
+		ids = append(ids, fmt.Sprintf("a%02d", i))
+	}
+	for _, id := range append(ids, "zorders") {
 		e.ReplicationInstances = append(e.ReplicationInstances, awsemu.EstateReplicationInstance{ID: id, Region: "us-east-1", Class: "dms.t3.medium", AllocatedStorage: 50, EngineVersion: "3.5.2"})
 	}
 	return e
 }
 
 // TestRollbackSurvivesBeingKilledOverAndOver: an apply stops at its first
-// move (denied) with six replacements made and a task stopped; the rollback
+// move (denied) with 24 replacements made and a task stopped; the rollback
 // is then killed at least 20 times, each after a random number of its API
 // calls, under throttling and server errors, and re-run until it finishes.
 // The world, read with the AWS CLI, must be as before the apply: every task
@@ -184,7 +194,7 @@ func TestRollbackSurvivesBeingKilledOverAndOver(t *testing.T) {
 		t.Fatalf("apply: exit %d, want the move to fail; stderr:\n%s", code, errOut)
 	}
 	srv.ClearDeny()
-	if w := sdkWorld(t, url, "us-east-1"); !slices.Contains(w, "instance a5-cmk CUSTOMER available") || !slices.Contains(w, "task zorders-cdc on zorders stopped") {
+	if w := sdkWorld(t, url, "us-east-1"); !slices.Contains(w, "instance a23-cmk CUSTOMER available") || !slices.Contains(w, "task zorders-cdc on zorders stopped") {
 		t.Fatalf("the test needs six replacements and zorders-cdc stopped: %v", w)
 	}
 	srv.SetFaults(killLoopFaults)
@@ -195,10 +205,18 @@ func TestRollbackSurvivesBeingKilledOverAndOver(t *testing.T) {
 		if attempt == 200 {
 			t.Fatalf("no rollback finished after %d attempts", attempt)
 		}
-		var when func(bool, int) bool
-		if kills < 25 {
-			at := 1 + k.rng.IntN(40)
-			when = func(_ bool, requests int) bool { return requests >= at }
+		// Each kill comes a random 0 to 3 calls after the rollback's first
+		// change in this run: between a call and its journal record, or in
+		// the wait that follows.
+		var when func(bool, int, int) bool
+		if kills < 30 {
+			extra, startAt := k.rng.IntN(4), -1
+			when = func(_ bool, requests, mutations int) bool {
+				if startAt < 0 && mutations > 0 {
+					startAt = requests
+				}
+				return startAt >= 0 && requests >= startAt+extra
+			}
 		}
 		killed, muts, stderr := k.runUntil(args, when, journal)
 		if !killed {
