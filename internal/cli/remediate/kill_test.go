@@ -91,8 +91,8 @@ func (k *killer) runUntil(args []string, when func(journalGrew bool, requests, m
 var killLoopFaults = awsemu.Faults{Throttle: map[string]float64{"*": 0.1}, ServerErrorRate: 0.03, Seed: 8}
 
 // TestApplySurvivesBeingKilledOverAndOver kills a real cmkguard process at
-// least 20 times during an apply (each time once it has journaled something
-// new, then a random number of API calls later), under throttling and
+// least 20 times during an apply (once it has journaled something new, or
+// right after an AWS change, then a random number of API calls later), under throttling and
 // server errors, resuming each time, until a run finishes; the end state,
 // read with the AWS CLI, must be the one an uninterrupted run reaches.
 func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
@@ -116,14 +116,14 @@ func TestApplySurvivesBeingKilledOverAndOver(t *testing.T) {
 		if remediate.Unstarted(journal) {
 			args = []string{"remediate", "--apply", planFile, "--yes", "--endpoint-url", url, "--poll-interval", "5ms"}
 		}
-		// Half the kills come once the run has journaled something new,
-		// half right after an AWS change (before its journal record: the
-		// answer is, in effect, lost); each a random number of calls later.
-		extra := k.rng.IntN(6)
+		// Two kills in three come once the run has journaled something new,
+		// one right after an AWS change (before its journal record: the
+		// answer is, in effect, lost); each a random 0 to 3 calls later.
+		extra := k.rng.IntN(4)
 		var when func(bool, int, int) bool
-		if kills < 25 {
+		if kills < 30 {
 			startAt := -1
-			afterChange := attempt%2 == 1
+			afterChange := attempt%3 == 2
 			when = func(grew bool, requests, mutations int) bool {
 				if startAt < 0 && (grew && !afterChange || mutations > 0 && afterChange) {
 					startAt = requests

@@ -232,7 +232,7 @@ func TestRefusedApplyWritesNoJournalAndResumeNeedsConsent(t *testing.T) {
 	if code != exit.OK {
 		t.Fatalf("resume: exit %d, stderr:\n%s", code, errOut)
 	}
-	if !strings.Contains(errOut, "  waiting for task orders-cdc moved to orders-cmk (up to 1h0m0s)") || !strings.Contains(errOut, "  done waiting for ") {
+	if !strings.Contains(errOut, "  waiting for task ") || !strings.Contains(errOut, " (up to 1h0m0s)") || !strings.Contains(errOut, "  done waiting for ") {
 		t.Errorf("no wait was shown on stderr:\n%s", errOut)
 	}
 }
