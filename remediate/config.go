@@ -351,14 +351,24 @@ func (r *run) createConfig(ctx context.Context, c WriteClients, cp ConfigPlan) e
 		}
 	}
 	if arn == "" {
-		out, err := c.DMS.CreateReplicationConfig(ctx, createConfigInput(r.plan, cp, keyARN))
-		if err != nil {
-			return fmt.Errorf("create serverless config %s: %w", cp.NewID, err)
-		}
-		if out.ReplicationConfig == nil {
+		out, err := c.DMS.CreateReplicationConfig(ctx, createConfigInput(r.plan, cp, keyARN), noDMSRetry)
+		switch {
+		case err != nil:
+			// A lost answer: the copy exists, named and tagged by this plan.
+			rc, ferr := oneConfig(ctx, c.DMS, "replication-config-id", cp.NewID)
+			if ferr != nil || rc == nil {
+				return fmt.Errorf("create serverless config %s: %w", cp.NewID, err)
+			}
+			if ours, terr := r.dmsTaggedWithPlan(ctx, c, aws.ToString(rc.ReplicationConfigArn)); terr != nil || !ours {
+				return fmt.Errorf("create serverless config %s: %w", cp.NewID, err)
+			}
+			r.a.logf("%s: the answer to CreateReplicationConfig was lost (%v), but %s is there, tagged with this plan: using it", cp.Region, err, cp.NewID)
+			arn = aws.ToString(rc.ReplicationConfigArn)
+		case out.ReplicationConfig == nil:
 			return fmt.Errorf("create serverless config %s: the answer names no config", cp.NewID)
+		default:
+			arn = aws.ToString(out.ReplicationConfig.ReplicationConfigArn)
 		}
-		arn = aws.ToString(out.ReplicationConfig.ReplicationConfigArn)
 	}
 	if err := r.note(noteNewConfig(cp), arn); err != nil {
 		return err

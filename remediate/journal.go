@@ -86,6 +86,12 @@ func CreateJournal(path string, plan *Plan, now func() time.Time) (*Journal, err
 	if err := lock(f, path); err != nil {
 		return nil, err
 	}
+	// A journal names every resource of the run: 0600, whatever the file
+	// left by a killed run was given.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
 	if restart {
 		if !unstarted(path) {
 			f.Close()

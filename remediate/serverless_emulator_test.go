@@ -214,7 +214,8 @@ func TestShellScriptFixesServerlessConfigsWithTheAWSCLI(t *testing.T) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_DEFAULT_REGION="+east,
+	cmd.Dir = dir // the script's state file lands beside it, not in the package
+	cmd.Env = append(cmd.Env, "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_DEFAULT_REGION="+east, "CMKGUARD_POLL_SECONDS=0.1",
 		"AWS_ACCESS_KEY_ID=AKIATEST", "AWS_SECRET_ACCESS_KEY=secret",
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"))
 	if out, err := cmd.CombinedOutput(); err != nil {

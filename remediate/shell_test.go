@@ -27,6 +27,7 @@ case "$*" in
   *"kms describe-key"*) echo "$key" ;;
   *"describe-replication-instances"*KmsKeyId*) echo "$key" ;;
   *"describe-replication-configs"*KmsKeyId*) echo "$key" ;;
+  *"describe-replication-instances"*"Values=$new"*ReplicationInstanceStatus*) printf '%s\tavailable\tx\n' "$new" ;;
   *"describe-replication-instances"*) echo None ;;
   *"create-replication-instance"*) echo "$new" ;;
   *"describe-replication-tasks"*"length(ReplicationTasks)"*) echo 0 ;;

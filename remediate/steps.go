@@ -252,13 +252,13 @@ func (r *run) findNewInstance(ctx context.Context, c WriteClients, rep Replaceme
 		if err != nil || renamed == nil || aws.ToString(renamed.ReplicationInstanceArn) == rep.Old.ARN {
 			return nil, err
 		}
-		if ours, err := r.instanceTaggedWithPlan(ctx, c, aws.ToString(renamed.ReplicationInstanceArn)); err != nil || !ours {
+		if ours, err := r.dmsTaggedWithPlan(ctx, c, aws.ToString(renamed.ReplicationInstanceArn)); err != nil || !ours {
 			return nil, err
 		}
 		return renamed, r.note(noteCreatedInstance(rep), aws.ToString(renamed.ReplicationInstanceArn))
 	}
 	arn := aws.ToString(ri.ReplicationInstanceArn)
-	ours, err := r.instanceTaggedWithPlan(ctx, c, arn)
+	ours, err := r.dmsTaggedWithPlan(ctx, c, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -269,11 +269,6 @@ func (r *run) findNewInstance(ctx context.Context, c WriteClients, rep Replaceme
 		return ri, nil
 	}
 	return nil, fmt.Errorf("an instance named %s exists in %s that this plan did not create; refusing to use or replace it", rep.NewID, rep.Region)
-}
-
-// instanceTaggedWithPlan says whether a DMS instance carries this plan's tag.
-func (r *run) instanceTaggedWithPlan(ctx context.Context, c WriteClients, arn string) (bool, error) {
-	return r.dmsTaggedWithPlan(ctx, c, arn)
 }
 
 // noKMSRetry and noDMSRetry turn off the SDK's retries for one create call:

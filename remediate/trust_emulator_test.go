@@ -327,3 +327,24 @@ func TestLongIdentifiersGetAValidReplacementName(t *testing.T) {
 		t.Errorf("the long-named instance is not back under its name")
 	}
 }
+
+// Item 16: a lost answer to CreateReplicationConfig (and to the config's
+// rename) is adopted: one copy, no conflict.
+func TestALostAnswerToCreateReplicationConfigIsAdopted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, serverlessEstate())
+	p := e.mustPlan(t, serverlessRequest(e, t, true))
+	lose := &loseAnswers{next: http.DefaultTransport, lose: map[string]bool{"CreateReplicationConfig": true}}
+	e.cfg.HTTPClient = &http.Client{Transport: lose}
+	if err := e.apply(t, p, filepath.Join(t.TempDir(), "j"), nil); err != nil {
+		t.Fatalf("apply with a lost answer: %v", err)
+	}
+	if len(lose.lost) != 1 {
+		t.Fatalf("answers lost: %v", lose.lost)
+	}
+	e.cfg.HTTPClient = nil
+	want := []string{"fresh key=CUSTOMER replication=created capacity=0-4", "live key=CUSTOMER replication=created capacity=2-8"}
+	if diff := cmp.Diff(want, e.configs(t)); diff != "" {
+		t.Errorf("configs (-want +got):\n%s", diff)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -25,7 +26,7 @@ func (r *run) waitFor(ctx context.Context, timeout time.Duration, what string, c
 		err := check()
 		if err == nil {
 			if !said.IsZero() {
-				r.a.logf("  done waiting for %s (%s)", what, time.Since(start).Round(time.Second))
+				r.a.logf("  done waiting for %s (%s)", what, elapsed(start))
 			}
 			return nil
 		}
@@ -40,13 +41,22 @@ func (r *run) waitFor(ctx context.Context, timeout time.Duration, what string, c
 			r.a.logf("  waiting for %s (up to %s)…", what, timeout)
 			said = time.Now()
 		case time.Since(said) >= r.a.ProgressEvery:
-			r.a.logf("  still waiting for %s (%s so far)", what, time.Since(start).Round(time.Second))
+			r.a.logf("  still waiting for %s (%s so far)", what, elapsed(start))
 			said = time.Now()
 		}
 		if err := sleep(ctx, r.a.PollInterval); err != nil {
 			return err
 		}
 	}
+}
+
+// elapsed is the time since start, to the second (to the millisecond below one).
+func elapsed(start time.Time) time.Duration {
+	d := time.Since(start)
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // waitGone waits, up to timeout, until exists says the resource is gone.
@@ -84,6 +94,11 @@ func transient(err error) bool {
 	// re-reads the world before it acts, so trying it again is safe.
 	var send *smithyhttp.RequestSendError
 	if errors.As(err, &send) {
+		return true
+	}
+	// Any server error (5xx), whatever its code: AWS says to retry them.
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() >= 500 {
 		return true
 	}
 	var api smithy.APIError

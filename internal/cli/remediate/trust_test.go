@@ -232,7 +232,7 @@ func TestRefusedApplyWritesNoJournalAndResumeNeedsConsent(t *testing.T) {
 	if code != exit.OK {
 		t.Fatalf("resume: exit %d, stderr:\n%s", code, errOut)
 	}
-	if !strings.Contains(errOut, "  waiting for task orders-cdc moved to orders-cmk (up to 1h0m0s)") || !strings.Contains(errOut, "  done waiting for ") {
+	if !strings.Contains(errOut, "  waiting for task ") || !strings.Contains(errOut, " (up to 1h0m0s)") || !strings.Contains(errOut, "  done waiting for ") {
 		t.Errorf("no wait was shown on stderr:\n%s", errOut)
 	}
 }
@@ -258,6 +258,35 @@ func TestTheLivePlanCoversServerlessAndListsWhatItDoesNotFix(t *testing.T) {
 	for _, want := range []string{"not fixed by this plan: arn:aws:dms:us-east-1:111122223333:endpoint:", "CMKG-DMS-005"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("the plan's notes do not say %q:\n%s", want, notes)
+		}
+	}
+}
+
+// Plans and journals are 0600 whatever existed before (they name every
+// resource of the account that the run touches).
+func TestPlansAndJournalsAreOwnerOnly(t *testing.T) {
+	_, url := emulator(t, smallEstate())
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "plan.json")
+	journal := planFile + ".journal"
+	for _, f := range []string{planFile, journal} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil { // left by someone, or by a run killed at once
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut := run(t, "remediate", "--endpoint-url", url, "--region", "us-east-1", "--create-key", "alias/dms-cmk", "--out", planFile); code != exit.OK {
+		t.Fatalf("plan: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := run(t, "remediate", "--apply", planFile, "--yes", "--poll-interval", "1ms", "--endpoint-url", url); code != exit.OK {
+		t.Fatalf("apply: exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{planFile, journal} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
 		}
 	}
 }

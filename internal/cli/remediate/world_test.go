@@ -3,6 +3,8 @@ package remediate_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -86,4 +88,66 @@ func sdkStartTask(t *testing.T, url, arn string) {
 	if _, err := d.StartReplicationTask(ctx, &dms.StartReplicationTaskInput{ReplicationTaskArn: aws.String(arn), StartReplicationTaskType: dmstypes.StartReplicationTaskTypeValueStartReplication}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkedWorld reads region's world with the AWS CLI when it is installed
+// (an independent client: the invariants are not checked by the SDK the
+// product uses), else with the SDK; same lines as sdkWorld. It says which.
+func checkedWorld(t *testing.T, url, region string) ([]string, string) {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("CMKGUARD_REQUIRE_AWSCLI") == "1" || os.Getenv("CI") == "1" {
+			t.Fatal("the aws CLI is required (CMKGUARD_REQUIRE_AWSCLI=1 or CI=1) but not found")
+		}
+		return sdkWorld(t, url, region), "SDK"
+	}
+	cli := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("aws", append([]string{"--endpoint-url", url, "--region", region, "--output", "text"}, args...)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return strings.TrimSpace(string(out))
+	}
+	lines := func(s string) []string {
+		if s == "" || s == "None" {
+			return nil
+		}
+		return strings.Split(s, "\n")
+	}
+	managers := map[string]string{}
+	var got []string
+	for _, arn := range strings.Fields(cli("kms", "list-keys", "--query", "Keys[].KeyArn")) {
+		f := strings.Split(cli("kms", "describe-key", "--key-id", arn, "--query", "KeyMetadata.[KeyManager,KeyState]"), "\t")
+		managers[arn] = f[0]
+		if f[0] == "CUSTOMER" {
+			got = append(got, "key CUSTOMER "+f[1])
+		}
+	}
+	names := map[string]string{}
+	for _, l := range lines(cli("dms", "describe-replication-instances", "--query", "ReplicationInstances[].[ReplicationInstanceArn,ReplicationInstanceIdentifier,KmsKeyId,ReplicationInstanceStatus]")) {
+		f := strings.Split(l, "\t")
+		names[f[0]] = f[1]
+		got = append(got, fmt.Sprintf("instance %s %s %s", f[1], managers[f[2]], f[3]))
+	}
+	cmd := exec.Command("aws", "--endpoint-url", url, "--region", region, "--output", "text", "dms", "describe-replication-tasks", "--without-settings",
+		"--query", "ReplicationTasks[].[ReplicationTaskIdentifier,ReplicationInstanceArn,Status]")
+	if out, err := cmd.Output(); err == nil { // none: ResourceNotFoundFault
+		for _, l := range lines(strings.TrimSpace(string(out))) {
+			f := strings.Split(l, "\t")
+			got = append(got, fmt.Sprintf("task %s on %s %s", f[0], names[f[1]], f[2]))
+		}
+	}
+	for _, a := range lines(cli("kms", "list-aliases", "--query", "Aliases[].AliasName")) {
+		for _, name := range strings.Fields(a) {
+			if !strings.HasPrefix(name, "alias/aws/") {
+				got = append(got, "alias "+name)
+			}
+		}
+	}
+	sort.Strings(got)
+	return got, "AWS CLI"
 }
