@@ -26,6 +26,8 @@ func (t *template) evaluate() state.State {
 				s.ReplicationConfigs = append(s.ReplicationConfigs, v)
 			case state.Endpoint:
 				s.Endpoints = append(s.Endpoints, v)
+			case state.InstanceProfile:
+				s.InstanceProfiles = append(s.InstanceProfiles, v)
 			}
 		}
 	}
@@ -114,6 +116,9 @@ func withVariant(item any, variant string) any {
 		v.Source.Variant = variant
 		return v
 	case state.Endpoint:
+		v.Source.Variant = variant
+		return v
+	case state.InstanceProfile:
 		v.Source.Variant = variant
 		return v
 	}
@@ -205,6 +210,8 @@ func (r *run) resource() (any, bool) {
 		return r.instance(), true
 	case typeConfig:
 		return r.config(), true
+	case typeProfile:
+		return r.profile(), true
 	}
 	return r.endpoint(), true
 }
@@ -232,6 +239,20 @@ func (r *run) config() state.ReplicationConfig {
 		deciding = compute
 	}
 	return state.ReplicationConfig{Source: r.source(deciding), ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: facts}
+}
+
+// profile is an instance profile. Unlike the other resources, an absent
+// KmsKeyArn does not mean aws/dms but an AWS *owned* key, which the
+// customer cannot even see: the profile names no key (as the live adapter
+// records it) and the rule judges that.
+func (r *run) profile() state.InstanceProfile {
+	key := r.prop(r.props(), "KmsKeyArn")
+	p := state.InstanceProfile{Source: r.source(key), ID: r.res.id, Account: r.account(), Region: r.region()}
+	if s, ok := key.val.text(); key.val.kind == kindAbsent || (ok && s == "") {
+		return p
+	}
+	p.KeyRef, p.Key = r.classify(key.val, true)
+	return p
 }
 
 // targetSettings names the settings block of each engine whose target
@@ -405,6 +426,8 @@ func (r *run) notEvaluated(why string) any {
 		return state.ReplicationInstance{Source: src, ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: key}
 	case typeConfig:
 		return state.ReplicationConfig{Source: src, ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: key}
+	case typeProfile:
+		return state.InstanceProfile{Source: src, ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: key}
 	}
 	ep := state.Endpoint{Source: src, ID: r.res.id, Account: r.account(), Region: r.region(), KeyRef: ref, Key: key}
 	// Read the engine and type as written, without evaluating, so that the

@@ -409,13 +409,16 @@ const (
 	typeInstance = "AWS::DMS::ReplicationInstance"
 	typeConfig   = "AWS::DMS::ReplicationConfig"
 	typeEndpoint = "AWS::DMS::Endpoint"
+	// typeProfile is a DMS instance profile (Schema Conversion, homogeneous
+	// data migrations): KmsKeyArn, or an AWS owned key when absent.
+	typeProfile = "AWS::DMS::InstanceProfile"
 	typeKey      = "AWS::KMS::Key"
 	typeAlias    = "AWS::KMS::Alias"
 	typeReplica  = "AWS::KMS::ReplicaKey"
 )
 
 func isDMS(typ string) bool {
-	return typ == typeInstance || typ == typeConfig || typ == typeEndpoint
+	return typ == typeInstance || typ == typeConfig || typ == typeEndpoint || typ == typeProfile
 }
 
 // endLine returns the last line of the text of node n: for a flow

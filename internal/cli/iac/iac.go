@@ -230,7 +230,7 @@ func validate(opts *Options) (*settings, error) {
 }
 
 // iacScope is the resource kinds infrastructure as code can declare here.
-var iacScope = []state.ResourceKind{state.KindInstances, state.KindServerless, state.KindEndpoints}
+var iacScope = []state.ResourceKind{state.KindInstances, state.KindServerless, state.KindEndpoints, state.KindInstanceProfiles}
 
 // Run scans the paths, evaluates the rules, reports and sets the exit code.
 func Run(ctx context.Context, opts *Options) error {
@@ -375,6 +375,7 @@ func merge(dst, src *state.State) {
 	dst.Instances = append(dst.Instances, src.Instances...)
 	dst.ReplicationConfigs = append(dst.ReplicationConfigs, src.ReplicationConfigs...)
 	dst.Endpoints = append(dst.Endpoints, src.Endpoints...)
+	dst.InstanceProfiles = append(dst.InstanceProfiles, src.InstanceProfiles...)
 }
 
 func relTo(root, path string) string {
