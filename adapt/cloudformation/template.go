@@ -412,9 +412,9 @@ const (
 	// typeProfile is a DMS instance profile (Schema Conversion, homogeneous
 	// data migrations): KmsKeyArn, or an AWS owned key when absent.
 	typeProfile = "AWS::DMS::InstanceProfile"
-	typeKey      = "AWS::KMS::Key"
-	typeAlias    = "AWS::KMS::Alias"
-	typeReplica  = "AWS::KMS::ReplicaKey"
+	typeKey     = "AWS::KMS::Key"
+	typeAlias   = "AWS::KMS::Alias"
+	typeReplica = "AWS::KMS::ReplicaKey"
 )
 
 func isDMS(typ string) bool {
