@@ -139,7 +139,7 @@ func Run(ctx context.Context, opts *Options) error {
 		admin = servers[1].url() + awsemu.AdminPrefix
 		fmt.Fprintf(opts.IO.Out, "export CMKGUARD_EMULATOR_ADMIN_URL=%s\n", servers[1].url())
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "cmkguard emulator: serving %s (estate: %s; admin API: %s); stop with Ctrl-C\n", url, estateName, admin)
+	fmt.Fprintf(opts.IO.Info(), "cmkguard emulator: serving %s (estate: %s; admin API: %s); stop with Ctrl-C\n", url, estateName, admin)
 	if opts.Ready != nil {
 		opts.Ready(servers[0].ln.Addr().String(), srv)
 	}
@@ -168,7 +168,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	fmt.Fprintln(opts.IO.ErrOut, "cmkguard emulator: stopped")
+	fmt.Fprintln(opts.IO.Info(), "cmkguard emulator: stopped")
 	return nil
 }
 

@@ -213,3 +213,26 @@ func TestRunServesTheAdminAPIOnItsOwnAddress(t *testing.T) {
 		t.Errorf("Run after cancel: %v", err)
 	}
 }
+
+// TestQuietSilencesTheEmulatorsOwnMessages: --quiet leaves stderr to
+// warnings and errors; the exports on stdout stay.
+func TestQuietSilencesTheEmulatorsOwnMessages(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		ios, _, stdout, stderr := iostreams.Test()
+		ios.SetQuiet(quiet)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(ctx, &Options{IO: ios, Addr: "127.0.0.1:0", Estate: "demo", Ready: func(string, *awsemu.Server) { cancel() }})
+		}()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(stderr.String(), "cmkguard emulator: serving"); got == quiet {
+			t.Errorf("quiet=%v: stderr = %q", quiet, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "export AWS_ENDPOINT_URL=") {
+			t.Errorf("quiet=%v: stdout lost the exports: %q", quiet, stdout.String())
+		}
+	}
+}
