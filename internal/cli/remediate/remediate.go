@@ -677,10 +677,23 @@ func writeClients(cfg aws.Config) func(region string) remediate.WriteClients {
 func callerAccount(ctx context.Context, c remediate.GetCallerIdentityAPI) (string, error) {
 	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("sts get-caller-identity: %w", err)
+		// Said as the audit says it (a refused connection, a host that
+		// does not resolve, credentials that expired); the SDK's error
+		// stays reachable with errors.As.
+		return "", &explainedError{msg: "identify the account: " + awslive.Explain("sts:GetCallerIdentity", err), err: err}
 	}
 	return aws.ToString(out.Account), nil
 }
+
+// explainedError says what went wrong for a person and unwraps to the
+// SDK's error.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
 
 func newPlanID() (string, error) {
 	b := make([]byte, 8)
