@@ -85,7 +85,7 @@ func (t *Table) header(w io.Writer, r *finding.Report) {
 	if len(r.Accounts) > 0 {
 		accounts = printable.Line(strings.Join(r.Accounts, ", "))
 	}
-	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard audit: the KMS keys behind AWS DMS resources"))
+	fmt.Fprintf(w, "%s\n", t.paint(ansiBold, "cmkguard: the KMS keys behind AWS DMS resources"))
 	fmt.Fprintf(w, "Accounts: %s\n", accounts)
 	fmt.Fprintf(w, "Scope: %s\n", scopeText(r))
 	if ne := notEvaluated(r); len(ne) > 0 {
