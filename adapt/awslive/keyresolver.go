@@ -28,8 +28,7 @@ func NewKeyResolver(ctx context.Context, c Clients) (*KeyResolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("identify the account (sts:GetCallerIdentity): %s", classify("sts:GetCallerIdentity", err).reason)
 	}
-	return &KeyResolver{s: &scanner{c: c, opts: Options{KeyConcurrency: DefaultKeyConcurrency}, account: aws.ToString(id.Account),
-		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{}}}, nil
+	return &KeyResolver{s: newScanner(c, Options{KeyConcurrency: DefaultKeyConcurrency}, aws.ToString(id.Account))}, nil
 }
 
 // Account is the calling account, which a bare key id or alias without an

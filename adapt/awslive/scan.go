@@ -103,10 +103,8 @@ func Scan(ctx context.Context, c Clients, opts Options) (state.State, error) {
 	if err != nil {
 		return state.State{}, err
 	}
-	s := &scanner{
-		c: c, opts: opts, account: account, total: len(toScan), unverified: unverified,
-		keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{},
-	}
+	s := newScanner(c, opts, account)
+	s.total, s.unverified = len(toScan), unverified
 	st := state.State{Instances: []state.ReplicationInstance{}, Scope: opts.Scope}
 	for _, r := range skipped {
 		st.Regions = append(st.Regions, state.RegionScan{Account: account, Region: r, Status: state.RegionSkipped,
@@ -319,6 +317,11 @@ type scanner struct {
 	total   int
 }
 
+// newScanner returns a scanner of account with empty key and alias caches.
+func newScanner(c Clients, opts Options, account string) *scanner {
+	return &scanner{c: c, opts: opts, account: account, keys: map[string]*keyEntry{}, aliases: map[string]*aliasEntry{}}
+}
+
 type keyEntry struct {
 	once sync.Once
 	key  state.Key
@@ -360,9 +363,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		go func() {
 			defer wg.Done()
 			configs, configErr = s.listConfigs(ctx, region, func(rc *state.ReplicationConfig) {
-				if rc.KeyRef != "" {
-					keys.add(rc.KeyRef, parseOwnKeyRef(rc.KeyRef, rc.Account, region))
-				}
+				keys.addOwn(rc.KeyRef, rc.Account, region)
 			})
 		}()
 		wg.Add(1)
@@ -373,9 +374,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 					return
 				}
 				for _, a := range serverlessAssessments(r, s.account, region) {
-					if a.KeyRef != "" {
-						keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
-					}
+					keys.addTarget(a.KeyRef, a.Account, region)
 					serverlessRuns = append(serverlessRuns, a)
 				}
 			})
@@ -387,17 +386,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			endpoints, endpointErr = s.listEndpoints(ctx, region, func(e *state.Endpoint) {
-				if e.KeyRef != "" {
-					keys.add(e.KeyRef, parseOwnKeyRef(e.KeyRef, e.Account, region))
-				}
-				if e.TargetKeyRef != "" {
-					keys.add(targetKey(e.TargetKeyRef), parseKeyRef(e.TargetKeyRef, e.Account, region))
-				}
-				if e.ContentKeyRef != "" {
-					keys.add(e.ContentKeyRef, parseOwnKeyRef(e.ContentKeyRef, e.Account, region))
-				}
-			})
+			endpoints, endpointErr = s.listEndpoints(ctx, region, func(e *state.Endpoint) { keys.addEndpoint(e, region) })
 		}()
 	}
 	var profiles []state.InstanceProfile
@@ -407,9 +396,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		go func() {
 			defer wg.Done()
 			profiles, profileErr = s.listInstanceProfiles(ctx, region, func(ip *state.InstanceProfile) {
-				if ip.KeyRef != "" {
-					keys.add(ip.KeyRef, parseOwnKeyRef(ip.KeyRef, ip.Account, region))
-				}
+				keys.addOwn(ip.KeyRef, ip.Account, region)
 			})
 		}()
 	}
@@ -420,9 +407,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		go func() {
 			defer wg.Done()
 			certificates, certificateErr = s.listCertificates(ctx, region, func(c *state.Certificate) {
-				if c.KeyRef != "" {
-					keys.add(c.KeyRef, parseOwnKeyRef(c.KeyRef, c.Account, region))
-				}
+				keys.addOwn(c.KeyRef, c.Account, region)
 			})
 		}()
 	}
@@ -433,9 +418,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		go func() {
 			defer wg.Done()
 			assessments, assessmentErr = s.listAssessmentRuns(ctx, region, func(a *state.AssessmentRun) {
-				if a.KeyRef != "" {
-					keys.add(targetKey(a.KeyRef), parseKeyRef(a.KeyRef, a.Account, region))
-				}
+				keys.addTarget(a.KeyRef, a.Account, region)
 			})
 		}()
 	}
@@ -443,9 +426,7 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 	var err error
 	if inScope(state.KindInstances) {
 		instances, err = s.listInstances(ctx, region, func(inst *state.ReplicationInstance) {
-			if inst.KeyRef != "" {
-				keys.add(inst.KeyRef, parseOwnKeyRef(inst.KeyRef, inst.Account, region))
-			}
+			keys.addOwn(inst.KeyRef, inst.Account, region)
 		})
 	}
 	wg.Wait()
@@ -518,32 +499,11 @@ func (s *scanner) scanRegion(ctx context.Context, region string) regionResult {
 		assessments = serverlessRuns
 		return p.reason
 	})
-	for i := range assessments {
-		if assessments[i].KeyRef != "" {
-			assessments[i].Key = resolved[targetKey(assessments[i].KeyRef)]
-		}
-	}
-	for i := range certificates {
-		certificates[i].Key = keyFor(certificates[i].KeyRef, resolved, "the certificate names no KMS key")
-	}
-	for i := range profiles {
-		profiles[i].Key = keyFor(profiles[i].KeyRef, resolved, "the instance profile names no KMS key")
-	}
-	for i := range instances {
-		instances[i].Key = keyFor(instances[i].KeyRef, resolved, "the instance reports no KMS key")
-	}
+	// The slices share their arrays with this view: assignKeys fills them.
+	assignKeys(&state.State{Instances: instances, ReplicationConfigs: configs, Endpoints: endpoints,
+		InstanceProfiles: profiles, Certificates: certificates, AssessmentRuns: assessments}, resolved)
 	for i := range configs {
-		configs[i].Key = keyFor(configs[i].KeyRef, resolved, "the replication config names no KMS key")
 		configs[i].Started = started[configs[i].ARN]
-	}
-	for i := range endpoints {
-		endpoints[i].Key = keyFor(endpoints[i].KeyRef, resolved, "the endpoint names no KMS key")
-		if endpoints[i].TargetKeyRef != "" {
-			endpoints[i].TargetKey = resolved[targetKey(endpoints[i].TargetKeyRef)]
-		}
-		if endpoints[i].ContentKeyRef != "" {
-			endpoints[i].ContentKey = resolved[endpoints[i].ContentKeyRef]
-		}
 	}
 	if s.opts.Tags {
 		if err := s.readTags(ctx, region, instances, configs, endpoints); err != nil {
@@ -821,6 +781,85 @@ type keyResolver struct {
 func (s *scanner) newKeyResolver(ctx context.Context) *keyResolver {
 	return &keyResolver{ctx: ctx, s: s, sem: make(chan struct{}, s.opts.KeyConcurrency),
 		started: map[string]bool{}, out: map[string]state.Key{}}
+}
+
+// addOwn starts resolving ref as the key of a resource's own data (DMS
+// uses only keys of the resource's region); an empty ref names no key.
+func (r *keyResolver) addOwn(ref, account, region string) {
+	if ref != "" {
+		r.add(ref, parseOwnKeyRef(ref, account, region))
+	}
+}
+
+// addTarget starts resolving ref as the key S3 or Redshift writes data
+// with (an S3 or Redshift target's, an assessment run's results), which may
+// be of another region; an empty ref names no key.
+func (r *keyResolver) addTarget(ref, account, region string) {
+	if ref != "" {
+		r.add(targetKey(ref), parseKeyRef(ref, account, region))
+	}
+}
+
+// addEndpoint starts resolving each key an endpoint names: its own, its
+// target's data key and its DocumentDB/MongoDB content key.
+func (r *keyResolver) addEndpoint(e *state.Endpoint, region string) {
+	r.addOwn(e.KeyRef, e.Account, region)
+	r.addTarget(e.TargetKeyRef, e.Account, region)
+	r.addOwn(e.ContentKeyRef, e.Account, region)
+}
+
+// addState starts resolving every key of st's resources.
+func (r *keyResolver) addState(st *state.State) {
+	for _, inst := range st.Instances {
+		r.addOwn(inst.KeyRef, inst.Account, inst.Region)
+	}
+	for _, rc := range st.ReplicationConfigs {
+		r.addOwn(rc.KeyRef, rc.Account, rc.Region)
+	}
+	for i := range st.Endpoints {
+		r.addEndpoint(&st.Endpoints[i], st.Endpoints[i].Region)
+	}
+	for _, ip := range st.InstanceProfiles {
+		r.addOwn(ip.KeyRef, ip.Account, ip.Region)
+	}
+	for _, c := range st.Certificates {
+		r.addOwn(c.KeyRef, c.Account, c.Region)
+	}
+	for _, a := range st.AssessmentRuns {
+		r.addTarget(a.KeyRef, a.Account, a.Region)
+	}
+}
+
+// assignKeys sets every resource's key facts from resolved, the keys that
+// addState (or the scan's own adds) resolved.
+func assignKeys(st *state.State, resolved map[string]state.Key) {
+	for i := range st.Instances {
+		st.Instances[i].Key = keyFor(st.Instances[i].KeyRef, resolved, "the instance reports no KMS key")
+	}
+	for i := range st.ReplicationConfigs {
+		st.ReplicationConfigs[i].Key = keyFor(st.ReplicationConfigs[i].KeyRef, resolved, "the replication config names no KMS key")
+	}
+	for i := range st.Endpoints {
+		e := &st.Endpoints[i]
+		e.Key = keyFor(e.KeyRef, resolved, "the endpoint names no KMS key")
+		if e.TargetKeyRef != "" {
+			e.TargetKey = resolved[targetKey(e.TargetKeyRef)]
+		}
+		if e.ContentKeyRef != "" {
+			e.ContentKey = resolved[e.ContentKeyRef]
+		}
+	}
+	for i := range st.InstanceProfiles {
+		st.InstanceProfiles[i].Key = keyFor(st.InstanceProfiles[i].KeyRef, resolved, "the instance profile names no KMS key")
+	}
+	for i := range st.Certificates {
+		st.Certificates[i].Key = keyFor(st.Certificates[i].KeyRef, resolved, "the certificate names no KMS key")
+	}
+	for i := range st.AssessmentRuns {
+		if st.AssessmentRuns[i].KeyRef != "" {
+			st.AssessmentRuns[i].Key = resolved[targetKey(st.AssessmentRuns[i].KeyRef)]
+		}
+	}
 }
 
 // add starts resolving raw unless it already was.
