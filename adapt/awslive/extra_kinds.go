@@ -89,16 +89,8 @@ func (s *scanner) listAssessmentRuns(ctx context.Context, region string, found f
 	return listDMS(ctx, p, func(page *dms.DescribeReplicationTaskAssessmentRunsOutput) []state.AssessmentRun {
 		var out []state.AssessmentRun
 		for _, r := range page.ReplicationTaskAssessmentRuns {
-			arn := aws.ToString(r.ReplicationTaskAssessmentRunArn)
-			a := state.AssessmentRun{
-				Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(r.AssessmentRunName),
-				Account: cmp.Or(accountOfARN(arn), s.account), Region: region, TaskARN: aws.ToString(r.ReplicationTaskArn),
-				EncryptionMode: strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(aws.ToString(r.ResultEncryptionMode))), "-", "_"),
-			}
-			if a.EncryptionMode == "SSE_KMS" {
-				a.KeyRef = strings.TrimSpace(aws.ToString(r.ResultKmsKeyArn))
-			}
-			out = append(out, a)
+			out = append(out, assessmentRun(aws.ToString(r.ReplicationTaskAssessmentRunArn), aws.ToString(r.AssessmentRunName),
+				aws.ToString(r.ReplicationTaskArn), s.account, region, r.ResultEncryptionMode, r.ResultKmsKeyArn))
 		}
 		return out
 	}, func(a *state.AssessmentRun) string { return a.ARN }, found)
@@ -111,16 +103,24 @@ func (s *scanner) listAssessmentRuns(ctx context.Context, region string, found f
 func serverlessAssessments(r dmstypes.Replication, account, region string) []state.AssessmentRun {
 	var out []state.AssessmentRun
 	for _, p := range r.PremigrationAssessmentStatuses {
-		arn := aws.ToString(p.PremigrationAssessmentRunArn)
-		a := state.AssessmentRun{
-			Source: state.Source{ARN: arn}, ARN: arn, ID: aws.ToString(r.ReplicationConfigIdentifier) + " premigration assessment",
-			Account: cmp.Or(accountOfARN(arn), account), Region: region, TaskARN: aws.ToString(r.ReplicationConfigArn),
-			EncryptionMode: strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(aws.ToString(p.ResultEncryptionMode))), "-", "_"),
-		}
-		if a.EncryptionMode == "SSE_KMS" {
-			a.KeyRef = strings.TrimSpace(aws.ToString(p.ResultKmsKeyArn))
-		}
-		out = append(out, a)
+		out = append(out, assessmentRun(aws.ToString(p.PremigrationAssessmentRunArn), aws.ToString(r.ReplicationConfigIdentifier)+" premigration assessment",
+			aws.ToString(r.ReplicationConfigArn), account, region, p.ResultEncryptionMode, p.ResultKmsKeyArn))
 	}
 	return out
+}
+
+// assessmentRun is one premigration assessment's results, of a task or of
+// a serverless replication: the encryption mode as DMS spells it in either
+// place (sse-kms, SSE_KMS), and the key only under SSE_KMS (DMS ignores it
+// otherwise).
+func assessmentRun(arn, id, taskARN, account, region string, mode, key *string) state.AssessmentRun {
+	a := state.AssessmentRun{
+		Source: state.Source{ARN: arn}, ARN: arn, ID: id,
+		Account: cmp.Or(accountOfARN(arn), account), Region: region, TaskARN: taskARN,
+		EncryptionMode: strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(aws.ToString(mode))), "-", "_"),
+	}
+	if a.EncryptionMode == "SSE_KMS" {
+		a.KeyRef = strings.TrimSpace(aws.ToString(key))
+	}
+	return a
 }
