@@ -53,9 +53,7 @@ func (r contentKeyCMK) Evaluate(s *state.State, opts Options) []finding.Finding 
 			Source: e.Source, Tags: e.Tags, KeyRef: e.ContentKeyRef, Key: e.ContentKey, Noun: r.engine + " endpoint's migrated content",
 			NoKeyMeansDefault: true, DefaultAWSKey: "the default aws/dms key",
 			FixAWSManaged: fix, FixNoKey: fix, FixUntrusted: fixOrTrust(fix),
-			FixLowProtection: func(_ string, min state.ProtectionLevel) string {
-				return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
-			},
+			FixLowProtection: fixOrStronger(fix),
 		}
 		out = append(out, evaluateCMK(m, subj, opts))
 	}

@@ -21,9 +21,7 @@ func endpointSubject(e *state.Endpoint) *subject {
 		FixAWSManaged:     fix,
 		FixNoKey:          fix,
 		FixUntrusted:      fixOrTrust(fix),
-		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
-			return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
-		},
+		FixLowProtection:  fixOrStronger(fix),
 	}
 }
 

@@ -46,6 +46,14 @@ func fixOrTrust(fix string) func(keyAccount string, _ state.ProtectionLevel) str
 	}
 }
 
+// fixOrStronger is the fix for a key below --min-protection: a stronger
+// key, then fix.
+func fixOrStronger(fix string) func(_ string, min state.ProtectionLevel) string {
+	return func(_ string, min state.ProtectionLevel) string {
+		return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
+	}
+}
+
 func instanceSubject(inst *state.ReplicationInstance) *subject {
 	return &subject{
 		ARN: inst.ARN, ID: inst.ID, Account: inst.Account, Region: inst.Region, Type: instanceResourceType,

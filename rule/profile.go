@@ -42,9 +42,7 @@ func instanceProfileSubject(p *state.InstanceProfile) *subject {
 		ARN: p.ARN, ID: p.ID, Account: p.Account, Region: p.Region, Type: instanceProfileResourceType,
 		Source: p.Source, KeyRef: p.KeyRef, Key: p.Key, Noun: "instance profile",
 		FixAWSManaged: fix, FixNoKey: fix, FixUntrusted: fixOrTrust(fix),
-		FixLowProtection: func(_ string, min state.ProtectionLevel) string {
-			return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
-		},
+		FixLowProtection: fixOrStronger(fix),
 	}
 }
 
@@ -105,9 +103,7 @@ func (r certificateCMK) Evaluate(s *state.State, opts Options) []finding.Finding
 			// ImportCertificate: without KmsKeyId, DMS uses its default key.
 			NoKeyMeansDefault: true, DefaultAWSKey: "the default aws/dms key",
 			FixAWSManaged: fix, FixNoKey: fix, FixUntrusted: fixOrTrust(fix),
-			FixLowProtection: func(_ string, min state.ProtectionLevel) string {
-				return fmt.Sprintf("Use a key of protection level %s or higher. ", min) + fix
-			},
+			FixLowProtection: fixOrStronger(fix),
 		}
 		out = append(out, evaluateCMK(m, subj, opts))
 	}
