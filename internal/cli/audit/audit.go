@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cmkguard/cmkguard/adapt/awslive"
 	"github.com/cmkguard/cmkguard/finding"
+	"github.com/cmkguard/cmkguard/internal/cli/awsflags"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
@@ -165,19 +165,17 @@ func validate(opts *Options) (*settings, error) {
 	if s.outputs, err = report.ParseOutputs(opts.Formats); err != nil {
 		return nil, exit.Usagef("--format: %v", err)
 	}
-	if !strings.EqualFold(opts.FailOn, FailOnNone) {
-		sev, ok := finding.ParseSeverity(opts.FailOn)
-		if !ok {
-			return nil, exit.Usagef("--fail-on %q: want info, low, medium, high, critical or none", opts.FailOn)
-		}
-		s.failOn = sev
+	sev, ok := ParseFailOn(opts.FailOn)
+	if !ok {
+		return nil, exit.Usagef("--fail-on %q: want info, low, medium, high, critical or none", opts.FailOn)
 	}
+	s.failOn = sev
 	s.rules = rule.Options{MinProtection: state.ProtectionLevel(strings.ToLower(opts.MinProtection)), TrustedKeyAccounts: opts.TrustedKeyAccounts}
 	if err := rule.ValidateOptions(s.rules); err != nil {
 		return nil, exit.Usagef("%v", err)
 	}
-	if _, err := awslive.CheckRegions(opts.Regions); err != nil {
-		return nil, exit.Usagef("--region %v", err)
+	if err := awsflags.Regions(opts.Regions); err != nil {
+		return nil, err
 	}
 	if s.scope, err = scopeOf(opts); err != nil {
 		return nil, err
@@ -185,11 +183,8 @@ func validate(opts *Options) (*settings, error) {
 	if err := validateOrg(opts); err != nil {
 		return nil, err
 	}
-	if opts.EndpointURL != "" {
-		u, err := url.Parse(opts.EndpointURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, exit.Usagef("--endpoint-url %q: want an http:// or https:// URL", opts.EndpointURL)
-		}
+	if err := awsflags.Endpoint(opts.EndpointURL); err != nil {
+		return nil, err
 	}
 	policy := suppress.Options{AllowBroad: opts.AllowBroadSuppressions}
 	if opts.Now != nil {

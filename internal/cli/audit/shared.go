@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"strings"
+
 	"github.com/cmkguard/cmkguard/finding"
 )
 
@@ -10,7 +12,7 @@ func FailOn(rep *finding.Report, threshold finding.Severity) error { return fail
 
 // ParseFailOn validates a --fail-on value: a severity, or none ("").
 func ParseFailOn(v string) (finding.Severity, bool) {
-	if v == FailOnNone || v == "NONE" || v == "None" {
+	if strings.EqualFold(v, FailOnNone) {
 		return "", true
 	}
 	return finding.ParseSeverity(v)

@@ -16,6 +16,7 @@ import (
 	"github.com/cmkguard/cmkguard/adapt/tfplan"
 	"github.com/cmkguard/cmkguard/finding"
 	"github.com/cmkguard/cmkguard/internal/cli/audit"
+	"github.com/cmkguard/cmkguard/internal/cli/awsflags"
 	"github.com/cmkguard/cmkguard/internal/cli/exit"
 	"github.com/cmkguard/cmkguard/internal/cli/factory"
 	"github.com/cmkguard/cmkguard/internal/iostreams"
@@ -225,6 +226,9 @@ func validate(opts *Options) (*settings, error) {
 	}
 	if (opts.Profile != "" || opts.EndpointURL != "") && !opts.Online {
 		return nil, exit.Usagef("--profile and --endpoint-url need --online")
+	}
+	if err := awsflags.Endpoint(opts.EndpointURL); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
